@@ -1,0 +1,23 @@
+"""The `bsr` command: a thin shell over the rooms.
+
+Each subcommand parses its arguments and calls one function of a room; errors reach the user as one line."""
+
+from __future__ import annotations
+
+import typer
+
+from bsr.cli import replica as replica_cli
+from bsr.cli.errors import run_app
+
+app = typer.Typer(
+    name="bsr",
+    help="Download the TWSE daily broker reports (買賣日報表) through their captcha, into SQL.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(replica_cli.app, name="replica")
+
+
+def main() -> None:
+    run_app(app)

@@ -1,0 +1,43 @@
+"""The one typed settings object of twse-bsr.
+
+Every value comes from a `BSR_*` environment variable or its default, which works on a fresh machine."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from platformdirs import user_data_path
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REAL_SITE_URL = "https://bsr.twse.com.tw/bshtm/"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_data_dir() -> Path:
+    return user_data_path("twse-bsr", appauthor=False)
+
+
+class Settings(BaseSettings):
+    """What a user can set through the environment (`BSR_DATA_DIR`, `BSR_DATABASE_URL`, ...)."""
+
+    model_config = SettingsConfigDict(env_prefix="BSR_", extra="ignore")
+
+    data_dir: Path = _default_data_dir()
+    database_url: str = ""
+    base_url: str = REAL_SITE_URL
+    chromium: str = ""
+    model: str = ""
+    captcha_data: Path = REPO_ROOT.parent / "shared" / "data" / "twse-captcha-2019"
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'bsr.sqlite3'}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

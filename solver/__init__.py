@@ -1,0 +1,3 @@
+"""Captcha solver: image bytes in, text and confidence out.
+
+Preprocessing, the model definition and the shipped models live here."""
