@@ -8,6 +8,7 @@ import io
 import random
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -90,10 +91,15 @@ def _draw_glyph(coverage: np.ndarray, char: str, position: int, rng: random.Rand
     source = np.float32([[left_edge, 0], [left_edge + CELL_WIDTH, 0], [left_edge, HEIGHT],
                          [left_edge + CELL_WIDTH, HEIGHT]])
     offset = np.float32([[left_edge, 0]])
-    transform = cv2.getPerspectiveTransform((source - offset) * SUPERSAMPLE, np.float32(quad) * SUPERSAMPLE)
+    transform = cv2.getPerspectiveTransform((source - offset) * SUPERSAMPLE, np.float32(_canvas(np.float32(quad))))
     warped = cv2.warpPerspective(_glyph_cell(char), transform, (coverage.shape[1], coverage.shape[0]),
                                  flags=cv2.INTER_LINEAR, borderValue=0)
     np.maximum(coverage, warped, out=coverage)
+
+
+def _canvas(value: Any) -> Any:
+    """Where a GDI+ coordinate lands on the supersampled canvas: GDI+ puts pixel centres on integers."""
+    return (value + 0.5) * SUPERSAMPLE
 
 
 def _draw_noise(draw: ImageDraw.ImageDraw, rng: random.Random) -> None:
@@ -101,13 +107,13 @@ def _draw_noise(draw: ImageDraw.ImageDraw, rng: random.Random) -> None:
         x, y = rng.randrange(WIDTH), rng.randrange(HEIGHT)
         width, height = rng.randrange(NOISE_MAX_SIDE), rng.randrange(NOISE_MAX_SIDE)
         if width and height:
-            box = [x * SUPERSAMPLE, y * SUPERSAMPLE, (x + width) * SUPERSAMPLE, (y + height) * SUPERSAMPLE]
-            draw.ellipse(box, fill=255)
+            left, top = _canvas(x), _canvas(y)
+            draw.ellipse([left, top, left + width * SUPERSAMPLE - 1, top + height * SUPERSAMPLE - 1], fill=255)
 
 
 def _draw_line(draw: ImageDraw.ImageDraw, rng: random.Random) -> None:
     points = np.array([(rng.randrange(WIDTH), rng.randrange(HEIGHT)) for _ in range(LINE_POINTS)], float)
-    curve = _cardinal_spline(points, LINE_TENSION) * SUPERSAMPLE
+    curve = _canvas(_cardinal_spline(points, LINE_TENSION))
     draw.line([tuple(point) for point in curve], fill=255, width=round(LINE_WIDTH * SUPERSAMPLE), joint="curve")
 
 
