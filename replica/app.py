@@ -1,0 +1,294 @@
+"""The replica's ASGI app: the pages of bsr.twse.com.tw/bshtm plus a small control API under /replica/api/.
+
+`create_app(config)` wires market, captchas, viewstates, sessions, stats and faults into one Starlette app."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import json
+import random
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp
+
+from replica import pages
+from replica.captcha_store import AnswerCheck, CaptchaSource, CaptchaStore, ReplayCaptchas, SyntheticCaptchas
+from replica.config import CaptchaSourceName, ReplicaConfig, ReplicaConfigError
+from replica.faults import FaultDice, FaultLayer, Firewall
+from replica.market import FAMOUS, Market, Report, securities
+from replica.report_csv import report_csv_bytes
+from replica.sessions import COOKIE, Session, Sessions, new_session_id
+from replica.stats import ReplicaStats
+from replica.viewstate import ViewStateError, ViewStateSigner
+
+# The site's logo, a 1x1 GIF: it only has to be an image that comes before the captcha.
+LOGO_GIF = base64.b64decode("R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==")
+CHARSETS = {"utf-8-sig": "utf-8", "cp950": "big5"}
+
+
+class ReplicaState:
+    """Everything a running replica holds. The config is live: pages read it on every request.
+
+    Trade date, CSV encoding, captcha TTL and delay, and the fault knobs may change while it runs;
+    the captcha source changes through `use_captcha_source`; the seed is read once, at start."""
+
+    def __init__(self, config: ReplicaConfig) -> None:
+        config.validate()
+        self.config = config
+        self._initial = dataclasses.replace(config)
+        self.stats = ReplicaStats()
+        self.market = Market(config.seed)
+        self.captchas = CaptchaStore(_captcha_source(config), config)
+        self.signer = ViewStateSigner()
+        self.sessions = Sessions()
+        self.firewall = Firewall()
+        self.dice = FaultDice(config.seed)
+
+    def use_captcha_source(self, source: CaptchaSourceName, replay_dir: Path | None = None) -> None:
+        """Switch where new captchas come from; a bad replay folder raises and leaves the source as it was."""
+        candidate = dataclasses.replace(self.config, captcha_source=source, replay_dir=replay_dir)
+        candidate.validate()
+        self.captchas.source = _captcha_source(candidate)
+        self.config.captcha_source, self.config.replay_dir = source, replay_dir
+
+    def reset(self) -> None:
+        """Back to how it started: settings, captcha source, counters, firewall, sessions and captchas."""
+        for field in dataclasses.fields(ReplicaConfig):
+            setattr(self.config, field.name, getattr(self._initial, field.name))
+        self.captchas.source = _captcha_source(self._initial)
+        self.stats.reset()
+        self.firewall.clear()
+        self.sessions.clear()
+        self.captchas.clear()
+
+
+def _captcha_source(config: ReplicaConfig) -> CaptchaSource:
+    rng = random.Random(f"captchas-{config.seed}")
+    if config.captcha_source == "replay":
+        assert config.replay_dir is not None  # validate() guarantees it
+        return ReplayCaptchas(config.replay_dir, rng)
+    return SyntheticCaptchas(rng)
+
+
+class ReplicaApp(Starlette):
+    """Starlette with the fault layer outermost, where it can reach the connection itself."""
+
+    def __init__(self, state: ReplicaState) -> None:
+        self.replica = state
+        super().__init__(routes=_routes(state))
+        self.state.replica = state
+
+    def build_middleware_stack(self) -> ASGIApp:
+        state = self.replica
+        return FaultLayer(super().build_middleware_stack(), state.config, state.stats, state.dice, state.firewall)
+
+
+def create_app(config: ReplicaConfig) -> Starlette:
+    """The replica as an ASGI app; `app.state.replica` is its ReplicaState."""
+    return ReplicaApp(ReplicaState(config))
+
+
+def _session(request: Request, response: Response, state: ReplicaState) -> Session:
+    """The request's ASP.NET session, started (and its cookie set) on a first visit."""
+    session_id = request.cookies.get(COOKIE)
+    if not session_id:
+        session_id = new_session_id()
+        response.set_cookie(COOKIE, session_id, path="/", httponly=True, samesite="lax")
+    return state.sessions.open(session_id)
+
+
+def _menu_response(
+    request: Request,
+    state: ReplicaState,
+    *,
+    stock_code: str = "",
+    message: str = "",
+    block_trades: bool = False,
+    report: Report | None = None,
+) -> HTMLResponse:
+    """bsMenu.aspx with a fresh captcha and viewstate, as every answer of the form is.
+
+    With a report, the page links to its CSV and the session is granted that download."""
+    guid = state.captchas.issue()
+    state.stats.bump("captchas_issued")
+    state.stats.bump("menus_served")
+    viewstate, validation = state.signer.issue(guid)
+    download = "" if report is None else f"bsContent.aspx?StkNo={stock_code}&RecCount={len(report.records)}"
+    page = pages.MenuPage(viewstate, validation, guid, stock_code, message, download, block_trades)
+    response = HTMLResponse(pages.menu(page), headers={"Cache-Control": "private"})
+    session = _session(request, response, state)
+    if report is not None:
+        session.grant(stock_code, report.trade_date)
+    return response
+
+
+@lru_cache(maxsize=256)
+def _csv_body(seed: int, trade_date: date, stock_code: str, encoding: str) -> bytes:
+    report = Market(seed).report(trade_date, stock_code)
+    return b"" if report is None else report_csv_bytes(report, encoding)
+
+
+def _routes(state: ReplicaState) -> list[Route]:
+    config, stats = state.config, state.stats
+
+    async def frameset(request: Request) -> Response:
+        response = HTMLResponse(pages.frameset())
+        _session(request, response, state)
+        return response
+
+    async def welcome(request: Request) -> Response:
+        return HTMLResponse(pages.welcome(config.trade_date))
+
+    async def menu_get(request: Request) -> Response:
+        return _menu_response(request, state)
+
+    async def menu_post(request: Request) -> Response:
+        form = await request.form()
+        field = {name: str(value) for name, value in form.items()}
+        stock_code = field.get("TextBox_Stkno", "").strip().upper()
+        block_trades = field.get("RadioButton_Normal") == "RadioButton_Excd"
+        try:
+            page_state = state.signer.open(field.get("__VIEWSTATE", ""), field.get("__EVENTVALIDATION", ""))
+        except ViewStateError as error:
+            stats.bump("viewstate_errors")
+            detail = "The state information is invalid for this page and might be corrupted."
+            return HTMLResponse(pages.server_error(str(error), detail), status_code=500)
+        if "btnOK" not in field:
+            # Button_Reset and other postbacks just redraw the form.
+            return _menu_response(request, state)
+        check = state.captchas.check(page_state.captcha_guid, field.get("CaptchaControl1", ""))
+        if check is AnswerCheck.EXPIRED:
+            stats.bump("answers_expired")
+            return _menu_response(
+                request, state, stock_code=stock_code, message=pages.EXPIRED_ANSWER, block_trades=block_trades
+            )
+        if check is not AnswerCheck.RIGHT:
+            stats.bump("answers_too_fast" if check is AnswerCheck.TOO_FAST else "answers_wrong")
+            return _menu_response(
+                request, state, stock_code=stock_code, message=pages.WRONG_ANSWER, block_trades=block_trades
+            )
+        stats.bump("answers_right")
+        report = None if block_trades else state.market.report(config.trade_date, stock_code)
+        if report is None:
+            stats.bump("no_data")
+            return _menu_response(
+                request, state, stock_code=stock_code, message=pages.NO_DATA, block_trades=block_trades
+            )
+        return _menu_response(request, state, stock_code=stock_code, report=report)
+
+    async def captcha_image(request: Request) -> Response:
+        if state.dice.hits(config.nonimage_captcha_rate):
+            stats.bump("faults_nonimage_captcha")
+            return HTMLResponse(pages.server_busy())
+        image = state.captchas.image(request.query_params.get("guid", ""))
+        if image is None:
+            stats.bump("captchas_not_found")
+            return HTMLResponse(pages.server_error("The resource cannot be found.", "HTTP 404."), status_code=404)
+        stats.bump("captchas_served")
+        return Response(image, media_type="image/jpeg", headers={"Cache-Control": "private, no-cache"})
+
+    async def content(request: Request) -> Response:
+        session = state.sessions.get(request.cookies.get(COOKIE, ""))
+        stock_code = request.query_params.get("StkNo", "").strip().upper() or (session.last_code if session else "")
+        if session is None or stock_code not in session.granted:
+            # The real site answers a session that has not solved this security's captcha with an empty page.
+            stats.bump("reports_refused")
+            return HTMLResponse("")
+        trade_date = session.granted[stock_code]
+        if request.query_params.get("v") == "t":
+            report = state.market.report(trade_date, stock_code)
+            assert report is not None  # granted only for securities with a report
+            stats.bump("report_views_served")
+            return HTMLResponse(pages.report_view(report))
+        served_code = stock_code
+        if state.dice.hits(config.stale_csv_rate):
+            stats.bump("faults_stale_csv")
+            served_code = _stale_code(state, trade_date, stock_code)
+        body = _csv_body(config.seed, trade_date, served_code, config.csv_encoding)
+        if state.dice.hits(config.truncated_csv_rate):
+            stats.bump("faults_truncated_csv")
+            body = body[: int(len(body) * state.dice.fraction())]
+        stats.bump("reports_served")
+        return Response(
+            body,
+            media_type=f"text/csv; charset={CHARSETS[config.csv_encoding]}",
+            headers={"Content-Disposition": f"attachment; filename={stock_code}.csv"},
+        )
+
+    async def logo(request: Request) -> Response:
+        return Response(LOGO_GIF, media_type="image/gif")
+
+    async def stylesheet(request: Request) -> Response:
+        return Response(".title { font-weight: bold; }\n", media_type="text/css")
+
+    async def api_stats(request: Request) -> Response:
+        return JSONResponse(stats.snapshot())
+
+    async def api_stats_reset(request: Request) -> Response:
+        stats.reset()
+        return JSONResponse(stats.snapshot())
+
+    async def api_securities(request: Request) -> Response:
+        return JSONResponse([dataclasses.asdict(security) for security in securities()])
+
+    async def api_faults(request: Request) -> Response:
+        if request.method == "POST":
+            try:
+                changes = await request.json()
+                if not isinstance(changes, dict):
+                    raise ReplicaConfigError("send a JSON object of fault knobs, e.g. {\"error_rate\": 0.1}")
+                config.set_faults(changes)
+            except (ReplicaConfigError, json.JSONDecodeError) as error:
+                return JSONResponse({"error": str(error)}, status_code=400)
+        return JSONResponse(config.faults())
+
+    async def api_trade_date(request: Request) -> Response:
+        if request.method == "POST":
+            try:
+                body = await request.json()
+                config.trade_date = date.fromisoformat(body["trade_date"])
+            except (json.JSONDecodeError, KeyError, TypeError, ValueError):
+                message = 'send {"trade_date": "YYYY-MM-DD"}'
+                return JSONResponse({"error": message}, status_code=400)
+        return JSONResponse({"trade_date": config.trade_date.isoformat()})
+
+    async def api_reset(request: Request) -> Response:
+        state.reset()
+        return JSONResponse({"reset": True})
+
+    async def to_frameset(request: Request) -> Response:
+        return RedirectResponse("/bshtm/", status_code=301)
+
+    return [
+        Route("/bshtm", to_frameset),
+        Route("/bshtm/", frameset),
+        Route("/bshtm/default.aspx", frameset),
+        Route("/bshtm/bsWelcome.aspx", welcome),
+        Route("/bshtm/bsMenu.aspx", menu_get, methods=["GET"]),
+        Route("/bshtm/bsMenu.aspx", menu_post, methods=["POST"]),
+        Route("/bshtm/CaptchaImage.aspx", captcha_image),
+        Route("/bshtm/bsContent.aspx", content),
+        Route("/bshtm/images/bshtm_logo.gif", logo),
+        Route("/bshtm/bshtm.css", stylesheet),
+        Route("/replica/api/stats", api_stats),
+        Route("/replica/api/stats/reset", api_stats_reset, methods=["POST"]),
+        Route("/replica/api/securities", api_securities),
+        Route("/replica/api/faults", api_faults, methods=["GET", "POST"]),
+        Route("/replica/api/trade-date", api_trade_date, methods=["GET", "POST"]),
+        Route("/replica/api/reset", api_reset, methods=["POST"]),
+    ]
+
+
+def _stale_code(state: ReplicaState, trade_date: date, stock_code: str) -> str:
+    """Another security's report to serve in place of the asked one: its `股票代碼` line gives it away."""
+    for candidate in FAMOUS:
+        if candidate != stock_code and state.market.report(trade_date, candidate) is not None:
+            return candidate
+    raise RuntimeError("no other security traded that day")

@@ -1,0 +1,232 @@
+"""The HTML of the replica's pages, written the way ASP.NET WebForms renders the real site's.
+
+Frameset, welcome page, the query form with its answers, the report's HTML view, and the error pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from html import escape
+
+from replica.market import Report, format_price
+
+DOCTYPE = (
+    '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" '
+    '"http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">\n'
+)
+VIEWSTATE_GENERATOR = "9A4F3E21"
+NO_DATA = "查無資料"
+WRONG_ANSWER = "驗證碼錯誤!"
+EXPIRED_ANSWER = "驗證碼已逾期!"
+
+
+def site_date(trade_date: date) -> str:
+    return trade_date.strftime("%Y/%m/%d")
+
+
+def frameset() -> str:
+    return (
+        DOCTYPE
+        + """<html xmlns="http://www.w3.org/1999/xhtml">
+<head><title>買賣日報表查詢系統</title>
+<meta http-equiv="Content-Type" content="text/html; charset=utf-8" /></head>
+<frameset rows="170,*" border="0" frameborder="0" framespacing="0">
+  <frame name="page1" id="page1" src="bsMenu.aspx" scrolling="no" noresize="noresize" />
+  <frame name="page2" id="page2" src="bsWelcome.aspx" scrolling="auto" />
+  <noframes><body>您的瀏覽器不支援框架。</body></noframes>
+</frameset>
+</html>
+"""
+    )
+
+
+def welcome(trade_date: date) -> str:
+    return (
+        DOCTYPE
+        + f"""<html xmlns="http://www.w3.org/1999/xhtml">
+<head><title>買賣日報表查詢系統</title>
+<meta http-equiv="Content-Type" content="text/html; charset=utf-8" /></head>
+<body>
+<form name="form1" method="post" action="./bsWelcome.aspx" id="form1">
+<table width="100%" border="0" cellpadding="4" cellspacing="0">
+  <tr><td align="center" class="title">歡迎使用買賣日報表查詢系統</td></tr>
+  <tr><td align="center">資料日期：<span id="Label_Date">{site_date(trade_date)}</span></td></tr>
+  <tr><td align="center" class="note">此資料不得逕自散布或販售</td></tr>
+</table>
+</form>
+</body>
+</html>
+"""
+    )
+
+
+@dataclass(frozen=True)
+class MenuPage:
+    """One rendering of bsMenu.aspx: its hidden fields, its captcha and what the last query came to."""
+
+    viewstate: str
+    event_validation: str
+    captcha_guid: str
+    stock_code: str = ""
+    error_message: str = ""
+    download_href: str = ""
+    block_trades: bool = False
+
+
+def menu(page: MenuPage) -> str:
+    normal_checked = "" if page.block_trades else ' checked="checked"'
+    excd_checked = ' checked="checked"' if page.block_trades else ""
+    download = (
+        f'<a id="HyperLink_DownloadCSV" href="{page.download_href}">下載 CSV</a>' if page.download_href else ""
+    )
+    return (
+        DOCTYPE
+        + f"""<html xmlns="http://www.w3.org/1999/xhtml">
+<head><title>買賣日報表查詢系統</title>
+<meta http-equiv="Content-Type" content="text/html; charset=utf-8" />
+<link href="bshtm.css" rel="stylesheet" type="text/css" /></head>
+<body>
+<form name="form1" method="post" action="./bsMenu.aspx" id="form1">
+<div class="aspNetHidden">
+<input type="hidden" name="__EVENTTARGET" id="__EVENTTARGET" value="" />
+<input type="hidden" name="__EVENTARGUMENT" id="__EVENTARGUMENT" value="" />
+<input type="hidden" name="__LASTFOCUS" id="__LASTFOCUS" value="" />
+<input type="hidden" name="__VIEWSTATE" id="__VIEWSTATE" value="{escape(page.viewstate)}" />
+</div>
+
+<script type="text/javascript">
+//<![CDATA[
+var theForm = document.forms['form1'];
+if (!theForm) {{
+    theForm = document.form1;
+}}
+function __doPostBack(eventTarget, eventArgument) {{
+    if (!theForm.onsubmit || (theForm.onsubmit() != false)) {{
+        theForm.__EVENTTARGET.value = eventTarget;
+        theForm.__EVENTARGUMENT.value = eventArgument;
+        theForm.submit();
+    }}
+}}
+//]]>
+</script>
+
+<div class="aspNetHidden">
+<input type="hidden" name="__VIEWSTATEGENERATOR" id="__VIEWSTATEGENERATOR" value="{VIEWSTATE_GENERATOR}" />
+<input type="hidden" name="__EVENTVALIDATION" id="__EVENTVALIDATION" value="{escape(page.event_validation)}" />
+</div>
+<table width="100%" border="0" cellpadding="0" cellspacing="0">
+  <tr>
+    <td width="220" rowspan="3"><img src="images/bshtm_logo.gif" alt="臺灣證券交易所" width="200" height="50" /></td>
+    <td colspan="2" class="title">買賣日報表查詢系統</td>
+  </tr>
+  <tr>
+    <td>
+      <input id="RadioButton_Normal" type="radio" name="RadioButton_Normal" value="RadioButton_Normal"{normal_checked} /><label for="RadioButton_Normal">個別證券</label>
+      <input id="RadioButton_Excd" type="radio" name="RadioButton_Normal" value="RadioButton_Excd"{excd_checked} /><label for="RadioButton_Excd">鉅額交易</label>
+      &nbsp;證券代號：<input name="TextBox_Stkno" type="text" value="{escape(page.stock_code)}" maxlength="8" id="TextBox_Stkno" style="width:80px;" />
+    </td>
+    <td rowspan="2">
+      <div id="Panel_bshtm">
+        <div><img src="CaptchaImage.aspx?guid={page.captcha_guid}" border='0' width=200 height=60></div>
+        <div>請輸入驗證碼：<input name="CaptchaControl1" id="CaptchaControl1" type="text" maxlength="5" style="width:80px;" /></div>
+      </div>
+    </td>
+  </tr>
+  <tr>
+    <td>
+      <input type="submit" name="btnOK" value="查詢" id="btnOK" />
+      <input type="submit" name="Button_Reset" value="重新輸入" id="Button_Reset" />
+      <span id="Label_ErrorMsg" style="color:Red;">{escape(page.error_message)}</span>
+      {download}
+    </td>
+  </tr>
+</table>
+</form>
+</body>
+</html>
+"""
+    )
+
+
+def _thousands(value: int) -> str:
+    return f"{value:,}"
+
+
+def report_view(report: Report) -> str:
+    """bsContent.aspx?v=t: the report as HTML, with the day's date and prices the CSV lacks."""
+    rows = "\n".join(
+        f'<tr><td class="column_value_center">{number}</td><td class="column_value_left">{escape(record.broker.label)}</td>'
+        f'<td class="column_value_right">{format_price(record.price_cents)}</td>'
+        f'<td class="column_value_right">{_thousands(record.buy)}</td>'
+        f'<td class="column_value_right">{_thousands(record.sell)}</td></tr>'
+        for number, record in enumerate(report.records, start=1)
+    )
+    return (
+        DOCTYPE
+        + f"""<html xmlns="http://www.w3.org/1999/xhtml">
+<head><title>券商買賣股票成交價量資訊</title>
+<meta http-equiv="Content-Type" content="text/html; charset=utf-8" /></head>
+<body>
+<table class="table_header" border="1" cellspacing="0" cellpadding="2">
+  <tr><td>日期</td><td id="receive_date">{site_date(report.trade_date)}</td>
+      <td>證券代號</td><td id="stock_id">{escape(report.stock_code)}</td></tr>
+  <tr><td>成交筆數</td><td id="trade_rec">{_thousands(report.trade_count)}</td>
+      <td>成交金額</td><td id="trade_amt">{_thousands(report.turnover)}</td>
+      <td>成交股數</td><td id="trade_qty">{_thousands(report.total_buy)}</td></tr>
+  <tr><td>開盤價</td><td id="open_price">{format_price(report.open_cents)}</td>
+      <td>最高價</td><td id="high_price">{format_price(report.high_cents)}</td>
+      <td>最低價</td><td id="low_price">{format_price(report.low_cents)}</td>
+      <td>收盤價</td><td id="last_price">{format_price(report.last_cents)}</td></tr>
+</table>
+<table class="table_detail" id="table2" border="1" cellspacing="0" cellpadding="2">
+<tr class="column_title"><td>序</td><td>證券商</td><td>成交單價</td><td>買進股數</td><td>賣出股數</td></tr>
+{rows}
+</table>
+</body>
+</html>
+"""
+    )
+
+
+def server_error(message: str, detail: str) -> str:
+    """ASP.NET's yellow error page, as the site shows it for a bad postback or an internal failure."""
+    return (
+        DOCTYPE
+        + f"""<html>
+<head><title>{escape(message)}</title></head>
+<body bgcolor="white">
+<span><h1>Server Error in '/bshtm' Application.<hr width=100% size=1 color=silver></h1>
+<h2> <i>{escape(message)}</i> </h2></span>
+<font face="Arial, Helvetica, Geneva, SunSans-Regular, sans-serif ">
+<b> Description: </b>{escape(detail)}
+<br><br>
+<hr width=100% size=1 color=silver>
+<b>Version Information:</b>&nbsp;Microsoft .NET Framework Version:4.0.30319; ASP.NET Version:4.8.4494.0
+</font>
+</body>
+</html>
+"""
+    )
+
+
+def server_busy() -> str:
+    """What the captcha URL answers instead of an image when the site is overloaded."""
+    return (
+        DOCTYPE
+        + """<html><head><title>Server Too Busy</title></head>
+<body><h1>Server Too Busy</h1><p>The server is too busy to handle this request. Please try again later.</p></body>
+</html>
+"""
+    )
+
+
+def firewall_block(support_id: str) -> str:
+    """The block page the site's firewall answers with once it has flagged a client."""
+    return f"""<html><head><title>Request Rejected</title></head>
+<body>
+<h2>THE PAGE CANNOT BE ACCESSED!</h2>
+<p>FOR SECURITY REASONS, THIS PAGE CAN NOT BE ACCESSED!</p>
+<p>頁面無法執行：基於安全性考量，您的連線已被阻擋。</p>
+<p>Your support ID is: {escape(support_id)}</p>
+</body></html>
+"""
