@@ -1,0 +1,52 @@
+"""`bsr replica serve` in its own process: it prints its URL, serves, and takes fault knobs over HTTP."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+import httpx
+
+BSR = [sys.executable, "-c", "from bsr.cli import main; main()", "replica", "serve"]
+
+
+def test_serve_prints_its_url_and_obeys_its_flags() -> None:
+    process = subprocess.Popen(
+        [*BSR, "--port", "0", "--trade-date", "2026-11-19", "--encoding", "cp950", "--seed", "3", "--latency", "0.01"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=os.environ | {"PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        line = process.stdout.readline()
+        url = re.search(r"http://127\.0\.0\.1:\d+/bshtm/", line)
+        assert url, line + process.stderr.read() if process.poll() is not None else line
+        base = url.group(0)
+        assert '<span id="Label_Date">2026/11/19</span>' in httpx.get(base + "bsWelcome.aspx").text
+        control = base.replace("/bshtm/", "/replica/api/")
+        assert httpx.get(control + "faults").json()["latency_s"] == 0.01
+        assert httpx.post(control + "faults", json={"error_rate": 1.0}).status_code == 200
+        assert httpx.get(base + "bsWelcome.aspx").status_code == 500
+        assert httpx.get(control + "stats").json()["faults_error"] == 1
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_refuses_a_non_loopback_host_in_one_line() -> None:
+    result = subprocess.run([*BSR, "--host", "0.0.0.0"], capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert result.stderr.strip().count("\n") == 0 and "--allow-remote" in result.stderr
+
+
+def test_bad_settings_are_one_line_errors(tmp_path) -> None:
+    for flags, expected in (
+        (["--captcha", "replay", "--replay-dir", str(tmp_path)], "labels.csv"),
+        (["--error-rate", "2"], "error_rate"),
+    ):
+        result = subprocess.run([*BSR, *flags], capture_output=True, text=True, timeout=60)
+        assert result.returncode != 0 and "Traceback" not in result.stderr
+        assert result.stderr.strip().count("\n") == 0 and expected in result.stderr

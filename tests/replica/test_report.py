@@ -1,0 +1,138 @@
+"""bsContent.aspx over real HTTP: the CSV in the site's layout and encodings, the HTML view, and who may see them."""
+
+from __future__ import annotations
+
+import csv
+import re
+from decimal import Decimal
+
+import httpx
+import pytest
+
+from replica.market import Market, securities, stock_tick_cents
+
+TITLE = "券商買賣股票成交價量資訊"
+HEADER = ["序號", "券商", "價格", "買進股數", "賣出股數", "", "序號", "券商", "價格", "買進股數", "賣出股數"]
+RECORD_FIELD = re.compile(r'"[^"]*"')
+
+
+def record_count_parity(replica, parity: int, kind: str = "stock") -> str:
+    """A small security whose report has an odd (1) or even (0) number of records."""
+    market = Market(replica.config.seed)
+    for security in securities():
+        report = market.report(replica.config.trade_date, security.code)
+        if security.kind == kind and report and 2 < len(report.records) < 400 and len(report.records) % 2 == parity:
+            return security.code
+    raise AssertionError("no such security")
+
+
+def parse_report(text: str) -> tuple[str, list[tuple[int, str, str, int, int]]]:
+    lines = text.split("\r\n")
+    assert lines[0] == TITLE
+    assert lines[-1] == ""
+    code = re.fullmatch(r'股票代碼,="(\w+)"', lines[1])
+    assert code is not None, lines[1]
+    assert lines[2].split(",") == HEADER
+    records = []
+    for line in lines[3:-1]:
+        assert line.endswith(" ")
+        fields = next(csv.reader([line.rstrip(" ")]))
+        assert len(fields) == 11 and fields[5] == ""
+        assert RECORD_FIELD.fullmatch(line.split(",")[0])
+        for half in (fields[:5], fields[6:]):
+            if half == [""] * 5:
+                continue
+            records.append((int(half[0]), half[1], half[2], int(half[3]), int(half[4])))
+    return code.group(1), records
+
+
+@pytest.mark.parametrize("parity", [1, 0])
+def test_csv_layout_utf8_with_bom(replica, visitor, parity: int) -> None:
+    code = record_count_parity(replica, parity)
+    response = visitor.download(code)
+    assert response.status_code == 200
+    assert response.content.startswith(b"\xef\xbb\xbf")
+    served_code, records = parse_report(response.content.decode("utf-8-sig"))
+    report = Market(replica.config.seed).report(replica.config.trade_date, code)
+    assert served_code == code
+    assert [number for number, *_ in records] == list(range(1, len(report.records) + 1))
+    last_line = response.content.decode("utf-8-sig").split("\r\n")[-2]
+    assert last_line.endswith(',"","","","","" ') == (parity == 1)
+    assert sum(buy for *_, buy, _ in records) == sum(sell for *_, sell in records)
+    keys = [(label[:4], Decimal(price)) for _, label, price, _, _ in records]
+    assert keys == sorted(keys), "ordered by broker, then price"
+    assert len(set(keys)) == len(keys)
+    for _, label, price, buy, sell in records:
+        assert re.fullmatch(r"\d+\.\d\d", price)
+        cents = int(Decimal(price) * 100)
+        assert cents % stock_tick_cents(cents) == 0
+        assert buy >= 0 and sell >= 0 and buy + sell > 0
+        assert len(label) >= 6 and re.fullmatch(r"[0-9A-Za-z]{4}", label[:4])
+
+
+def test_csv_in_cp950(replica, visitor) -> None:
+    replica.config.csv_encoding = "cp950"
+    code = record_count_parity(replica, 1)
+    response = visitor.download(code)
+    assert response.headers["content-type"] == "text/csv; charset=big5"
+    assert not response.content.startswith(b"\xef\xbb\xbf")
+    served_code, records = parse_report(response.content.decode("cp950"))
+    assert served_code == code and len(records) % 2 == 1
+
+
+def test_download_link_record_count_matches_the_csv(replica, visitor) -> None:
+    answer_page = visitor.solve(visitor.open_form(), "2330")
+    record_count = int(re.search(r"RecCount=(\d+)", answer_page.download_href).group(1))
+    _, records = parse_report(visitor.http.get(answer_page.download_href).content.decode("utf-8-sig"))
+    assert len(records) == record_count > 5_000
+    labels = {label for _, label, *_ in records}
+    assert any("\u3000" in label for label in labels)
+    assert 700 <= len(labels) <= 916
+    assert replica.stats()["reports_served"] == 1
+
+
+def test_branch_ids_are_case_sensitive(replica) -> None:
+    market = Market(replica.config.seed)
+    ids = {record.broker.broker_id for record in market.report(replica.config.trade_date, "2330").records}
+    assert len({broker_id.lower() for broker_id in ids}) < len(ids)
+
+
+def test_report_only_to_the_session_that_solved_its_captcha(replica, visitor) -> None:
+    answer_page = visitor.solve(visitor.open_form(), "2317")
+    stranger = httpx.get(replica.base_url + answer_page.download_href)
+    assert stranger.status_code == 200 and stranger.content == b""
+    other_code = visitor.http.get(answer_page.download_href.replace("2317", "2330"))
+    assert other_code.content == b""
+    assert visitor.http.get(answer_page.download_href).content.startswith(b"\xef\xbb\xbf")
+    # A bare bsContent.aspx gives the session's last solved report, as the site's stale page does.
+    bare = visitor.http.get("bsContent.aspx")
+    assert parse_report(bare.content.decode("utf-8-sig"))[0] == "2317"
+    assert replica.stats()["reports_refused"] == 2
+
+
+def test_html_view_has_the_day_summary_and_details(replica, visitor) -> None:
+    answer_page = visitor.solve(visitor.open_form(), "2330")
+    page = visitor.http.get(answer_page.download_href + "&v=t").text
+    report = Market(replica.config.seed).report(replica.config.trade_date, "2330")
+
+    def cell(cell_id: str) -> str:
+        match = re.search(rf'id="{cell_id}">([^<]*)<', page)
+        assert match, cell_id
+        return match.group(1)
+
+    assert cell("receive_date") == "2026/11/20" and cell("stock_id") == "2330"
+    assert int(cell("trade_qty").replace(",", "")) == report.total_buy
+    assert int(cell("trade_rec").replace(",", "")) > 0 and int(cell("trade_amt").replace(",", "")) > 0
+    low, high = Decimal(cell("low_price")), Decimal(cell("high_price"))
+    assert low <= Decimal(cell("open_price")) <= high and low <= Decimal(cell("last_price")) <= high
+    assert "<td>序</td><td>證券商</td><td>成交單價</td><td>買進股數</td><td>賣出股數</td>" in page
+    assert page.count("<tr><td class=\"column_value_center\">") == len(report.records)
+    assert visitor.http.get("bsContent.aspx?v=t").text == page
+
+
+def test_reports_are_deterministic_per_seed_and_date(replica) -> None:
+    date = replica.config.trade_date
+    assert Market(1).report(date, "2454") == Market(1).report(date, "2454")
+    assert Market(1).report(date, "2454") != Market(2).report(date, "2454")
+    assert Market(1).report(date, "2454") != Market(1).report(date.replace(day=19), "2454")
+    assert Market(1).report(date.replace(day=21), "2454") is None, "no trading on Saturdays"
