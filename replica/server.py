@@ -97,7 +97,9 @@ class ReplicaServer:
 def bind(host: str, port: int) -> socket.socket:
     """A listening socket for the replica; a taken port is a one-line error that says what to do."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    listener = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP, not 0: asyncio only sets TCP_NODELAY on sockets that name their protocol, and without it
+    # keep-alive clients wait 40 ms on every response (Nagle against delayed ACKs).
+    listener = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         listener.bind((host, port))
