@@ -175,6 +175,8 @@ _CASE_TWINS = (("9B2z", "台新文心"), ("9B2Z", "台新五權"))
 _FOREIGN_IDS = frozenset({"1360", "1380", "1440", "1470", "1480", "1520", "1560", "1570", "1590", "1650",
                           "8440", "8890", "8900", "8960"})
 
+_HEAD_OFFICE_IDS = frozenset(head_id for head_id, _, _ in (*_FIRMS, *_MID_FIRMS))
+
 
 @cache
 def brokers() -> tuple[Broker, ...]:
@@ -209,7 +211,7 @@ def _broker_weights() -> np.ndarray:
     for index, broker in enumerate(brokers()):
         if broker.broker_id in _FOREIGN_IDS:
             weights[index] *= 12.0
-        elif broker.broker_id.endswith("00") or broker.broker_id[3] == "0":
+        elif broker.broker_id in _HEAD_OFFICE_IDS:
             weights[index] *= 4.0
     return weights / weights.sum()
 
