@@ -1,3 +1,68 @@
 """SQL storage for reports, solve attempts, job runs and model versions.
 
 SQLAlchemy 2 models, the engine from a URL, and the queries the other rooms use."""
+
+from storage.async_store import AsyncStore
+from storage.errors import (
+    DatabaseUnavailableError,
+    InvalidReportError,
+    NothingToExportError,
+    ReportMismatchError,
+    SchemaError,
+    StorageError,
+    UnknownRecordError,
+)
+from storage.export import ExportFormat, ExportResult, export_day
+from storage.migrations import UpgradeResult, upgrade_database
+from storage.records import (
+    Attempt,
+    AttemptOutcome,
+    BrokerTrade,
+    CharConfusion,
+    DailyAcceptance,
+    JobRun,
+    JobStatus,
+    LabelSource,
+    LatencyPercentiles,
+    ModelVersion,
+    Report,
+    ReportAttempts,
+    ReportSummary,
+    SaveResult,
+    Security,
+    StoredAttempt,
+)
+from storage.store import Store
+
+__all__ = [
+    "AsyncStore",
+    "Attempt",
+    "AttemptOutcome",
+    "BrokerTrade",
+    "CharConfusion",
+    "DailyAcceptance",
+    "DatabaseUnavailableError",
+    "ExportFormat",
+    "ExportResult",
+    "InvalidReportError",
+    "JobRun",
+    "JobStatus",
+    "LabelSource",
+    "LatencyPercentiles",
+    "ModelVersion",
+    "NothingToExportError",
+    "Report",
+    "ReportAttempts",
+    "ReportMismatchError",
+    "ReportSummary",
+    "SaveResult",
+    "SchemaError",
+    "Security",
+    "Store",
+    "StorageError",
+    "StoredAttempt",
+    "UnknownRecordError",
+    "UpgradeResult",
+    "export_day",
+    "upgrade_database",
+]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import typer
 
 from bsr.cli import replica as replica_cli
+from bsr.cli import storage as storage_cli
 from bsr.cli.errors import run_app
 
 app = typer.Typer(
@@ -17,6 +18,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(replica_cli.app, name="replica")
+app.add_typer(storage_cli.db_app, name="db")
+app.command()(storage_cli.export)
 
 
 def main() -> None:

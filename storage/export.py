@@ -1,0 +1,133 @@
+"""`bsr export`: a day's broker trades from the database to a CSV or Parquet file.
+
+One row per broker trade, with its trade date and stock code; the file appears whole or not at all."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from itertools import islice
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from storage.errors import NothingToExportError
+from storage.records import BrokerTrade
+from storage.store import Store
+
+COLUMNS = (
+    "trade_date",
+    "stock_code",
+    "seq",
+    "broker_id",
+    "broker_name",
+    "price",
+    "buy_shares",
+    "sell_shares",
+)
+PARQUET_SCHEMA = pa.schema(
+    [
+        ("trade_date", pa.date32()),
+        ("stock_code", pa.string()),
+        ("seq", pa.int32()),
+        ("broker_id", pa.string()),
+        ("broker_name", pa.string()),
+        ("price", pa.decimal128(12, 2)),
+        ("buy_shares", pa.int64()),
+        ("sell_shares", pa.int64()),
+    ]
+)
+PARQUET_BATCH_ROWS = 50_000
+
+
+class ExportFormat(StrEnum):
+    CSV = "csv"
+    PARQUET = "parquet"
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    reports: int
+    rows: int
+
+
+def default_filename(trade_date: date, export_format: ExportFormat) -> str:
+    return f"broker-trades-{trade_date.isoformat()}.{export_format.value}"
+
+
+def export_day(
+    store: Store, trade_date: date, export_format: ExportFormat, out: Path | None = None
+) -> ExportResult:
+    """Writes every broker trade stored for `trade_date` to `out` (a file, a folder, or the working folder)."""
+    reports = store.report_summaries(trade_date)
+    if not reports:
+        stored = [day.isoformat() for day in store.trade_dates()[:5]]
+        known = f"the latest stored days are {', '.join(stored)}" if stored else "no report is stored at all"
+        raise NothingToExportError(
+            f"no report is stored for {trade_date.isoformat()} ({known}); download that day first or pick a stored day"
+        )
+    path = _target(out, trade_date, export_format)
+    partial = path.with_name(f".{path.name}.partial")
+    write = _write_csv if export_format is ExportFormat.CSV else _write_parquet
+    try:
+        rows = write(partial, trade_date, store.day_trades(trade_date))
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
+    return ExportResult(path, len(reports), rows)
+
+
+def _target(out: Path | None, trade_date: date, export_format: ExportFormat) -> Path:
+    name = default_filename(trade_date, export_format)
+    if out is None:
+        return Path.cwd() / name
+    if out.is_dir():
+        return out / name
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def _write_csv(path: Path, trade_date: date, trades: Iterator[tuple[str, BrokerTrade]]) -> int:
+    rows = 0
+    with path.open("w", encoding="utf-8", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(COLUMNS)
+        for stock_code, trade in trades:
+            writer.writerow(
+                (
+                    trade_date.isoformat(),
+                    stock_code,
+                    trade.seq,
+                    trade.broker_id,
+                    trade.broker_name,
+                    f"{trade.price:.2f}",
+                    trade.buy_shares,
+                    trade.sell_shares,
+                )
+            )
+            rows += 1
+    return rows
+
+
+def _write_parquet(path: Path, trade_date: date, trades: Iterator[tuple[str, BrokerTrade]]) -> int:
+    rows = 0
+    with pq.ParquetWriter(path, PARQUET_SCHEMA) as writer:
+        while batch := list(islice(trades, PARQUET_BATCH_ROWS)):
+            columns = [
+                [trade_date] * len(batch),
+                [stock_code for stock_code, _ in batch],
+                [trade.seq for _, trade in batch],
+                [trade.broker_id for _, trade in batch],
+                [trade.broker_name for _, trade in batch],
+                [trade.price for _, trade in batch],
+                [trade.buy_shares for _, trade in batch],
+                [trade.sell_shares for _, trade in batch],
+            ]
+            writer.write_table(pa.Table.from_arrays(columns, schema=PARQUET_SCHEMA))
+            rows += len(batch)
+    return rows

@@ -1,0 +1,160 @@
+"""The SQLAlchemy 2 models of the database; Alembic migrations in alembic/ must match them exactly.
+
+Timestamps are stored as naive UTC on both databases and come back aware (UTC)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    Dialect,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    MetaData,
+    Numeric,
+    String,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from storage.records import AttemptOutcome, JobStatus, LabelSource
+
+# Fixed constraint names, so both databases and every migration agree on them.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """An aware datetime stored as naive UTC; SQLite keeps no zone and PostgreSQL's would follow the session."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None or value.tzinfo is None:
+            return value
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def _enum(enum_class: type[Any], name: str) -> Enum:
+    return Enum(
+        enum_class,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=16,
+        values_callable=lambda members: [member.value for member in members],
+    )
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class SecurityRow(Base):
+    __tablename__ = "securities"
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(32))
+
+
+class JobRunRow(Base):
+    __tablename__ = "job_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trade_date: Mapped[date] = mapped_column(Date, index=True)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    status: Mapped[JobStatus] = mapped_column(_enum(JobStatus, "job_status"))
+    counts: Mapped[dict[str, int]] = mapped_column(JSON)
+
+
+class ReportRow(Base):
+    __tablename__ = "reports"
+    __table_args__ = (UniqueConstraint("trade_date", "stock_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trade_date: Mapped[date] = mapped_column(Date)
+    stock_code: Mapped[str] = mapped_column(String(16))
+    rec_count: Mapped[int]
+    total_shares: Mapped[int] = mapped_column(BigInteger)
+    total_value: Mapped[Decimal] = mapped_column(Numeric(20, 2))
+    no_trades: Mapped[bool]
+    fetched_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Identical downloads hash alike, so saving one again is a no-op.
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    raw_csv_zlib: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class BrokerTradeRow(Base):
+    __tablename__ = "broker_trades"
+
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True)
+    seq: Mapped[int] = mapped_column(primary_key=True)
+    broker_id: Mapped[str] = mapped_column(String(8), index=True)
+    broker_name: Mapped[str] = mapped_column(String(64))
+    price: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    buy_shares: Mapped[int] = mapped_column(BigInteger)
+    sell_shares: Mapped[int] = mapped_column(BigInteger)
+
+
+class SolveAttemptRow(Base):
+    __tablename__ = "solve_attempts"
+    __table_args__ = (Index("ix_solve_attempts_queue", "outcome", "label_source", "unreadable"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempted_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    job_run_id: Mapped[int | None] = mapped_column(ForeignKey("job_runs.id", ondelete="SET NULL"), index=True)
+    stock_code: Mapped[str] = mapped_column(String(16))
+    image: Mapped[bytes] = mapped_column(LargeBinary)
+    image_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    model_version: Mapped[str] = mapped_column(String(64), index=True)
+    guess: Mapped[str] = mapped_column(String(16))
+    confidence: Mapped[float] = mapped_column(Float)
+    latency_ms: Mapped[float] = mapped_column(Float)
+    outcome: Mapped[AttemptOutcome] = mapped_column(_enum(AttemptOutcome, "attempt_outcome"))
+    label: Mapped[str | None] = mapped_column(String(16))
+    label_source: Mapped[LabelSource] = mapped_column(_enum(LabelSource, "label_source"))
+    labelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    unreadable: Mapped[bool]
+
+
+class ModelVersionRow(Base):
+    __tablename__ = "model_versions"
+    # At most one active version: a partial unique index over the active rows.
+    __table_args__ = (
+        Index(
+            "uq_model_versions_one_active",
+            "active",
+            unique=True,
+            sqlite_where=text("active"),
+            postgresql_where=text("active"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    path: Mapped[str] = mapped_column(String(1024))
+    metrics: Mapped[dict[str, float]] = mapped_column(JSON)
+    active: Mapped[bool]

@@ -1,0 +1,207 @@
+"""The plain records other rooms build and pass to storage, and the ones its queries hand back.
+
+Frozen dataclasses and string enums only: no database types leak out of the storage room."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+
+class AttemptOutcome(StrEnum):
+    """What the site said to one captcha answer."""
+
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+    ERROR = "error"
+
+
+class LabelSource(StrEnum):
+    """Who says what a captcha image reads: the site (it accepted the guess), a human, or nobody yet."""
+
+    SITE = "site"
+    HUMAN = "human"
+    NONE = "none"
+
+
+class JobStatus(StrEnum):
+    """Where a daily job run stands."""
+
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"
+    NO_TRADING = "no_trading"  # the site never served the day's data: a holiday
+
+
+class SaveResult(StrEnum):
+    """What saving a report did: a new report, a different one replaced whole, or nothing (identical)."""
+
+    INSERTED = "inserted"
+    REPLACED = "replaced"
+    UNCHANGED = "unchanged"
+
+
+@dataclass(frozen=True)
+class BrokerTrade:
+    """One record of a report: a broker branch's shares bought and sold at one price."""
+
+    seq: int
+    broker_id: str  # case-sensitive: 9B2z and 9B2Z are different branches
+    broker_name: str
+    price: Decimal
+    buy_shares: int
+    sell_shares: int
+
+
+@dataclass(frozen=True)
+class Report:
+    """One security's daily broker report; `no_trades` marks a 查無資料 answer (no trades, rec_count 0)."""
+
+    trade_date: date
+    stock_code: str
+    rec_count: int
+    trades: tuple[BrokerTrade, ...]
+    raw_csv: bytes
+    fetched_at: datetime  # aware; a naive value is taken as UTC
+    no_trades: bool = False
+
+    @property
+    def total_buy_shares(self) -> int:
+        return sum(trade.buy_shares for trade in self.trades)
+
+    @property
+    def total_sell_shares(self) -> int:
+        return sum(trade.sell_shares for trade in self.trades)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One captcha answered: the image, the solver's guess and what the site made of it."""
+
+    attempted_at: datetime  # aware; a naive value is taken as UTC
+    job_run_id: int | None
+    stock_code: str
+    image: bytes
+    model_version: str
+    guess: str
+    confidence: float
+    latency_ms: float
+    outcome: AttemptOutcome
+
+
+@dataclass(frozen=True)
+class Security:
+    """A listed security: code, name and kind as the exchange's list gives them (股票, ETF, 認購權證...)."""
+
+    code: str
+    name: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class StoredAttempt:
+    """A solve attempt as stored, with its id, image hash and label."""
+
+    id: int
+    attempted_at: datetime
+    job_run_id: int | None
+    stock_code: str
+    image: bytes
+    image_sha256: str
+    model_version: str
+    guess: str
+    confidence: float
+    latency_ms: float
+    outcome: AttemptOutcome
+    label: str | None
+    label_source: LabelSource
+    unreadable: bool
+
+
+@dataclass(frozen=True)
+class ReportSummary:
+    """A stored report without its trades: what a list of a day's reports shows."""
+
+    trade_date: date
+    stock_code: str
+    rec_count: int
+    total_shares: int
+    total_value: Decimal
+    no_trades: bool
+    fetched_at: datetime
+
+
+@dataclass(frozen=True)
+class JobRun:
+    """One run of the daily job and its counts per outcome."""
+
+    id: int
+    trade_date: date
+    started_at: datetime
+    finished_at: datetime | None
+    status: JobStatus
+    counts: dict[str, int] = field(hash=False)
+
+
+@dataclass(frozen=True)
+class ModelVersion:
+    """A trained solver model: where its files are, how it evaluated, whether the solver should use it."""
+
+    name: str
+    created_at: datetime
+    path: str
+    metrics: dict[str, float] = field(hash=False)
+    active: bool = False
+
+
+@dataclass(frozen=True)
+class DailyAcceptance:
+    """One model version's attempts on one day (Taipei time), by outcome."""
+
+    day: date
+    model_version: str
+    accepted: int
+    rejected: int
+    expired: int
+    error: int
+
+    @property
+    def judged(self) -> int:
+        """Attempts the site judged right or wrong; expired and errored ones say nothing of the guess."""
+        return self.accepted + self.rejected
+
+    @property
+    def rate(self) -> float | None:
+        return self.accepted / self.judged if self.judged else None
+
+
+@dataclass(frozen=True)
+class ReportAttempts:
+    """How many captcha attempts a stored report took (attempts recorded under a job run of its date)."""
+
+    trade_date: date
+    stock_code: str
+    attempts: int
+
+
+@dataclass(frozen=True)
+class LatencyPercentiles:
+    """Solver latency in milliseconds (nearest-rank percentiles); None where no attempt was recorded."""
+
+    count: int
+    p50: float | None
+    p90: float | None
+    p99: float | None
+
+
+@dataclass(frozen=True)
+class CharConfusion:
+    """How often the solver read `expected` (a human's label) as `guessed`."""
+
+    expected: str
+    guessed: str
+    count: int

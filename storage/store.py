@@ -1,0 +1,685 @@
+"""The Store: every read and write the other rooms make to the database, each one a transaction of its own.
+
+Open one with Store.open(url); one Store may be shared by threads (AsyncStore runs it off the event loop)."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import zlib
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from os import PathLike
+from types import TracebackType
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine, and_, delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import Date
+
+from storage.engine import open_engine, reader, shown, translated_errors, writer
+from storage.errors import InvalidReportError, ReportMismatchError, StorageError, UnknownRecordError
+from storage.migrations import upgrade_engine
+from storage.models import BrokerTradeRow, JobRunRow, ModelVersionRow, ReportRow, SecurityRow, SolveAttemptRow
+from storage.records import (
+    Attempt,
+    AttemptOutcome,
+    BrokerTrade,
+    CharConfusion,
+    DailyAcceptance,
+    JobRun,
+    JobStatus,
+    LabelSource,
+    LatencyPercentiles,
+    ModelVersion,
+    Report,
+    ReportAttempts,
+    ReportSummary,
+    SaveResult,
+    Security,
+    StoredAttempt,
+)
+
+_E = TypeVar("_E", JobStatus, AttemptOutcome, LabelSource)
+
+CENT = Decimal("0.01")
+TAIPEI_OFFSET = timedelta(hours=8)  # Taiwan keeps no daylight saving time
+RAW_CSV_COMPRESSION_LEVEL = 6
+
+
+class taipei_day(FunctionElement[date]):
+    """The calendar day in Taipei of a stored (naive UTC) timestamp, in SQL."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(taipei_day, "sqlite")
+def _taipei_day_sqlite(element: taipei_day, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"date({compiler.process(element.clauses, **kw)}, '+8 hours')"
+
+
+@compiles(taipei_day, "postgresql")
+def _taipei_day_postgresql(element: taipei_day, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CAST(({compiler.process(element.clauses, **kw)}) + INTERVAL '8 hours' AS DATE)"
+
+
+class Store:
+    """The database of reports, solve attempts, job runs, securities and model versions."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._reader = reader(engine)
+        self._writer = writer(engine)
+
+    @classmethod
+    def open(cls, url: str) -> Store:
+        """Connects to `url`, bringing its schema up to date first (SQLite: the file and folder are made)."""
+        engine = open_engine(url)
+        try:
+            upgrade_engine(engine)
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(engine)
+
+    @property
+    def url(self) -> str:
+        """The database URL, password hidden."""
+        return shown(self._engine.url)
+
+    @property
+    def dialect(self) -> str:
+        """'sqlite' or 'postgresql'."""
+        return self._engine.dialect.name
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    @contextmanager
+    def _reading(self) -> Iterator[Session]:
+        with translated_errors(self._engine), Session(self._reader) as session, session.begin():
+            yield session
+
+    @contextmanager
+    def _writing(self) -> Iterator[Session]:
+        with translated_errors(self._engine), Session(self._writer) as session, session.begin():
+            yield session
+
+    # Reports
+
+    def save_report(self, report: Report) -> SaveResult:
+        """Stores a complete report in one transaction: new, replacing a different one whole, or a no-op.
+
+        Raises ReportMismatchError (leaving any stored report as it was) for an incomplete download."""
+        check_report(report)
+        content_sha256 = _content_sha256(report)
+        try:
+            return self._save_report(report, content_sha256)
+        except IntegrityError:
+            # Another writer inserted the same (trade_date, stock_code) between our look and our insert
+            # (PostgreSQL; SQLite writers queue at BEGIN); looking again finds theirs.
+            return self._save_report(report, content_sha256)
+
+    def _save_report(self, report: Report, content_sha256: str) -> SaveResult:
+        with self._writing() as session:
+            row = session.scalars(
+                select(ReportRow)
+                .where(ReportRow.trade_date == report.trade_date, ReportRow.stock_code == report.stock_code)
+                .with_for_update()
+            ).one_or_none()
+            if row is not None and row.content_sha256 == content_sha256:
+                return SaveResult.UNCHANGED
+            if row is None:
+                row = ReportRow(trade_date=report.trade_date, stock_code=report.stock_code)
+                session.add(row)
+                result = SaveResult.INSERTED
+            else:
+                session.execute(delete(BrokerTradeRow).where(BrokerTradeRow.report_id == row.id))
+                result = SaveResult.REPLACED
+            row.rec_count = report.rec_count
+            row.total_shares = report.total_buy_shares
+            row.total_value = sum((trade.price * trade.buy_shares for trade in report.trades), Decimal(0))
+            row.no_trades = report.no_trades
+            row.fetched_at = report.fetched_at
+            row.content_sha256 = content_sha256
+            row.raw_csv_zlib = zlib.compress(report.raw_csv, RAW_CSV_COMPRESSION_LEVEL)
+            session.flush()
+            if report.trades:
+                session.execute(
+                    insert(BrokerTradeRow.__table__),
+                    [
+                        {
+                            "report_id": row.id,
+                            "seq": trade.seq,
+                            "broker_id": trade.broker_id,
+                            "broker_name": trade.broker_name,
+                            "price": trade.price,
+                            "buy_shares": trade.buy_shares,
+                            "sell_shares": trade.sell_shares,
+                        }
+                        for trade in report.trades
+                    ],
+                )
+            return result
+
+    def stored_codes(self, trade_date: date) -> set[str]:
+        """Codes whose report of `trade_date` is stored (no-trades answers included): what a resume skips."""
+        with self._reading() as session:
+            return set(
+                session.scalars(select(ReportRow.stock_code).where(ReportRow.trade_date == trade_date))
+            )
+
+    def trade_dates(self) -> list[date]:
+        """Days with at least one stored report, newest first."""
+        with self._reading() as session:
+            return list(
+                session.scalars(select(ReportRow.trade_date).distinct().order_by(ReportRow.trade_date.desc()))
+            )
+
+    def report_summaries(self, trade_date: date) -> list[ReportSummary]:
+        """The reports stored for a day, without their trades, by stock code."""
+        with self._reading() as session:
+            rows = session.scalars(
+                select(ReportRow).where(ReportRow.trade_date == trade_date).order_by(ReportRow.stock_code)
+            )
+            return [
+                ReportSummary(
+                    trade_date=row.trade_date,
+                    stock_code=row.stock_code,
+                    rec_count=row.rec_count,
+                    total_shares=row.total_shares,
+                    total_value=row.total_value,
+                    no_trades=row.no_trades,
+                    fetched_at=row.fetched_at,
+                )
+                for row in rows
+            ]
+
+    def load_report(self, trade_date: date, stock_code: str) -> Report | None:
+        """The stored report whole, raw CSV included (decompressed), or None."""
+        with self._reading() as session:
+            row = self._report_row(session, trade_date, stock_code)
+            if row is None:
+                return None
+            return Report(
+                trade_date=row.trade_date,
+                stock_code=row.stock_code,
+                rec_count=row.rec_count,
+                trades=self._trades(session, row.id),
+                raw_csv=zlib.decompress(row.raw_csv_zlib),
+                fetched_at=row.fetched_at,
+                no_trades=row.no_trades,
+            )
+
+    def report_trades(self, trade_date: date, stock_code: str) -> tuple[BrokerTrade, ...]:
+        """The broker trades of one stored report, by sequence number."""
+        with self._reading() as session:
+            row = self._report_row(session, trade_date, stock_code)
+            if row is None:
+                raise UnknownRecordError(
+                    f"no report of {stock_code} for {trade_date.isoformat()} is stored; download it first"
+                )
+            return self._trades(session, row.id)
+
+    def day_trades(self, trade_date: date, batch_size: int = 5000) -> Iterator[tuple[str, BrokerTrade]]:
+        """Every broker trade of a day as (stock_code, trade), by stock code and sequence, streamed.
+
+        The read transaction stays open until the iterator is exhausted or closed."""
+        with self._reading() as session:
+            result = session.execute(
+                select(ReportRow.stock_code, *_TRADE_COLUMNS)
+                .join(BrokerTradeRow, BrokerTradeRow.report_id == ReportRow.id)
+                .where(ReportRow.trade_date == trade_date)
+                .order_by(ReportRow.stock_code, BrokerTradeRow.seq)
+                .execution_options(yield_per=batch_size)
+            )
+            for stock_code, *fields in result:
+                yield stock_code, BrokerTrade(*fields)
+
+    @staticmethod
+    def _report_row(session: Session, trade_date: date, stock_code: str) -> ReportRow | None:
+        return session.scalars(
+            select(ReportRow).where(ReportRow.trade_date == trade_date, ReportRow.stock_code == stock_code)
+        ).one_or_none()
+
+    @staticmethod
+    def _trades(session: Session, report_id: int) -> tuple[BrokerTrade, ...]:
+        rows = session.execute(
+            select(*_TRADE_COLUMNS).where(BrokerTradeRow.report_id == report_id).order_by(BrokerTradeRow.seq)
+        )
+        return tuple(BrokerTrade(*row) for row in rows)
+
+    # Securities
+
+    def upsert_securities(self, securities: Iterable[Security]) -> int:
+        """Adds new securities and updates the name and kind of known ones; returns how many were given."""
+        by_code = {security.code: security for security in securities}
+        if not by_code:
+            return 0
+        table = SecurityRow.__table__
+        dialect_insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
+        statement = dialect_insert(table)
+        statement = statement.on_conflict_do_update(
+            index_elements=[table.c.code],
+            set_={"name": statement.excluded.name, "kind": statement.excluded.kind},
+        )
+        with self._writing() as session:
+            session.execute(
+                statement,
+                [{"code": item.code, "name": item.name, "kind": item.kind} for item in by_code.values()],
+            )
+        return len(by_code)
+
+    def list_securities(self, kind: str | None = None) -> list[Security]:
+        """The stored securities by code, all or those of one kind."""
+        statement = select(SecurityRow).order_by(SecurityRow.code)
+        if kind is not None:
+            statement = statement.where(SecurityRow.kind == kind)
+        with self._reading() as session:
+            return [Security(row.code, row.name, row.kind) for row in session.scalars(statement)]
+
+    # Job runs
+
+    def start_job_run(self, trade_date: date) -> int:
+        """Records the start of a daily job run; returns its id."""
+        row = JobRunRow(
+            trade_date=trade_date, started_at=_now(), finished_at=None, status=JobStatus.RUNNING, counts={}
+        )
+        with self._writing() as session:
+            session.add(row)
+            session.flush()
+            return row.id
+
+    def finish_job_run(self, job_run_id: int, status: JobStatus | str, counts: Mapping[str, int]) -> None:
+        """Records how a job run ended and its counts per outcome (e.g. {'stored': 1300, 'no_trades': 40})."""
+        final = _enum_value(JobStatus, status, "job run status")
+        with self._writing() as session:
+            row = session.get(JobRunRow, job_run_id)
+            if row is None:
+                raise UnknownRecordError(f"no job run {job_run_id} is stored; start one with start_job_run")
+            row.status = final
+            row.finished_at = _now()
+            row.counts = {str(key): int(value) for key, value in counts.items()}
+
+    def list_job_runs(self, limit: int = 50) -> list[JobRun]:
+        """The latest job runs, newest first."""
+        with self._reading() as session:
+            rows = session.scalars(
+                select(JobRunRow).order_by(JobRunRow.started_at.desc(), JobRunRow.id.desc()).limit(limit)
+            )
+            return [
+                JobRun(row.id, row.trade_date, row.started_at, row.finished_at, row.status, dict(row.counts))
+                for row in rows
+            ]
+
+    # Solve attempts
+
+    def record_attempt(self, attempt: Attempt) -> int:
+        """Stores one captcha attempt; an accepted one is labelled with its guess (source: the site)."""
+        outcome = _enum_value(AttemptOutcome, attempt.outcome, "attempt outcome")
+        accepted = outcome is AttemptOutcome.ACCEPTED
+        row = SolveAttemptRow(
+            attempted_at=attempt.attempted_at,
+            job_run_id=attempt.job_run_id,
+            stock_code=attempt.stock_code,
+            image=attempt.image,
+            image_sha256=hashlib.sha256(attempt.image).hexdigest(),
+            model_version=attempt.model_version,
+            guess=attempt.guess,
+            confidence=float(attempt.confidence),
+            latency_ms=float(attempt.latency_ms),
+            outcome=outcome,
+            label=attempt.guess if accepted else None,
+            label_source=LabelSource.SITE if accepted else LabelSource.NONE,
+            labelled_at=attempt.attempted_at if accepted else None,
+            unreadable=False,
+        )
+        try:
+            with self._writing() as session:
+                session.add(row)
+                session.flush()
+                return row.id
+        except IntegrityError:
+            raise UnknownRecordError(
+                f"attempt refers to job run {attempt.job_run_id}, which is not stored; "
+                "pass the id start_job_run returned, or None"
+            ) from None
+
+    def get_attempt(self, attempt_id: int) -> StoredAttempt:
+        with self._reading() as session:
+            return _stored_attempt(self._attempt_row(session, attempt_id))
+
+    def label_attempt(
+        self, attempt_id: int, label: str, source: LabelSource | str = LabelSource.HUMAN
+    ) -> None:
+        """Sets what the attempt's image reads (upper-cased: the site ignores case); source none clears it."""
+        label_source = _enum_value(LabelSource, source, "label source")
+        text = label.strip().upper()
+        if label_source is not LabelSource.NONE and not text:
+            raise StorageError(f"an empty label for attempt {attempt_id}; mark the image unreadable instead")
+        with self._writing() as session:
+            row = self._attempt_row(session, attempt_id)
+            cleared = label_source is LabelSource.NONE
+            row.label = None if cleared else text
+            row.label_source = label_source
+            row.labelled_at = None if cleared else _now()
+            row.unreadable = False
+
+    def mark_unreadable(self, attempt_id: int) -> None:
+        """Takes the attempt out of the failure queue and of training: nobody can read its image."""
+        with self._writing() as session:
+            row = self._attempt_row(session, attempt_id)
+            row.unreadable = True
+            row.label = None
+            row.label_source = LabelSource.NONE
+            row.labelled_at = _now()
+
+    @staticmethod
+    def _attempt_row(session: Session, attempt_id: int) -> SolveAttemptRow:
+        row = session.get(SolveAttemptRow, attempt_id)
+        if row is None:
+            raise UnknownRecordError(f"no solve attempt {attempt_id} is stored")
+        return row
+
+    def failure_queue(self, limit: int = 100) -> list[StoredAttempt]:
+        """Rejected attempts nobody has labelled or marked unreadable, newest first."""
+        statement = (
+            select(SolveAttemptRow)
+            .where(*_IN_FAILURE_QUEUE)
+            .order_by(SolveAttemptRow.attempted_at.desc(), SolveAttemptRow.id.desc())
+            .limit(limit)
+        )
+        with self._reading() as session:
+            return [_stored_attempt(row) for row in session.scalars(statement)]
+
+    def failure_queue_size(self) -> int:
+        with self._reading() as session:
+            return (
+                session.scalar(select(func.count()).select_from(SolveAttemptRow).where(*_IN_FAILURE_QUEUE))
+                or 0
+            )
+
+    def labelled_attempts(
+        self,
+        sources: Iterable[LabelSource] = (LabelSource.SITE, LabelSource.HUMAN),
+        after_id: int = 0,
+        limit: int | None = None,
+    ) -> list[StoredAttempt]:
+        """Readable attempts labelled by the given sources, by id (page on with `after_id`): training data."""
+        statement = (
+            select(SolveAttemptRow)
+            .where(
+                SolveAttemptRow.label_source.in_(list(sources)),
+                SolveAttemptRow.unreadable.is_(False),
+                SolveAttemptRow.id > after_id,
+            )
+            .order_by(SolveAttemptRow.id)
+            .limit(limit)
+        )
+        with self._reading() as session:
+            return [_stored_attempt(row) for row in session.scalars(statement)]
+
+    def acceptance_by_model_version(self, since: date | None = None) -> list[DailyAcceptance]:
+        """Attempts per Taipei day and model version by outcome, by day then model version."""
+        day = taipei_day(SolveAttemptRow.attempted_at)
+        statement = select(
+            day, SolveAttemptRow.model_version, SolveAttemptRow.outcome, func.count()
+        ).group_by(day, SolveAttemptRow.model_version, SolveAttemptRow.outcome)
+        if since is not None:
+            statement = statement.where(
+                SolveAttemptRow.attempted_at >= datetime.combine(since, time(), UTC) - TAIPEI_OFFSET
+            )
+        counts: dict[tuple[date, str], Counter[AttemptOutcome]] = {}
+        with self._reading() as session:
+            for day_value, model_version, outcome, count in session.execute(statement):
+                counts.setdefault((day_value, model_version), Counter())[outcome] = count
+        return [
+            DailyAcceptance(
+                day=day_value,
+                model_version=model_version,
+                accepted=by_outcome[AttemptOutcome.ACCEPTED],
+                rejected=by_outcome[AttemptOutcome.REJECTED],
+                expired=by_outcome[AttemptOutcome.EXPIRED],
+                error=by_outcome[AttemptOutcome.ERROR],
+            )
+            for (day_value, model_version), by_outcome in sorted(counts.items())
+        ]
+
+    def attempts_per_report(self, trade_date: date | None = None) -> list[ReportAttempts]:
+        """Captcha attempts each stored report took: those recorded under a job run of the report's date."""
+        counted = (
+            select(
+                JobRunRow.trade_date,
+                SolveAttemptRow.stock_code,
+                func.count(SolveAttemptRow.id).label("attempts"),
+            )
+            .join(JobRunRow, SolveAttemptRow.job_run_id == JobRunRow.id)
+            .group_by(JobRunRow.trade_date, SolveAttemptRow.stock_code)
+        )
+        reports = select(ReportRow.trade_date, ReportRow.stock_code)
+        if trade_date is not None:
+            counted = counted.where(JobRunRow.trade_date == trade_date)
+            reports = reports.where(ReportRow.trade_date == trade_date)
+        per_key = counted.subquery()
+        statement = (
+            reports.add_columns(func.coalesce(per_key.c.attempts, 0))
+            .outerjoin(
+                per_key,
+                and_(
+                    per_key.c.trade_date == ReportRow.trade_date, per_key.c.stock_code == ReportRow.stock_code
+                ),
+            )
+            .order_by(ReportRow.trade_date, ReportRow.stock_code)
+        )
+        with self._reading() as session:
+            return [ReportAttempts(*row) for row in session.execute(statement)]
+
+    def latency_percentiles(self, model_version: str | None = None) -> LatencyPercentiles:
+        """Median, 90th and 99th percentile solver latency (nearest rank), all attempts or one version's."""
+        filters = [] if model_version is None else [SolveAttemptRow.model_version == model_version]
+        with self._reading() as session:
+            count = session.scalar(select(func.count()).select_from(SolveAttemptRow).where(*filters)) or 0
+            if count == 0:
+                return LatencyPercentiles(0, None, None, None)
+
+            def at(percent: int) -> float | None:
+                rank = max(1, math.ceil(percent / 100 * count))
+                return session.scalar(
+                    select(SolveAttemptRow.latency_ms)
+                    .where(*filters)
+                    .order_by(SolveAttemptRow.latency_ms)
+                    .offset(rank - 1)
+                    .limit(1)
+                )
+
+            return LatencyPercentiles(count, at(50), at(90), at(99))
+
+    def char_confusions(self) -> list[CharConfusion]:
+        """Characters the solver misread, from human labels: (label char, guessed char, count), most first.
+
+        Only guesses as long as their label are compared, position by position."""
+        statement = select(SolveAttemptRow.label, SolveAttemptRow.guess).where(
+            SolveAttemptRow.label_source == LabelSource.HUMAN, SolveAttemptRow.label.is_not(None)
+        )
+        confusions: Counter[tuple[str, str]] = Counter()
+        with self._reading() as session:
+            for label, guess in session.execute(statement):
+                if len(label) == len(guess):
+                    confusions.update(
+                        (expected, guessed)
+                        for expected, guessed in zip(label, guess.upper(), strict=True)
+                        if expected != guessed
+                    )
+        ranked = sorted(confusions.items(), key=lambda item: (-item[1], item[0]))
+        return [CharConfusion(expected, guessed, count) for (expected, guessed), count in ranked]
+
+    # Model versions
+
+    def register_model_version(
+        self,
+        name: str,
+        path: str | PathLike[str],
+        metrics: Mapping[str, float] | None = None,
+        created_at: datetime | None = None,
+    ) -> ModelVersion:
+        """Adds a model version (inactive). Registering the same name, path and figures again is a no-op."""
+        if not name.strip():
+            raise StorageError("a model version needs a name, e.g. the date and time it was trained")
+        figures = {str(key): float(value) for key, value in (metrics or {}).items()}
+        with self._writing() as session:
+            row = self._model_version_row(session, name)
+            if row is not None:
+                if row.path == str(path) and row.metrics == figures:
+                    return _model_version(row)
+                raise StorageError(
+                    f"model version '{name}' is already registered with other files or figures; "
+                    "register the new model under a new name"
+                )
+            row = ModelVersionRow(
+                name=name, created_at=created_at or _now(), path=str(path), metrics=figures, active=False
+            )
+            session.add(row)
+            session.flush()
+            return _model_version(row)
+
+    def activate_model_version(self, name: str) -> ModelVersion:
+        """Makes `name` the one active model version, the one the solver should load."""
+        with self._writing() as session:
+            # Locking every version row serializes concurrent activations (PostgreSQL).
+            names = list(session.scalars(select(ModelVersionRow.name).with_for_update()))
+            row = self._model_version_row(session, name)
+            if row is None:
+                known = ", ".join(sorted(names)) or "none"
+                raise UnknownRecordError(f"no model version '{name}' is registered (registered: {known})")
+            session.execute(update(ModelVersionRow).where(ModelVersionRow.active).values(active=False))
+            session.execute(update(ModelVersionRow).where(ModelVersionRow.id == row.id).values(active=True))
+            session.refresh(row)
+            return _model_version(row)
+
+    def active_model_version(self) -> ModelVersion | None:
+        with self._reading() as session:
+            row = session.scalars(select(ModelVersionRow).where(ModelVersionRow.active)).one_or_none()
+            return None if row is None else _model_version(row)
+
+    def list_model_versions(self) -> list[ModelVersion]:
+        """Every registered model version, oldest first."""
+        with self._reading() as session:
+            rows = session.scalars(
+                select(ModelVersionRow).order_by(ModelVersionRow.created_at, ModelVersionRow.id)
+            )
+            return [_model_version(row) for row in rows]
+
+    @staticmethod
+    def _model_version_row(session: Session, name: str) -> ModelVersionRow | None:
+        return session.scalars(select(ModelVersionRow).where(ModelVersionRow.name == name)).one_or_none()
+
+
+_TRADE_COLUMNS = (
+    BrokerTradeRow.seq,
+    BrokerTradeRow.broker_id,
+    BrokerTradeRow.broker_name,
+    BrokerTradeRow.price,
+    BrokerTradeRow.buy_shares,
+    BrokerTradeRow.sell_shares,
+)
+_IN_FAILURE_QUEUE = (
+    SolveAttemptRow.outcome == AttemptOutcome.REJECTED,
+    SolveAttemptRow.label_source == LabelSource.NONE,
+    SolveAttemptRow.unreadable.is_(False),
+)
+
+
+def check_report(report: Report) -> None:
+    """Refuses a report that is not a complete, well-formed download (see ReportMismatchError)."""
+    where = f"report {report.stock_code} of {report.trade_date.isoformat()}"
+    if report.no_trades:
+        if report.trades or report.rec_count:
+            raise InvalidReportError(
+                f"{where} is marked no_trades but has {len(report.trades)} trades and RecCount "
+                f"{report.rec_count}; a 查無資料 answer is stored with neither"
+            )
+        return
+    if len(report.trades) != report.rec_count:
+        raise ReportMismatchError(
+            report.trade_date,
+            report.stock_code,
+            f"{len(report.trades)} records against RecCount {report.rec_count}",
+        )
+    if report.total_buy_shares != report.total_sell_shares:
+        raise ReportMismatchError(
+            report.trade_date,
+            report.stock_code,
+            f"{report.total_buy_shares} shares bought against {report.total_sell_shares} sold",
+        )
+    if len({trade.seq for trade in report.trades}) != len(report.trades):
+        raise InvalidReportError(f"{where} repeats sequence numbers; parse the CSV again")
+    for trade in report.trades:
+        if not trade.price.is_finite() or trade.price != trade.price.quantize(CENT) or trade.price < 0:
+            raise InvalidReportError(
+                f"{where}: record {trade.seq} has price {trade.price}, not a price in cents"
+            )
+        if trade.buy_shares < 0 or trade.sell_shares < 0:
+            raise InvalidReportError(f"{where}: record {trade.seq} has negative shares")
+
+
+def _content_sha256(report: Report) -> str:
+    digest = hashlib.sha256(f"{report.rec_count}\t{report.no_trades}\n".encode())
+    for trade in report.trades:
+        line = (
+            f"{trade.seq}\t{trade.broker_id}\t{trade.broker_name}\t{trade.price.quantize(CENT)}\t"
+            f"{trade.buy_shares}\t{trade.sell_shares}\n"
+        )
+        digest.update(line.encode())
+    return digest.hexdigest()
+
+
+def _enum_value(enum_class: type[_E], value: _E | str, what: str) -> _E:
+    try:
+        return enum_class(value)
+    except ValueError:
+        allowed = ", ".join(member.value for member in enum_class)
+        raise StorageError(f"unknown {what} '{value}'; use one of: {allowed}") from None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _stored_attempt(row: SolveAttemptRow) -> StoredAttempt:
+    return StoredAttempt(
+        id=row.id,
+        attempted_at=row.attempted_at,
+        job_run_id=row.job_run_id,
+        stock_code=row.stock_code,
+        image=row.image,
+        image_sha256=row.image_sha256,
+        model_version=row.model_version,
+        guess=row.guess,
+        confidence=row.confidence,
+        latency_ms=row.latency_ms,
+        outcome=row.outcome,
+        label=row.label,
+        label_source=row.label_source,
+        unreadable=row.unreadable,
+    )
+
+
+def _model_version(row: ModelVersionRow) -> ModelVersion:
+    return ModelVersion(row.name, row.created_at, row.path, dict(row.metrics), row.active)

@@ -1,0 +1,79 @@
+"""AsyncStore: the event loop keeps running while a store call waits on the database."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import date
+
+import pytest
+
+from storage import AsyncStore, ReportMismatchError, SaveResult
+from storage.engine import open_engine, writer
+from storage.synthetic import synthetic_report
+
+TRADE_DATE = date(2026, 11, 20)
+LOCK_SECONDS = 0.6
+
+
+@contextmanager
+def write_lock_held_elsewhere(database_url: str) -> Iterator[threading.Event]:
+    """Another connection holds the write lock on reports until LOCK_SECONDS after it is taken."""
+    taken = threading.Event()
+
+    def hold() -> None:
+        engine = open_engine(database_url)
+        with writer(engine).begin() as connection:
+            if engine.dialect.name == "postgresql":
+                connection.exec_driver_sql("LOCK TABLE reports IN EXCLUSIVE MODE")
+            taken.set()
+            time.sleep(LOCK_SECONDS)
+        engine.dispose()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        yield taken
+    finally:
+        holder.join()
+
+
+async def test_a_call_waiting_on_a_lock_leaves_the_loop_running(database_url: str) -> None:
+    async with await AsyncStore.open(database_url) as store:
+        ticks = 0
+        stop = asyncio.Event()
+
+        async def tick() -> None:
+            nonlocal ticks
+            while not stop.is_set():
+                ticks += 1
+                await asyncio.sleep(0.01)
+
+        ticker = asyncio.create_task(tick())
+        with write_lock_held_elsewhere(database_url) as taken:
+            await asyncio.to_thread(taken.wait)
+            before, started = ticks, time.monotonic()
+            result = await store.save_report(synthetic_report(trade_date=TRADE_DATE, records=200))
+            waited = time.monotonic() - started
+        stop.set()
+        await ticker
+    assert result is SaveResult.INSERTED
+    assert waited > LOCK_SECONDS / 2  # the save really waited for the lock...
+    assert ticks - before >= 10  # ...and the loop kept ticking meanwhile
+
+
+async def test_results_and_errors_come_back_through_the_wrapper(database_url: str) -> None:
+    async with await AsyncStore.open(database_url) as store:
+        report = synthetic_report(trade_date=TRADE_DATE, records=20)
+        results = await asyncio.gather(*(store.save_report(report) for _ in range(3)))
+        assert sorted(results) == sorted([SaveResult.INSERTED, SaveResult.UNCHANGED, SaveResult.UNCHANGED])
+        assert await store.stored_codes(TRADE_DATE) == {"2330"}
+        run = await store.start_job_run(TRADE_DATE)
+        await store.finish_job_run(run, "succeeded", {"stored": 1})
+        assert (await store.list_job_runs())[0].counts == {"stored": 1}
+        with pytest.raises(ReportMismatchError):
+            await store.save_report(replace(report, rec_count=21))

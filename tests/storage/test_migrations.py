@@ -1,0 +1,63 @@
+"""The schema comes from the Alembic migrations only, and they match the models exactly."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Column, Integer, MetaData, text
+
+from storage import SchemaError, Store, upgrade_database
+from storage.engine import open_engine
+from storage.migrations import head_revision
+from storage.models import Base
+
+
+def schema_differences(url: str, metadata: MetaData) -> list[object]:
+    engine = open_engine(url)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            return list(compare_metadata(context, metadata))
+    finally:
+        engine.dispose()
+
+
+def test_migrations_build_exactly_the_models(database_url: str) -> None:
+    upgrade_database(database_url)
+    assert schema_differences(database_url, Base.metadata) == []
+
+
+def test_a_model_change_without_migration_is_caught(database_url: str) -> None:
+    upgrade_database(database_url)
+    changed = MetaData(naming_convention=Base.metadata.naming_convention)
+    for table in Base.metadata.tables.values():
+        table.to_metadata(changed)
+    changed.tables["reports"].append_column(Column("added_later", Integer, nullable=True))
+    differences = schema_differences(database_url, changed)
+    assert [diff[0] for diff in differences] == ["add_column"]
+
+
+def test_upgrade_runs_once_and_then_is_a_no_op(database_url: str) -> None:
+    first = upgrade_database(database_url)
+    assert (first.before, first.after, first.changed) == (None, head_revision(), True)
+    second = upgrade_database(database_url)
+    assert (second.before, second.changed) == (head_revision(), False)
+
+
+def test_store_open_upgrades_a_fresh_database(database_url: str) -> None:
+    with Store.open(database_url) as store:
+        assert store.stored_codes(date(2026, 11, 20)) == set()
+    assert upgrade_database(database_url).changed is False
+
+
+def test_a_database_from_a_newer_bsr_is_refused(database_url: str) -> None:
+    upgrade_database(database_url)
+    engine = open_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = 'fffffffff'"))
+    engine.dispose()
+    with pytest.raises(SchemaError, match="revision fffffffff, which this bsr does not know.*upgrade bsr"):
+        Store.open(database_url)

@@ -1,0 +1,156 @@
+"""Saving reports: exact round trips, idempotent saves, whole replacement and refusal of incomplete ones."""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+
+from storage import (
+    BrokerTrade,
+    InvalidReportError,
+    Report,
+    ReportMismatchError,
+    SaveResult,
+    Store,
+    UnknownRecordError,
+)
+from storage.synthetic import synthetic_report
+
+TRADE_DATE = date(2026, 11, 20)
+
+
+def small_report(stock_code: str = "2330", records: int = 40, seed: int = 1, **changes: object) -> Report:
+    report = synthetic_report(stock_code=stock_code, trade_date=TRADE_DATE, records=records, seed=seed)
+    return replace(report, **changes) if changes else report
+
+
+def test_report_round_trips_exactly(store: Store) -> None:
+    report = small_report()
+    assert store.save_report(report) is SaveResult.INSERTED
+    loaded = store.load_report(TRADE_DATE, "2330")
+    assert loaded == report
+    assert store.report_trades(TRADE_DATE, "2330") == report.trades
+    prices = {trade.price for trade in loaded.trades}
+    assert all(isinstance(price, Decimal) and price.as_tuple().exponent == -2 for price in prices)
+
+
+def test_broker_ids_differing_in_case_stay_apart(store: Store) -> None:
+    store.save_report(small_report())
+    ids = [trade.broker_id for trade in store.report_trades(TRADE_DATE, "2330")]
+    assert "9B2z" in ids and "9B2Z" in ids
+
+
+def test_summary_carries_totals(store: Store) -> None:
+    report = small_report()
+    store.save_report(report)
+    [summary] = store.report_summaries(TRADE_DATE)
+    assert summary.rec_count == 40
+    assert summary.total_shares == report.total_buy_shares == report.total_sell_shares
+    assert summary.total_value == sum(trade.price * trade.buy_shares for trade in report.trades)
+    assert summary.fetched_at == report.fetched_at
+    assert not summary.no_trades
+
+
+def test_same_report_again_is_a_no_op(store: Store) -> None:
+    report = small_report()
+    store.save_report(report)
+    refetched = replace(report, fetched_at=datetime(2026, 11, 20, 10, tzinfo=UTC))
+    assert store.save_report(refetched) is SaveResult.UNCHANGED
+    assert store.load_report(TRADE_DATE, "2330") == report
+
+
+def test_different_report_replaces_the_stored_one_whole(store: Store) -> None:
+    store.save_report(small_report(records=60, seed=1))
+    newer = small_report(records=30, seed=2)
+    assert store.save_report(newer) is SaveResult.REPLACED
+    assert store.load_report(TRADE_DATE, "2330") == newer
+    assert len(store.report_summaries(TRADE_DATE)) == 1
+
+
+def test_record_count_mismatch_is_refused_and_the_stored_report_kept(store: Store) -> None:
+    stored = small_report()
+    store.save_report(stored)
+    cut = small_report(seed=3)
+    cut = replace(cut, trades=cut.trades[:-1])
+    with pytest.raises(ReportMismatchError) as refused:
+        store.save_report(cut)
+    message = str(refused.value)
+    assert "39 records against RecCount 40" in message
+    assert "incomplete" in message and "retried" in message
+    assert store.load_report(TRADE_DATE, "2330") == stored
+
+
+def test_buys_differing_from_sells_is_refused_and_nothing_stored(store: Store) -> None:
+    report = small_report()
+    last = report.trades[-1]
+    skewed = replace(report, trades=(*report.trades[:-1], replace(last, buy_shares=last.buy_shares + 1000)))
+    with pytest.raises(ReportMismatchError, match=r"\d+ shares bought against \d+ sold.*incomplete"):
+        store.save_report(skewed)
+    assert store.stored_codes(TRADE_DATE) == set()
+
+
+def test_no_trades_answer_is_stored_so_resume_skips_it(store: Store) -> None:
+    empty = Report(TRADE_DATE, "9999", 0, (), b"", datetime(2026, 11, 20, 9, tzinfo=UTC), no_trades=True)
+    assert store.save_report(empty) is SaveResult.INSERTED
+    assert store.save_report(empty) is SaveResult.UNCHANGED
+    assert store.stored_codes(TRADE_DATE) == {"9999"}
+    assert store.report_trades(TRADE_DATE, "9999") == ()
+    assert store.report_summaries(TRADE_DATE)[0].no_trades
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        lambda r: replace(r, no_trades=True),
+        lambda r: replace(r, trades=(r.trades[0], replace(r.trades[1], seq=r.trades[0].seq), *r.trades[2:])),
+        lambda r: replace(r, trades=(replace(r.trades[0], price=Decimal("1040.005")), *r.trades[1:])),
+    ],
+    ids=["no-trades-with-trades", "repeated-seq", "price-below-cents"],
+)
+def test_malformed_report_is_refused(store: Store, broken) -> None:
+    with pytest.raises(InvalidReportError):
+        store.save_report(broken(small_report()))
+    assert store.stored_codes(TRADE_DATE) == set()
+
+
+def test_stored_codes_are_per_trade_date(store: Store) -> None:
+    store.save_report(small_report("2330"))
+    store.save_report(small_report("2317"))
+    store.save_report(replace(small_report("1101"), trade_date=date(2026, 11, 19)))
+    assert store.stored_codes(TRADE_DATE) == {"2330", "2317"}
+    assert store.stored_codes(date(2026, 11, 19)) == {"1101"}
+    assert store.trade_dates() == [TRADE_DATE, date(2026, 11, 19)]
+
+
+def test_naive_fetch_time_is_taken_as_utc(store: Store) -> None:
+    store.save_report(small_report(fetched_at=datetime(2026, 11, 20, 9, 30)))
+    assert store.report_summaries(TRADE_DATE)[0].fetched_at == datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+
+
+def test_raw_csv_is_kept_compressed_and_returned_whole(store: Store) -> None:
+    report = small_report(records=400)
+    store.save_report(report)
+    loaded = store.load_report(TRADE_DATE, "2330")
+    assert loaded is not None and loaded.raw_csv == report.raw_csv
+    assert len(zlib.compress(report.raw_csv)) < len(report.raw_csv) / 2
+
+
+def test_trades_of_a_missing_report_say_so(store: Store) -> None:
+    with pytest.raises(UnknownRecordError, match="no report of 2330 for 2026-11-20"):
+        store.report_trades(TRADE_DATE, "2330")
+    assert store.load_report(TRADE_DATE, "2330") is None
+
+
+def test_large_share_counts_fit(store: Store) -> None:
+    big = 9_000_000_000
+    trades = (
+        BrokerTrade(1, "1020", "合庫", Decimal("99999999.99"), big, 0),
+        BrokerTrade(2, "1030", "土銀", Decimal("0.01"), 0, big),
+    )
+    report = Report(TRADE_DATE, "0050", 2, trades, b"csv", datetime(2026, 11, 20, 9, tzinfo=UTC))
+    store.save_report(report)
+    assert store.report_trades(TRADE_DATE, "0050") == trades

@@ -1,0 +1,83 @@
+"""Exporting a day's broker trades to CSV and Parquet: every trade, exact prices, ids as stored."""
+
+from __future__ import annotations
+
+import csv
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from storage import ExportFormat, NothingToExportError, Report, Store, export_day
+from storage.synthetic import synthetic_report
+
+TRADE_DATE = date(2026, 11, 20)
+
+
+@pytest.fixture
+def reports(store: Store) -> list[Report]:
+    stored = [
+        synthetic_report(stock_code="2330", trade_date=TRADE_DATE, records=120, seed=1),
+        synthetic_report(stock_code="2317", trade_date=TRADE_DATE, records=45, seed=2),
+    ]
+    for report in stored:
+        store.save_report(report)
+    store.save_report(
+        Report(TRADE_DATE, "9999", 0, (), b"", datetime(2026, 11, 20, tzinfo=UTC), no_trades=True)
+    )
+    store.save_report(synthetic_report(stock_code="1101", trade_date=date(2026, 11, 19), records=10))
+    return sorted(stored, key=lambda report: report.stock_code)
+
+
+def expected_rows(reports: list[Report]) -> list[tuple[str, str, int, str, str, Decimal, int, int]]:
+    return [
+        (
+            TRADE_DATE.isoformat(),
+            r.stock_code,
+            t.seq,
+            t.broker_id,
+            t.broker_name,
+            t.price,
+            t.buy_shares,
+            t.sell_shares,
+        )
+        for r in reports
+        for t in r.trades
+    ]
+
+
+def test_csv_export_holds_every_trade_of_the_day(store: Store, reports: list[Report], tmp_path: Path) -> None:
+    result = export_day(store, TRADE_DATE, ExportFormat.CSV, tmp_path / "out.csv")
+    assert (result.path, result.reports, result.rows) == (tmp_path / "out.csv", 3, 165)
+    with result.path.open(encoding="utf-8", newline="") as file:
+        rows = list(csv.reader(file))
+    assert rows[0] == [
+        "trade_date", "stock_code", "seq", "broker_id", "broker_name", "price", "buy_shares", "sell_shares",
+    ]  # fmt: skip
+    parsed = [
+        (d, c, int(s), b, n, Decimal(p), int(buy), int(sell)) for d, c, s, b, n, p, buy, sell in rows[1:]
+    ]
+    assert parsed == expected_rows(reports)
+    assert all(len(price.split(".")[1]) == 2 for *_, price, _, _ in rows[1:])
+
+
+def test_parquet_export_keeps_decimal_prices(store: Store, reports: list[Report], tmp_path: Path) -> None:
+    result = export_day(store, TRADE_DATE, ExportFormat.PARQUET, tmp_path)
+    assert result.path == tmp_path / "broker-trades-2026-11-20.parquet"
+    table = pq.read_table(result.path)
+    assert table.schema.field("price").type == pa.decimal128(12, 2)
+    rows = [(row.pop("trade_date").isoformat(), *row.values()) for row in table.to_pylist()]
+    assert rows == expected_rows(reports)
+
+
+def test_export_of_a_day_without_reports_names_the_stored_days(
+    store: Store, reports: list[Report], tmp_path: Path
+) -> None:
+    with pytest.raises(
+        NothingToExportError, match="no report is stored for 2026-11-21.*2026-11-20, 2026-11-19"
+    ):
+        export_day(store, date(2026, 11, 21), ExportFormat.CSV, tmp_path / "x.csv")
+    assert not (tmp_path / "x.csv").exists()
