@@ -4,19 +4,16 @@ BSR_TEST_PG_URL names one (each test gets a schema of its own there, dropped aft
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine
 
 from storage import Attempt, AttemptOutcome, Store
-from storage.engine import parse_url
+from storage.synthetic import scratch_postgresql_schema
 
 PG_URL = os.environ.get("BSR_TEST_PG_URL", "")
-TRADE_DATE = date(2026, 11, 20)
 
 
 @pytest.fixture(
@@ -29,18 +26,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'data' / 'bsr.sqlite3'}"
         return
-    base = parse_url(PG_URL)
-    schema = f"bsr_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    try:
-        url = base.update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
+    with scratch_postgresql_schema(PG_URL) as url:
+        yield url
 
 
 @pytest.fixture
