@@ -4,8 +4,11 @@ Each subcommand parses its arguments and calls one function of a room; errors re
 
 from __future__ import annotations
 
+import os
+
 import typer
 
+from bsr.cli import bot as bot_cli
 from bsr.cli import replica as replica_cli
 from bsr.cli import storage as storage_cli
 from bsr.cli.errors import run_app
@@ -20,7 +23,12 @@ app = typer.Typer(
 app.add_typer(replica_cli.app, name="replica")
 app.add_typer(storage_cli.db_app, name="db")
 app.command()(storage_cli.export)
+app.command()(bot_cli.fetch)
+app.command()(bot_cli.schedule)
+app.command()(bot_cli.demo)
 
 
 def main() -> None:
+    # TensorFlow's C++ start-up chatter is no news to a user; its errors still show.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     run_app(app)

@@ -1,0 +1,115 @@
+"""Bot figures for the README: attempts per stored report, overhead per query, throughput, memory.
+
+Runs the replica in its own process (replaying the real captchas when they are there) and the real bot
+with the shipped model into throw-away SQLite databases. `python benchmarks/bot.py --help`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+from rich.console import Console
+
+from bot.job import FetchJob, FetchOptions, FetchSummary
+from bsr.demo import replica_process
+from bsr.settings import get_settings
+from solver import Solver
+from storage import AsyncStore, Store
+
+console = Console()
+
+
+class MemorySampler:
+    """Peak resident memory of this process and its Chromium children, sampled against progress."""
+
+    def __init__(self, interval_s: float = 0.5) -> None:
+        self.interval_s = interval_s
+        self.samples: list[tuple[int, float]] = []  # (securities done, MiB)
+        self.done = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> MemorySampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        me = psutil.Process()
+        while not self._stop.wait(self.interval_s):
+            rss = 0
+            for process in [me, *me.children(recursive=True)]:
+                try:
+                    rss += process.memory_info().rss
+                except psutil.Error:
+                    pass
+            self.samples.append((self.done, rss / 2**20))
+
+    def peak_between(self, low: int, high: int) -> float:
+        return max((mib for done, mib in self.samples if low <= done < high), default=float("nan"))
+
+
+async def fetch(base_url: str, solver: Solver, limit: int, concurrency: int, on_done=None) -> FetchSummary:  # noqa: ANN001
+    with tempfile.TemporaryDirectory() as folder:
+        store = Store.open(f"sqlite:///{Path(folder) / 'bench.sqlite3'}")
+        try:
+            options = FetchOptions(
+                base_url=base_url, evidence_dir=Path(folder), limit=limit, concurrency=concurrency, rate=0
+            )
+            return await FetchJob(options, solver, AsyncStore(store)).run(on_done=on_done)
+        finally:
+            store.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--securities", type=int, default=120, help="securities per throughput run")
+    parser.add_argument("--concurrency", default="1,2,4", help="worker counts to compare")
+    parser.add_argument("--memory-run", type=int, default=1300, help="securities in the memory run (0: skip)")
+    parser.add_argument("--replay-dir", type=Path, default=get_settings().captcha_data)
+    args = parser.parse_args()
+    replay = args.replay_dir if (args.replay_dir / "labels.csv").is_file() else None
+    solver = Solver.load()
+    console.print(f"model {solver.model_version} on {solver.info['device']}; captchas: {replay or 'synthetic'}")
+    with replica_process(replay, console) as base_url:
+        answers = stored = 0
+        for concurrency in (int(n) for n in args.concurrency.split(",")):
+            summary = asyncio.run(fetch(base_url, solver, args.securities, concurrency))
+            done = summary.statuses["stored"] + summary.statuses["no_trades"]
+            answers, stored = answers + summary.answers, stored + done
+            console.print(
+                f"concurrency {concurrency}: {done} reports in {summary.duration_s:.1f} s = "
+                f"{done / summary.duration_s * 60:.0f} reports/min; attempts per report "
+                f"{summary.attempts_per_report:.4f}; bot overhead per query median "
+                f"{statistics.median(summary.overheads_ms):.1f} ms (p90 "
+                f"{statistics.quantiles(summary.overheads_ms, n=10)[-1]:.1f} ms); failed {len(summary.failures)}"
+            )
+        console.print(f"all runs: {answers} answers for {stored} reports = {answers / stored:.4f} attempts per report")
+        if args.memory_run:
+            with MemorySampler() as memory:
+
+                def advance(code: str, status: str) -> None:
+                    memory.done += 1
+
+                started = time.monotonic()
+                summary = asyncio.run(fetch(base_url, solver, args.memory_run, 2, on_done=advance))
+            n = memory.done
+            first, last = memory.peak_between(0, 300), memory.peak_between(n - 300, n + 1)
+            console.print(
+                f"memory run: {n} securities in {time.monotonic() - started:.0f} s, attempts per report "
+                f"{summary.attempts_per_report:.4f}; peak RSS first 300 {first:.0f} MiB, last 300 {last:.0f} MiB "
+                f"({(last / first - 1) * 100:+.1f}%)"
+            )
+
+
+if __name__ == "__main__":
+    main()

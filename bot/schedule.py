@@ -1,0 +1,117 @@
+"""`bsr schedule`: run the daily job on trading days once the site serves the new day's data.
+
+APScheduler fires on weekdays at 16:35 Taipei time; the run polls Label_Date until it shows today and
+records a day without trading when it never does. One job at a time; a misfire still runs late."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import structlog
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from bot.errors import BotError
+
+log = structlog.get_logger("bot.schedule")
+JOB_ID = "daily-fetch"
+
+
+@dataclass(frozen=True)
+class ScheduleOptions:
+    hour: int = 16
+    minute: int = 35
+    days: str = "mon-fri"
+    timezone: str = "Asia/Taipei"
+    poll_interval_s: float = 300.0  # new data appears around 16:00-16:30, sometimes later
+    ready_window_s: float = 3 * 3600.0  # after this, the day had no trading (a holiday)
+    misfire_grace_s: int = 6 * 3600  # a run missed while the machine slept still happens that evening
+
+    def trigger(self) -> CronTrigger:
+        return CronTrigger(day_of_week=self.days, hour=self.hour, minute=self.minute, timezone=self.timezone)
+
+
+class RunOutcome:
+    FETCHED = "fetched"
+    NO_TRADING = "no_trading"
+
+
+class DailyRun:
+    """One scheduled run; the site, the job, the clock and sleeping are given, so tests can fake time."""
+
+    def __init__(
+        self,
+        options: ScheduleOptions,
+        read_served_date: Callable[[], Awaitable[date]],
+        fetch: Callable[[date], Awaitable[object]],
+        record_no_trading: Callable[[date], Awaitable[object]],
+        clock: Callable[[], datetime] | None = None,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    ) -> None:
+        self.options = options
+        self.zone = ZoneInfo(options.timezone)
+        self.read_served_date = read_served_date
+        self.fetch = fetch
+        self.record_no_trading = record_no_trading
+        self.clock = clock or (lambda: datetime.now(self.zone))
+        self.sleep = sleep
+        self.running: asyncio.Task | None = None
+
+    async def run_once(self) -> str:
+        self.running = asyncio.current_task()
+        try:
+            return await self._poll_then_fetch()
+        finally:
+            self.running = None
+
+    async def _poll_then_fetch(self) -> str:
+        today = self.clock().astimezone(self.zone).date()
+        deadline = self.clock() + timedelta(seconds=self.options.ready_window_s)
+        while True:
+            try:
+                served = await self.read_served_date()
+            except BotError as error:  # the site may be busy at this hour; keep polling
+                log.warning("could not read the served date", error=str(error))
+                served = None
+            if served == today:
+                log.info("the site serves today; fetching", trade_date=str(today))
+                await self.fetch(today)
+                return RunOutcome.FETCHED
+            if self.clock() + timedelta(seconds=self.options.poll_interval_s) > deadline:
+                log.info("no new data today: no trading", trade_date=str(today), served=str(served))
+                await self.record_no_trading(today)
+                return RunOutcome.NO_TRADING
+            await self.sleep(self.options.poll_interval_s)
+
+
+def build_scheduler(options: ScheduleOptions, run: DailyRun) -> AsyncIOScheduler:
+    scheduler = AsyncIOScheduler(timezone=ZoneInfo(options.timezone))
+    scheduler.add_job(
+        run.run_once,  # a bound coroutine method, so that the asyncio executor awaits it
+        options.trigger(),
+        id=JOB_ID,
+        max_instances=1,  # never two jobs at once
+        coalesce=True,  # several missed runs become one
+        misfire_grace_time=options.misfire_grace_s,
+        replace_existing=True,
+    )
+    return scheduler
+
+
+async def serve(options: ScheduleOptions, run: DailyRun, stop: asyncio.Event) -> None:
+    """Run the scheduler until `stop` is set, then shut down and let a running job finish."""
+    scheduler = build_scheduler(options, run)
+    scheduler.start()
+    log.info("scheduled", next_run=str(scheduler.get_job(JOB_ID).next_run_time))
+    try:
+        await stop.wait()
+    finally:
+        scheduler.shutdown(wait=False)
+        if run.running is not None:
+            log.info("waiting for the running job to finish")
+            await asyncio.gather(run.running, return_exceptions=True)
+        log.info("scheduler stopped")

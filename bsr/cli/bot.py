@@ -1,0 +1,121 @@
+"""`bsr fetch`, `bsr schedule` and `bsr demo`: the daily download, its schedule, and the demo.
+
+The rooms are imported inside the commands, so that `bsr --help` does not load TensorFlow and Chromium."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+
+import typer
+from rich.console import Console
+
+from bsr.settings import get_settings
+
+console = Console()
+
+
+def parse_trade_date(text: str) -> date | None:
+    if text == "auto":
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is no date: give YYYY-MM-DD or auto") from None
+
+
+def fetch(
+    base_url: str = typer.Option("", help="The site's base URL; default BSR_BASE_URL or the real site."),
+    trade_date: str = typer.Option("auto", "--date", help="auto (the date the site serves) or YYYY-MM-DD."),
+    stocks: str = typer.Option("", help="Comma-separated codes, e.g. 2330,2317; default: the universe."),
+    universe: str = typer.Option("all", help="all (the exchange's listed securities) or a file of codes."),
+    limit: int = typer.Option(0, min=0, help="Only the first N securities of the universe."),
+    concurrency: int = typer.Option(1, min=1, max=16, help="Browser contexts working at once."),
+    rate: float = typer.Option(
+        1.0, min=0.0, help="Queries per second across all workers; 0 lifts the limit."
+    ),
+    max_attempts: int = typer.Option(5, min=1, help="Captcha answers per security before giving up on it."),
+    min_confidence: float = typer.Option(
+        0.0, min=0.0, max=1.0, help="Take a fresh captcha instead of answering below this confidence."
+    ),
+    headed: bool = typer.Option(False, help="Show the browser window."),
+) -> None:
+    """Download every security's broker report for the day the site serves, and store each whole."""
+    from bot.console import fetch as run_fetch
+    from bot.job import FetchOptions
+    from bot.universe import parse_stock_codes
+
+    settings = get_settings()
+    options = FetchOptions(
+        base_url=base_url or settings.base_url,
+        evidence_dir=settings.data_dir / "site-changes",
+        trade_date=parse_trade_date(trade_date),
+        stock_codes=tuple(parse_stock_codes(stocks)) if stocks else (),
+        universe=universe,
+        limit=limit,
+        concurrency=concurrency,
+        rate=rate,
+        max_attempts=max_attempts,
+        min_confidence=min_confidence,
+        headless=not headed,
+        chromium=settings.chromium,
+    )
+    summary = asyncio.run(run_fetch(options, settings.model, settings.resolved_database_url, console))
+    if summary.failures:
+        raise typer.Exit(1)
+
+
+def demo() -> None:
+    """Run the main job against the local replica: 50 securities into the default SQLite database."""
+    from bsr.demo import run_demo
+
+    summary = run_demo(get_settings(), console)
+    if summary.failures:
+        raise typer.Exit(1)
+
+
+def schedule(
+    base_url: str = typer.Option("", help="The site's base URL; default BSR_BASE_URL or the real site."),
+    at: str = typer.Option("16:35", help="Time of day to start, HH:MM in --timezone."),
+    days: str = typer.Option("mon-fri", help="Days of the week, cron style."),
+    timezone: str = typer.Option("Asia/Taipei", help="Time zone of --at."),
+    poll_minutes: float = typer.Option(5.0, min=0.1, help="Minutes between looks at the served date."),
+    window_hours: float = typer.Option(3.0, min=0.0, help="Give up on today's data (no trading) after this."),
+    universe: str = typer.Option("all", help="all (the exchange's listed securities) or a file of codes."),
+    concurrency: int = typer.Option(1, min=1, max=16, help="Browser contexts working at once."),
+    rate: float = typer.Option(
+        1.0, min=0.0, help="Queries per second across all workers; 0 lifts the limit."
+    ),
+    max_attempts: int = typer.Option(5, min=1, help="Captcha answers per security before giving up on it."),
+) -> None:
+    """Run the daily download on trading days once the site serves the day's data."""
+    from bot.console import schedule as run_schedule
+    from bot.job import FetchOptions
+    from bot.schedule import ScheduleOptions
+
+    try:
+        hour, minute = (int(part) for part in at.split(":"))
+        schedule_options = ScheduleOptions(
+            hour=hour,
+            minute=minute,
+            days=days,
+            timezone=timezone,
+            poll_interval_s=poll_minutes * 60,
+            ready_window_s=window_hours * 3600,
+        )
+        schedule_options.trigger()
+    except (ValueError, KeyError) as error:
+        raise typer.BadParameter(f"cannot schedule at {at!r} on {days!r} in {timezone!r}: {error}") from None
+    settings = get_settings()
+    options = FetchOptions(
+        base_url=base_url or settings.base_url,
+        evidence_dir=settings.data_dir / "site-changes",
+        universe=universe,
+        concurrency=concurrency,
+        rate=rate,
+        max_attempts=max_attempts,
+        chromium=settings.chromium,
+    )
+    asyncio.run(
+        run_schedule(options, schedule_options, settings.model, settings.resolved_database_url, console)
+    )

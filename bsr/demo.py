@@ -1,0 +1,102 @@
+"""`bsr demo`: the main job end to end on this machine, against the replica on a free loopback port.
+
+Starts the replica (replaying the real captchas when they are beside the checkout), fetches 50
+securities into the default SQLite database with the shipped model, and says what to run next."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+from rich.console import Console
+
+from bot.console import fetch
+from bot.job import FetchOptions, FetchSummary
+from bsr.settings import Settings
+
+DEMO_SECURITIES = 50
+
+
+def free_loopback_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def replica_process(replay_dir: Path | None, console: Console) -> Iterator[str]:
+    """The replica in a process of its own, as a user would start it; yields its base URL."""
+    port = free_loopback_port()
+    source = (
+        ["--captcha", "replay", "--replay-dir", str(replay_dir)] if replay_dir else ["--captcha", "synthetic"]
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "bsr",
+        "replica",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        *source,
+    ]
+    base_url = f"http://127.0.0.1:{port}/bshtm/"
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                error = process.stderr.read().decode(errors="replace").strip() if process.stderr else ""
+                raise RuntimeError(
+                    f"the replica did not start: {error.splitlines()[-1] if error else 'no message'}"
+                )
+            try:
+                if httpx.get(base_url + "bsWelcome.aspx", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the replica did not answer at {base_url} within 60 s")
+            time.sleep(0.2)
+        what = f"replaying the real captchas in {replay_dir}" if replay_dir else "with synthetic captchas"
+        console.print(f"replica at {base_url}, {what}")
+        yield base_url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def run_demo(settings: Settings, console: Console) -> FetchSummary:
+    replay_dir = settings.captcha_data if (settings.captcha_data / "labels.csv").is_file() else None
+    with replica_process(replay_dir, console) as base_url:
+        options = FetchOptions(
+            base_url=base_url,
+            evidence_dir=settings.data_dir / "site-changes",
+            limit=DEMO_SECURITIES,
+            concurrency=2,
+            rate=0,  # the replica is ours: no need to be polite to it
+            chromium=settings.chromium,
+        )
+        summary = asyncio.run(fetch(options, settings.model, settings.resolved_database_url, console))
+    database = settings.resolved_database_url
+    console.print(
+        "\nNext:\n"
+        f"  .venv/bin/bsr export --date {summary.trade_date:%Y-%m-%d} --format csv   # the day's broker trades\n"
+        f"  .venv/bin/bsr replica serve --port 8765                      # the replica, to explore by hand\n"
+        f"  .venv/bin/bsr fetch --base-url http://127.0.0.1:8765/bshtm/ --rate 0 --limit 200\n"
+        f"  .venv/bin/bsr fetch                                          # the real site, politely (1 query/s)\n"
+        f"Reports and every solve attempt are in {database}"
+    )
+    return summary

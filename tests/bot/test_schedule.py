@@ -1,0 +1,111 @@
+"""The scheduler: weekday trigger in Taipei time, readiness polling on a fake clock, one job at a time."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.errors import TransientSiteError
+from bot.schedule import JOB_ID, DailyRun, RunOutcome, ScheduleOptions, build_scheduler
+
+TAIPEI = ZoneInfo("Asia/Taipei")
+MONDAY = date(2026, 11, 23)
+FRIDAY = date(2026, 11, 20)
+
+
+class FakeSite:
+    """A clock that sleeping advances, and a site that starts serving today's data at a given time."""
+
+    def __init__(self, now: datetime, ready_at: datetime | None) -> None:
+        self.now = now
+        self.ready_at = ready_at
+        self.polls = 0
+        self.fetched: list[date] = []
+        self.no_trading: list[date] = []
+        self.fail_first_polls = 0
+
+    def clock(self) -> datetime:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+    async def served_date(self) -> date:
+        self.polls += 1
+        if self.polls <= self.fail_first_polls:
+            raise TransientSiteError("HTTP 503")
+        if self.ready_at is not None and self.now >= self.ready_at:
+            return self.now.date()
+        return FRIDAY
+
+    async def fetch(self, trade_date: date) -> None:
+        self.fetched.append(trade_date)
+
+    async def record_no_trading(self, trade_date: date) -> None:
+        self.no_trading.append(trade_date)
+
+    def run(self, options: ScheduleOptions) -> DailyRun:
+        return DailyRun(options, self.served_date, self.fetch, self.record_no_trading, self.clock, self.sleep)
+
+
+def test_trigger_fires_on_weekdays_at_1635_taipei() -> None:
+    trigger = ScheduleOptions().trigger()
+    saturday_noon = datetime(2026, 11, 21, 12, 0, tzinfo=TAIPEI)
+    first = trigger.get_next_fire_time(None, saturday_noon)
+    assert first == datetime(2026, 11, 23, 16, 35, tzinfo=TAIPEI)
+    second = trigger.get_next_fire_time(first, first + timedelta(seconds=1))
+    assert second == datetime(2026, 11, 24, 16, 35, tzinfo=TAIPEI)
+
+
+async def test_polls_until_the_site_serves_today_then_fetches() -> None:
+    start = datetime(2026, 11, 23, 16, 35, tzinfo=TAIPEI)
+    site = FakeSite(start, ready_at=start + timedelta(minutes=12))
+    site.fail_first_polls = 1  # a busy site at that hour does not end the run
+    outcome = await site.run(ScheduleOptions(poll_interval_s=300)).run_once()
+    assert outcome == RunOutcome.FETCHED
+    assert site.fetched == [MONDAY] and site.no_trading == []
+    assert site.polls == 4  # 16:35 (error), 16:40, 16:45, 16:50 (ready since 16:47)
+
+
+async def test_a_day_the_site_never_serves_is_recorded_as_no_trading() -> None:
+    start = datetime(2026, 11, 23, 16, 35, tzinfo=TAIPEI)
+    site = FakeSite(start, ready_at=None)
+    outcome = await site.run(ScheduleOptions(poll_interval_s=600, ready_window_s=3600)).run_once()
+    assert outcome == RunOutcome.NO_TRADING
+    assert site.no_trading == [MONDAY] and site.fetched == []
+    assert site.now - start <= timedelta(hours=1)
+
+
+async def test_runs_a_misfired_job_once_and_never_two_at_once() -> None:
+    release = asyncio.Event()
+    started: list[datetime] = []
+
+    class BlockingRun:
+        running = None
+
+        async def run_once(self) -> str:
+            started.append(datetime.now(TAIPEI))
+            await release.wait()
+            return RunOutcome.FETCHED
+
+    scheduler = build_scheduler(ScheduleOptions(), BlockingRun())  # type: ignore[arg-type]
+    scheduler.start()
+    try:
+        job = scheduler.get_job(JOB_ID)
+        # A run missed by a minute (the machine slept) still happens, within the grace time.
+        job.modify(next_run_time=datetime.now(TAIPEI) - timedelta(minutes=1))
+        scheduler.wakeup()
+        for _ in range(100):
+            if started:
+                break
+            await asyncio.sleep(0.05)
+        assert len(started) == 1
+        job.modify(next_run_time=datetime.now(TAIPEI))  # due again while the first still runs
+        scheduler.wakeup()
+        await asyncio.sleep(0.5)
+        assert len(started) == 1
+    finally:
+        release.set()
+        await asyncio.sleep(0.05)
+        scheduler.shutdown(wait=False)
