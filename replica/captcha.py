@@ -29,13 +29,15 @@ CELL_WIDTH = WIDTH // TEXT_LENGTH
 # Corner jitter of the perspective warp: a sixth of the cell in each direction ("low" warp).
 WARP_X = round(CELL_WIDTH / 6)
 WARP_Y = round(HEIGHT / 6)
-# Noise: one dot per 30 pixels, each an ellipse with sides drawn from 0..4 pixels.
+# Noise: one dot per 30 pixels, each an ellipse with sides drawn from 0..3 pixels (sides up to 4 put
+# a third more white into the background than real captchas have).
 NOISE_DOTS = WIDTH * HEIGHT // 30 + 1
-NOISE_MAX_SIDE = max(WIDTH, HEIGHT) // 40
-# The line: a cardinal spline of tension 1.75 through six random points, 2.16 pixels wide.
+NOISE_MAX_SIDE = 4
+# The line: a cardinal spline of tension 1.75 through six random points; 1.8 pixels wide matches the
+# real captchas' brightness best (the nominal pen is 2.16).
 LINE_POINTS = 6
 LINE_TENSION = 1.75
-LINE_WIDTH = HEIGHT / 27.7777
+LINE_WIDTH = 1.8
 # Drawn at four times the size and shrunk, which stands in for GDI+ anti-aliasing.
 SUPERSAMPLE = 4
 
@@ -71,7 +73,8 @@ def _font() -> ImageFont.FreeTypeFont:
 @lru_cache(maxsize=len(ALPHABET))
 def _glyph_cell(char: str) -> np.ndarray:
     """The glyph laid out in its 40x60 cell (supersampled), before the warp."""
-    cell = Image.new("L", (CELL_WIDTH * SUPERSAMPLE, HEIGHT * SUPERSAMPLE), 0)
+    # Wider than the cell: GDI+ does not clip a glyph path to its layout rectangle.
+    cell = Image.new("L", (2 * CELL_WIDTH * SUPERSAMPLE, HEIGHT * SUPERSAMPLE), 0)
     ImageDraw.Draw(cell).text((GLYPH_PADDING * SUPERSAMPLE, 0), char, fill=255, font=_font(), anchor="la")
     return np.asarray(cell)
 

@@ -10,6 +10,7 @@ import typer
 
 from bsr.cli import bot as bot_cli
 from bsr.cli import replica as replica_cli
+from bsr.cli import solver as solver_cli
 from bsr.cli import storage as storage_cli
 from bsr.cli.errors import run_app
 
@@ -21,6 +22,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(replica_cli.app, name="replica")
+app.command("train")(solver_cli.train)
+app.command("eval")(solver_cli.evaluate)
 app.add_typer(storage_cli.db_app, name="db")
 app.command()(storage_cli.export)
 app.command()(bot_cli.fetch)

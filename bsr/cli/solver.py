@@ -1,0 +1,86 @@
+"""`bsr train` and `bsr eval`: train a captcha model, and measure one on a labelled folder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from bsr.settings import get_settings
+
+console = Console(stderr=True)
+
+
+def train(
+    output: Path = typer.Option(..., "--output", "-o", help="Where to write the model (.keras); metadata goes beside it."),
+    real: list[Path] = typer.Option([], "--real", help="A labelled folder (labels.csv: file,label); repeatable."),
+    synthetic: int = typer.Option(0, "--synthetic", help="How many captchas to render with the replica's renderer."),
+    epochs: int = typer.Option(60, help="Most epochs to run."),
+    batch_size: int = typer.Option(64, help="Images per step."),
+    learning_rate: float = typer.Option(2e-3, help="Starting learning rate (cosine decay)."),
+    patience: int = typer.Option(8, help="Stop after this many epochs without a better validation score."),
+    seed: int = typer.Option(0, help="Seed of initialisation, shuffling, augmentation and rendering."),
+    max_minutes: float = typer.Option(0, help="Stop after this many minutes (0: no limit)."),
+    real_repeats: int = typer.Option(1, help="How often each real captcha appears per epoch."),
+    init_model: Path = typer.Option(None, help="Start from this model instead of random weights."),
+    cache_dir: Path = typer.Option(Path("runs/cache"), help="Where rendered synthetic captchas are cached."),
+) -> None:
+    """Train a captcha model from labelled folders and/or synthetic captchas."""
+    from trainer.training import TrainingConfig
+    from trainer.training import train as run_training
+
+    config = TrainingConfig(output=output, real=list(real), synthetic=synthetic, epochs=epochs,
+                            batch_size=batch_size, learning_rate=learning_rate, patience=patience, seed=seed,
+                            max_minutes=max_minutes or None, real_repeats=real_repeats, init_model=init_model,
+                            cache_dir=cache_dir)
+    with Progress(TextColumn("epoch {task.fields[epoch]}"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("loss {task.fields[loss]:.4f}  val {task.fields[val]}"), TimeElapsedColumn(),
+                  console=console) as bar:
+        task = bar.add_task("train", total=None, epoch=1, loss=float("nan"), val="-")
+
+        def show(epoch: int, step: int, logs: dict[str, float]) -> None:
+            if step < 0:
+                val = f"{logs.get('val_sequence_accuracy', float('nan')):.4f}"
+                console.log(f"epoch {epoch + 1}: loss {logs.get('loss', float('nan')):.4f}, "
+                            f"validation accuracy {val}")
+                bar.update(task, completed=0, val=val)
+            else:
+                bar.update(task, completed=step, epoch=epoch + 1, loss=logs.get("loss", float("nan")))
+
+        result = run_training(config, progress=show)
+    console.print(f"model {result.model_path}: best epoch {result.best_epoch} of {result.epochs_run}, "
+                  f"validation accuracy {result.validation_accuracy:.4f} "
+                  f"(characters {result.validation_char_accuracy:.4f}; {result.validation_source}), "
+                  f"{result.training_images} training images, {result.seconds / 60:.1f} min")
+
+
+def evaluate(
+    folder: Path = typer.Argument(None, help="A labelled folder (labels.csv: file,label); default: the real captchas."),
+    model: str = typer.Option(None, "--model", help="A model file, folder or version; default: BSR_MODEL or the shipped one."),
+    split: str = typer.Option("all", help="all, or one side of the fixed split: validation (files *0) or training."),
+    json_output: bool = typer.Option(False, "--json", help="Print one JSON object instead of a table."),
+) -> None:
+    """Measure a model on a labelled folder: accuracy, latency, throughput, confused characters."""
+    from trainer.evaluation import evaluate_folder
+
+    settings = get_settings()
+    result = evaluate_folder(folder or settings.captcha_data, model or settings.model or None, split)
+    if json_output:
+        print(json.dumps(result.summary(), ensure_ascii=False))
+        return
+    table = Table(title=f"{result.model} on {folder or settings.captcha_data} ({split})")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    for name, value in [("captchas", f"{result.n}"), ("whole-string accuracy", f"{result.accuracy:.4%}"),
+                        ("character accuracy", f"{result.char_accuracy:.4%}"),
+                        ("latency p50 / p95", f"{result.p50_ms:.2f} / {result.p95_ms:.2f} ms"),
+                        ("batch throughput", f"{result.batch_images_per_s:,.0f} images/s")]:
+        table.add_row(name, value)
+    Console().print(table)
+    if result.confusions:
+        pairs = ", ".join(f"{truth}->{read} x{count}" for truth, read, count in result.confusions)
+        Console().print(f"most confused (truth->read): {pairs}")

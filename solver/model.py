@@ -1,0 +1,56 @@
+"""The captcha model: a small multi-head CNN that reads the five characters at once, and its decoding.
+
+Five softmax heads of 27 classes share one convolutional trunk; the text is each head's most likely class."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+from keras import layers
+
+from solver.preprocess import INPUT_HEIGHT, INPUT_WIDTH
+
+ALPHABET = "ACDEFGHJKLNPQRTUVXYZ2346789"
+TEXT_LENGTH = 5
+
+
+def build_model(alphabet: str = ALPHABET, length: int = TEXT_LENGTH, seed: int = 0) -> keras.Model:
+    """The untrained network: (batch, 32, 96, 1) uint8-valued pixels -> (batch, length, len(alphabet))."""
+    initializer_seed = iter(range(seed * 100, seed * 100 + 100))
+
+    def conv(x: keras.KerasTensor, filters: int, kernel: int = 3) -> keras.KerasTensor:
+        x = layers.Conv2D(filters, kernel, padding="same", use_bias=False,
+                          kernel_initializer=keras.initializers.HeNormal(seed=next(initializer_seed)))(x)
+        x = layers.BatchNormalization()(x)
+        return layers.ReLU()(x)
+
+    inputs = keras.Input((INPUT_HEIGHT, INPUT_WIDTH, 1), name="pixels")
+    x = layers.RandomTranslation(0.08, 0.03, fill_mode="nearest", seed=seed, name="shift")(inputs)
+    x = layers.Rescaling(1 / 255)(x)
+    # Halve early and often: the 2-core CPU pays for every pixel of the first layers.
+    x = layers.MaxPooling2D()(conv(x, 16))
+    x = layers.MaxPooling2D()(conv(x, 32))
+    x = conv(conv(x, 64), 64)
+    x = layers.MaxPooling2D()(x)
+    x = conv(x, 128)
+    x = conv(x, 32, kernel=1)
+    x = layers.Flatten()(x)
+    x = layers.Dropout(0.3, seed=seed)(x)
+    x = layers.Dense(length * len(alphabet),
+                     kernel_initializer=keras.initializers.GlorotUniform(seed=next(initializer_seed)))(x)
+    x = layers.Reshape((length, len(alphabet)))(x)
+    outputs = layers.Softmax(name="characters")(x)
+    return keras.Model(inputs, outputs, name="captcha_cnn")
+
+
+def decode(probabilities: np.ndarray, alphabet: str = ALPHABET) -> list[tuple[str, np.ndarray]]:
+    """Each row of (n, length, classes) probabilities as its text and the probability of each character."""
+    best = probabilities.argmax(axis=-1)
+    chosen = np.take_along_axis(probabilities, best[..., None], axis=-1)[..., 0]
+    return [("".join(alphabet[index] for index in row), row_probabilities)
+            for row, row_probabilities in zip(best, chosen, strict=True)]
+
+
+def encode(text: str, alphabet: str = ALPHABET) -> list[int]:
+    """The class index of each character of a label (case-insensitive, as the site compares)."""
+    return [alphabet.index(char) for char in text.upper()]

@@ -1,0 +1,124 @@
+"""The live solver: loads one model version and reads captcha bytes into a Solution.
+
+Single images go through a compiled function (no Keras predict overhead); batches are read in chunks."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from solver.errors import ModelNotFoundError
+from solver.model import ALPHABET, decode
+from solver.preprocess import INPUT_HEIGHT, INPUT_WIDTH, preprocess
+
+MODELS_DIR = Path(__file__).resolve().parent / "models"
+MODEL_SUFFIX = ".keras"
+BATCH_SIZE = 256
+
+
+@dataclass(frozen=True)
+class Solution:
+    """What the solver read: the text, its confidence (product of the character probabilities)."""
+
+    text: str
+    confidence: float
+    char_probabilities: tuple[float, ...]
+    model_version: str
+
+
+def metadata_path(model_path: Path) -> Path:
+    """The metadata file that travels with a model file: same name, `.json`."""
+    return model_path.with_suffix(".json")
+
+
+def shipped_versions() -> list[str]:
+    """The model versions shipped in solver/models, oldest first."""
+    return sorted(path.stem for path in MODELS_DIR.glob(f"*{MODEL_SUFFIX}"))
+
+
+def resolve_model(model: str | Path | None) -> Path:
+    """The model file for a path, a shipped version name, or None (the newest shipped version)."""
+    if model is None or str(model) == "":
+        versions = shipped_versions()
+        if not versions:
+            raise ModelNotFoundError(f"no model shipped in {MODELS_DIR}; train one with `bsr train`")
+        return MODELS_DIR / f"{versions[-1]}{MODEL_SUFFIX}"
+    path = Path(model).expanduser()
+    if path.is_dir():
+        candidates = sorted(path.glob(f"*{MODEL_SUFFIX}"))
+        if candidates:
+            return candidates[-1]
+    if path.is_file():
+        return path
+    shipped = MODELS_DIR / f"{model}{MODEL_SUFFIX}"
+    if shipped.is_file():
+        return shipped
+    raise ModelNotFoundError(f"no model at {model!r}: give a {MODEL_SUFFIX} file, a folder holding one, "
+                             f"or a shipped version ({', '.join(shipped_versions()) or 'none shipped'})")
+
+
+class Solver:
+    """A loaded model version that turns captcha image bytes into Solutions."""
+
+    def __init__(self, model: keras.Model, model_version: str, metadata: dict[str, Any], path: Path | None):
+        self.model = model
+        self.model_version = model_version
+        self.metadata = metadata
+        self.path = path
+        self.alphabet: str = metadata.get("alphabet", ALPHABET)
+        self.device = "GPU" if tf.config.list_physical_devices("GPU") else "CPU"
+        signature = tf.TensorSpec([None, INPUT_HEIGHT, INPUT_WIDTH], tf.uint8)
+        self._infer = tf.function(self._probabilities, input_signature=[signature], reduce_retracing=True)
+
+    @classmethod
+    def load(cls, model: str | Path | None = None) -> Solver:
+        """Load a model file, a folder holding one, a shipped version name, or (None) the newest shipped one."""
+        path = resolve_model(model)
+        metadata_file = metadata_path(path)
+        metadata = json.loads(metadata_file.read_text()) if metadata_file.is_file() else {}
+        loaded = keras.saving.load_model(path, compile=False)
+        return cls(loaded, metadata.get("version", path.stem), metadata, path)
+
+    @property
+    def info(self) -> dict[str, Any]:
+        """What a user needs to know about the loaded model, including where it runs ('GPU' or 'CPU')."""
+        return {
+            "model_version": self.model_version,
+            "path": str(self.path) if self.path else None,
+            "device": self.device,
+            "alphabet": self.alphabet,
+            "input_size": [INPUT_WIDTH, INPUT_HEIGHT],
+            "parameters": int(self.model.count_params()),
+            "evaluation": self.metadata.get("evaluation", {}),
+        }
+
+    def _probabilities(self, pixels: tf.Tensor) -> tf.Tensor:
+        return self.model(pixels[..., None], training=False)
+
+    def solve(self, image_bytes: bytes) -> Solution:
+        """Read one captcha (the site's JPEG or a PNG screenshot of it); SolverInputError if no image."""
+        pixels = preprocess(image_bytes)[None]
+        return self._solutions(self._infer(tf.constant(pixels)).numpy())[0]
+
+    def solve_many(self, images: list[bytes]) -> list[Solution]:
+        """Read many captchas in batches; the answers keep the order of `images`."""
+        solutions: list[Solution] = []
+        for start in range(0, len(images), BATCH_SIZE):
+            pixels = np.stack([preprocess(image) for image in images[start: start + BATCH_SIZE]])
+            solutions.extend(self._solutions(self._infer(tf.constant(pixels)).numpy()))
+        return solutions
+
+    async def solve_async(self, image_bytes: bytes) -> Solution:
+        """`solve` in a worker thread, so the event loop keeps running while the model reads."""
+        return await asyncio.to_thread(self.solve, image_bytes)
+
+    def _solutions(self, probabilities: np.ndarray) -> list[Solution]:
+        return [Solution(text, float(np.prod(chosen)), tuple(float(p) for p in chosen), self.model_version)
+                for text, chosen in decode(probabilities, self.alphabet)]

@@ -1,0 +1,64 @@
+"""Preprocessing: the site's JPEG and PNG screenshots become the same small array; non-images are refused."""
+
+from __future__ import annotations
+
+import io
+import random
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from replica.captcha import render
+from solver import SolverInputError
+from solver.preprocess import INPUT_HEIGHT, INPUT_WIDTH, preprocess, preprocess_many
+
+
+@pytest.fixture(scope="module")
+def captcha_jpeg() -> bytes:
+    return render("AC234", random.Random(3))
+
+
+def screenshot(jpeg: bytes, scale: int, mode: str = "RGBA") -> bytes:
+    """The element screenshot a browser takes at a device scale factor of `scale`."""
+    image = Image.open(io.BytesIO(jpeg)).convert(mode)
+    image = image.resize((image.width * scale, image.height * scale), Image.Resampling.BILINEAR)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_jpeg_becomes_model_input(captcha_jpeg: bytes) -> None:
+    pixels = preprocess(captcha_jpeg)
+    assert pixels.shape == (INPUT_HEIGHT, INPUT_WIDTH)
+    assert pixels.dtype == np.uint8
+    # Grey background with white glyphs: the median is background, the brightest pixels are white.
+    assert 60 <= np.median(pixels) <= 110
+    assert pixels.max() >= 240
+
+
+@pytest.mark.parametrize("scale", [1, 2])
+def test_png_screenshot_matches_jpeg(captcha_jpeg: bytes, scale: int) -> None:
+    from_jpeg = preprocess(captcha_jpeg).astype(float)
+    from_png = preprocess(screenshot(captcha_jpeg, scale)).astype(float)
+    assert from_png.shape == from_jpeg.shape
+    assert np.abs(from_png - from_jpeg).mean() < 4
+
+
+def test_many_stacks_in_order(captcha_jpeg: bytes) -> None:
+    other = render("ZZZZZ", random.Random(4))
+    stacked = preprocess_many([captcha_jpeg, other])
+    assert stacked.shape == (2, INPUT_HEIGHT, INPUT_WIDTH)
+    assert np.array_equal(stacked[1], preprocess(other))
+    assert preprocess_many([]).shape == (0, INPUT_HEIGHT, INPUT_WIDTH)
+
+
+@pytest.mark.parametrize("bad", [b"", b"<html><body>Server busy</body></html>", b"\xff\xd8\xff\xe0" + b"\x00" * 8])
+def test_non_image_bytes_raise_clear_error(bad: bytes) -> None:
+    with pytest.raises(SolverInputError, match="no image"):
+        preprocess(bad)
+
+
+def test_non_bytes_raise_clear_error() -> None:
+    with pytest.raises(SolverInputError, match="bytes"):
+        preprocess("images/00001.jpg")  # type: ignore[arg-type]

@@ -1,0 +1,75 @@
+"""Datasets: labelled folders (JPEG or PNG), (bytes, label) pairs, the fixed split, synthetic renders."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from replica.captcha import render
+from solver.preprocess import INPUT_HEIGHT, INPUT_WIDTH
+from trainer.dataset import CaptchaSet, DatasetError, load_folder, synthetic
+
+WriteFolder = Callable[..., list[str]]
+
+
+@pytest.mark.parametrize("png", [False, True])
+def test_load_folder_reads_images_and_labels(tmp_path: Path, png: bool, write_folder: WriteFolder) -> None:
+    texts = write_folder(tmp_path, 12, png=png)
+    data = load_folder(tmp_path)
+    assert len(data) == 12
+    assert data.texts == texts  # labels are read case-insensitively, as the site compares
+    assert data.images.shape == (12, INPUT_HEIGHT, INPUT_WIDTH)
+    assert data.labels.shape == (12, 5)
+    assert len(data.raw) == 12
+
+
+def test_validation_split_is_every_file_numbered_zero(tmp_path: Path, write_folder: WriteFolder) -> None:
+    write_folder(tmp_path, 25)
+    training, validation = load_folder(tmp_path).split_validation()
+    assert validation.names == ["00010.jpg", "00020.jpg"]
+    assert len(training) == 23
+    assert not set(training.names) & set(validation.names)
+
+
+def test_missing_labels_file_says_what_to_do(tmp_path: Path) -> None:
+    with pytest.raises(DatasetError, match="labels.csv"):
+        load_folder(tmp_path)
+
+
+def test_bad_label_names_the_line(tmp_path: Path, write_folder: WriteFolder) -> None:
+    write_folder(tmp_path, 3)
+    lines = (tmp_path / "labels.csv").read_text().splitlines()
+    lines[2] = "00002.jpg,B0OMS"
+    (tmp_path / "labels.csv").write_text("\n".join(lines))
+    with pytest.raises(DatasetError, match="line 3"):
+        load_folder(tmp_path)
+
+
+def test_missing_image_names_the_file(tmp_path: Path, write_folder: WriteFolder) -> None:
+    write_folder(tmp_path, 3)
+    (tmp_path / "00003.jpg").unlink()
+    with pytest.raises(DatasetError, match="00003.jpg"):
+        load_folder(tmp_path)
+
+
+def test_pairs_become_a_set() -> None:
+    rng = random.Random(2)
+    pairs = [(render(text, rng), text) for text in ("AC234", "ZZZZZ")]
+    data = CaptchaSet.from_pairs(pairs)
+    assert data.texts == ["AC234", "ZZZZZ"]
+    assert data.raw[0] == pairs[0][0]
+
+
+def test_synthetic_is_reproducible_and_cached(tmp_path: Path) -> None:
+    first = synthetic(1500, seed=3, workers=1, cache_dir=tmp_path)
+    again = synthetic(1500, seed=3, workers=2)
+    cached = synthetic(1500, seed=3, workers=1, cache_dir=tmp_path)
+    assert first.texts == again.texts == cached.texts
+    assert np.array_equal(first.images, again.images)
+    assert np.array_equal(first.images, cached.images)
+    assert list(tmp_path.glob("synthetic-*.npz"))
+    assert synthetic(10, seed=4).texts != first.texts[:10]
