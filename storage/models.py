@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -22,6 +22,7 @@ from sqlalchemy import (
     MetaData,
     Numeric,
     String,
+    Table,
     TypeDecorator,
     UniqueConstraint,
     text,
@@ -158,3 +159,8 @@ class ModelVersionRow(Base):
     path: Mapped[str] = mapped_column(String(1024))
     metrics: Mapped[dict[str, float]] = mapped_column(JSON)
     active: Mapped[bool]
+
+
+# The tables themselves, for bulk statements that bypass the ORM's per-row work.
+BROKER_TRADES = cast(Table, BrokerTradeRow.__table__)
+SECURITIES = cast(Table, SecurityRow.__table__)

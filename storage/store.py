@@ -16,7 +16,7 @@ from os import PathLike
 from types import TracebackType
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, and_, delete, func, insert, select, update
+from sqlalchemy import Engine, Row, and_, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.compiler import compiles
@@ -28,7 +28,16 @@ from sqlalchemy.types import Date
 from storage.engine import open_engine, reader, shown, translated_errors, writer
 from storage.errors import InvalidReportError, ReportMismatchError, StorageError, UnknownRecordError
 from storage.migrations import upgrade_engine
-from storage.models import BrokerTradeRow, JobRunRow, ModelVersionRow, ReportRow, SecurityRow, SolveAttemptRow
+from storage.models import (
+    BROKER_TRADES,
+    SECURITIES,
+    BrokerTradeRow,
+    JobRunRow,
+    ModelVersionRow,
+    ReportRow,
+    SecurityRow,
+    SolveAttemptRow,
+)
 from storage.records import (
     Attempt,
     AttemptOutcome,
@@ -163,7 +172,7 @@ class Store:
             session.flush()
             if report.trades:
                 session.execute(
-                    insert(BrokerTradeRow.__table__),
+                    insert(BROKER_TRADES),
                     [
                         {
                             "report_id": row.id,
@@ -250,8 +259,8 @@ class Store:
                 .order_by(ReportRow.stock_code, BrokerTradeRow.seq)
                 .execution_options(yield_per=batch_size)
             )
-            for stock_code, *fields in result:
-                yield stock_code, BrokerTrade(*fields)
+            for row in result:
+                yield row.stock_code, _broker_trade(row)
 
     @staticmethod
     def _report_row(session: Session, trade_date: date, stock_code: str) -> ReportRow | None:
@@ -264,7 +273,7 @@ class Store:
         rows = session.execute(
             select(*_TRADE_COLUMNS).where(BrokerTradeRow.report_id == report_id).order_by(BrokerTradeRow.seq)
         )
-        return tuple(BrokerTrade(*row) for row in rows)
+        return tuple(_broker_trade(row) for row in rows)
 
     # Securities
 
@@ -273,7 +282,7 @@ class Store:
         by_code = {security.code: security for security in securities}
         if not by_code:
             return 0
-        table = SecurityRow.__table__
+        table = SECURITIES
         dialect_insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
         statement = dialect_insert(table)
         statement = statement.on_conflict_do_update(
@@ -521,7 +530,7 @@ class Store:
         confusions: Counter[tuple[str, str]] = Counter()
         with self._reading() as session:
             for label, guess in session.execute(statement):
-                if len(label) == len(guess):
+                if label is not None and len(label) == len(guess):
                     confusions.update(
                         (expected, guessed)
                         for expected, guessed in zip(label, guess.upper(), strict=True)
@@ -604,6 +613,10 @@ _IN_FAILURE_QUEUE = (
     SolveAttemptRow.label_source == LabelSource.NONE,
     SolveAttemptRow.unreadable.is_(False),
 )
+
+
+def _broker_trade(row: Row[*tuple[Any, ...]]) -> BrokerTrade:
+    return BrokerTrade(row.seq, row.broker_id, row.broker_name, row.price, row.buy_shares, row.sell_shares)
 
 
 def check_report(report: Report) -> None:
