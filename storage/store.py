@@ -171,21 +171,7 @@ class Store:
             row.raw_csv_zlib = zlib.compress(report.raw_csv, RAW_CSV_COMPRESSION_LEVEL)
             session.flush()
             if report.trades:
-                session.execute(
-                    insert(BROKER_TRADES),
-                    [
-                        {
-                            "report_id": row.id,
-                            "seq": trade.seq,
-                            "broker_id": trade.broker_id,
-                            "broker_name": trade.broker_name,
-                            "price": trade.price,
-                            "buy_shares": trade.buy_shares,
-                            "sell_shares": trade.sell_shares,
-                        }
-                        for trade in report.trades
-                    ],
-                )
+                _insert_trades(session, row.id, report.trades)
             return result
 
     def stored_codes(self, trade_date: date) -> set[str]:
@@ -613,6 +599,35 @@ _IN_FAILURE_QUEUE = (
     SolveAttemptRow.label_source == LabelSource.NONE,
     SolveAttemptRow.unreadable.is_(False),
 )
+
+
+def _insert_trades(session: Session, report_id: int, trades: tuple[BrokerTrade, ...]) -> None:
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        # COPY stores a 6,000-record report in under half the time of batched INSERTs (benchmarks/storage.py).
+        statement = "COPY broker_trades (report_id, seq, broker_id, broker_name, price, buy_shares, sell_shares) FROM STDIN"
+        with connection.connection.driver_connection.cursor() as cursor:  # type: ignore[union-attr]
+            with cursor.copy(statement) as copy:
+                for t in trades:
+                    copy.write_row(
+                        (report_id, t.seq, t.broker_id, t.broker_name, t.price, t.buy_shares, t.sell_shares)
+                    )
+        return
+    connection.execute(
+        insert(BROKER_TRADES),
+        [
+            {
+                "report_id": report_id,
+                "seq": trade.seq,
+                "broker_id": trade.broker_id,
+                "broker_name": trade.broker_name,
+                "price": trade.price,
+                "buy_shares": trade.buy_shares,
+                "sell_shares": trade.sell_shares,
+            }
+            for trade in trades
+        ],
+    )
 
 
 def _broker_trade(row: Row[*tuple[Any, ...]]) -> BrokerTrade:
