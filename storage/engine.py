@@ -59,8 +59,12 @@ def open_engine(url: str) -> Engine:
             engine = create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": 10})
     except (ArgumentError, NoSuchModuleError, ImportError, TypeError) as error:
         raise DatabaseUnavailableError(shown(parsed), first_line(error), hint_for(parsed)) from None
-    with translated_errors(engine):
-        engine.connect().close()
+    try:
+        with translated_errors(engine):
+            engine.connect().close()
+    except BaseException:
+        engine.dispose()
+        raise
     return engine
 
 
@@ -108,7 +112,7 @@ def _sqlite_engine(url: URL) -> Engine:
     database = url.database or ""
     if database and database != ":memory:" and not database.startswith("file:"):
         try:
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise DatabaseUnavailableError(shown(url), first_line(error), hint_for(url)) from None
     engine = create_engine(url)

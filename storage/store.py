@@ -352,6 +352,8 @@ class Store:
                 session.flush()
                 return row.id
         except IntegrityError:
+            if attempt.job_run_id is None:
+                raise
             raise UnknownRecordError(
                 f"attempt refers to job run {attempt.job_run_id}, which is not stored; "
                 "pass the id start_job_run returned, or None"
