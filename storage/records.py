@@ -205,3 +205,36 @@ class CharConfusion:
     expected: str
     guessed: str
     count: int
+
+
+@dataclass(frozen=True)
+class ConfidenceBucket:
+    """Attempts the site judged whose confidence fell in [low, high) (the last bucket takes 1.0 too)."""
+
+    low: float
+    high: float
+    judged: int
+    accepted: int
+
+    @property
+    def accuracy(self) -> float | None:
+        return self.accepted / self.judged if self.judged else None
+
+
+@dataclass(frozen=True)
+class JobProgress:
+    """What a job run has done so far, counted from the reports and attempts stored since it started."""
+
+    job_run_id: int
+    trade_date: date
+    started_at: datetime
+    stored: int
+    no_trades: int
+    accepted: int
+    rejected: int
+    expired: int
+    error: int
+
+    @property
+    def attempts(self) -> int:
+        return self.accepted + self.rejected + self.expired + self.error

@@ -16,7 +16,7 @@ from os import PathLike
 from types import TracebackType
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, Row, and_, delete, func, insert, select, update
+from sqlalchemy import Engine, Row, and_, case, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.compiler import compiles
@@ -43,7 +43,9 @@ from storage.records import (
     AttemptOutcome,
     BrokerTrade,
     CharConfusion,
+    ConfidenceBucket,
     DailyAcceptance,
+    JobProgress,
     JobRun,
     JobStatus,
     LabelSource,
@@ -292,26 +294,83 @@ class Store:
 
     # Job runs
 
-    def start_job_run(self, trade_date: date) -> int:
-        """Records the start of a daily job run; returns its id."""
+    def start_job_run(self, trade_date: date, started_at: datetime | None = None) -> int:
+        """Records the start of a daily job run (now, unless a backfill gives the time); returns its id."""
         row = JobRunRow(
-            trade_date=trade_date, started_at=_now(), finished_at=None, status=JobStatus.RUNNING, counts={}
+            trade_date=trade_date,
+            started_at=started_at or _now(),
+            finished_at=None,
+            status=JobStatus.RUNNING,
+            counts={},
         )
         with self._writing() as session:
             session.add(row)
             session.flush()
             return row.id
 
-    def finish_job_run(self, job_run_id: int, status: JobStatus | str, counts: Mapping[str, int]) -> None:
-        """Records how a job run ended and its counts per outcome (e.g. {'stored': 1300, 'no_trades': 40})."""
+    def finish_job_run(
+        self,
+        job_run_id: int,
+        status: JobStatus | str,
+        counts: Mapping[str, int],
+        finished_at: datetime | None = None,
+    ) -> None:
+        """Records how a job run ended (now, unless a backfill gives the time) and its counts per outcome
+        (e.g. {'stored': 1300, 'no_trades': 40})."""
         final = _enum_value(JobStatus, status, "job run status")
         with self._writing() as session:
             row = session.get(JobRunRow, job_run_id)
             if row is None:
                 raise UnknownRecordError(f"no job run {job_run_id} is stored; start one with start_job_run")
             row.status = final
-            row.finished_at = _now()
+            row.finished_at = finished_at or _now()
             row.counts = {str(key): int(value) for key, value in counts.items()}
+
+    def update_job_run_counts(self, job_run_id: int, counts: Mapping[str, int]) -> None:
+        """Replaces a running job run's counts with those so far, so that its progress can be shown."""
+        with self._writing() as session:
+            row = session.get(JobRunRow, job_run_id)
+            if row is None:
+                raise UnknownRecordError(f"no job run {job_run_id} is stored; start one with start_job_run")
+            if row.status is not JobStatus.RUNNING:
+                raise StorageError(
+                    f"job run {job_run_id} has finished ({row.status.value}); its counts are final"
+                )
+            row.counts = {str(key): int(value) for key, value in counts.items()}
+
+    def job_run_progress(self, job_run_id: int) -> JobProgress:
+        """A job run's work so far: reports of its date stored since it started, its attempts by outcome."""
+        with self._reading() as session:
+            run = session.get(JobRunRow, job_run_id)
+            if run is None:
+                raise UnknownRecordError(f"no job run {job_run_id} is stored; start one with start_job_run")
+            reports = {
+                no_trades: count
+                for no_trades, count in session.execute(
+                    select(ReportRow.no_trades, func.count())
+                    .where(ReportRow.trade_date == run.trade_date, ReportRow.fetched_at >= run.started_at)
+                    .group_by(ReportRow.no_trades)
+                )
+            }
+            attempts = {
+                outcome: count
+                for outcome, count in session.execute(
+                    select(SolveAttemptRow.outcome, func.count())
+                    .where(SolveAttemptRow.job_run_id == job_run_id)
+                    .group_by(SolveAttemptRow.outcome)
+                )
+            }
+            return JobProgress(
+                job_run_id=run.id,
+                trade_date=run.trade_date,
+                started_at=run.started_at,
+                stored=reports.get(False, 0),
+                no_trades=reports.get(True, 0),
+                accepted=attempts.get(AttemptOutcome.ACCEPTED, 0),
+                rejected=attempts.get(AttemptOutcome.REJECTED, 0),
+                expired=attempts.get(AttemptOutcome.EXPIRED, 0),
+                error=attempts.get(AttemptOutcome.ERROR, 0),
+            )
 
     def list_job_runs(self, limit: int = 50) -> list[JobRun]:
         """The latest job runs, newest first."""
@@ -395,8 +454,10 @@ class Store:
             raise UnknownRecordError(f"no solve attempt {attempt_id} is stored")
         return row
 
-    def failure_queue(self, limit: int = 100) -> list[StoredAttempt]:
-        """Rejected attempts nobody has labelled or marked unreadable, newest first."""
+    def failure_queue(self, limit: int = 100, after: int | None = None) -> list[StoredAttempt]:
+        """Rejected attempts nobody has labelled or marked unreadable, newest first.
+
+        `after` (an attempt id) starts the list behind that attempt, in the same order: how a skip pages on."""
         statement = (
             select(SolveAttemptRow)
             .where(*_IN_FAILURE_QUEUE)
@@ -404,6 +465,17 @@ class Store:
             .limit(limit)
         )
         with self._reading() as session:
+            if after is not None:
+                anchor = self._attempt_row(session, after)
+                statement = statement.where(
+                    or_(
+                        SolveAttemptRow.attempted_at < anchor.attempted_at,
+                        and_(
+                            SolveAttemptRow.attempted_at == anchor.attempted_at,
+                            SolveAttemptRow.id < anchor.id,
+                        ),
+                    )
+                )
             return [_stored_attempt(row) for row in session.scalars(statement)]
 
     def failure_queue_size(self) -> int:
@@ -487,6 +559,37 @@ class Store:
         )
         with self._reading() as session:
             return [ReportAttempts(*row) for row in session.execute(statement)]
+
+    def accuracy_by_confidence(
+        self, buckets: int = 10, model_version: str | None = None
+    ) -> list[ConfidenceBucket]:
+        """How often the site accepted a guess, by the solver's confidence in it: `buckets` equal bins of [0, 1].
+
+        Only accepted and rejected attempts count; every bucket is listed, empty ones with judged 0."""
+        if buckets < 1:
+            raise StorageError(f"cannot split confidences into {buckets} buckets; ask for 1 or more")
+        bucket = case(
+            *((SolveAttemptRow.confidence < (index + 1) / buckets, index) for index in range(buckets - 1)),
+            else_=buckets - 1,
+        )
+        statement = (
+            select(bucket, SolveAttemptRow.outcome, func.count())
+            .where(SolveAttemptRow.outcome.in_([AttemptOutcome.ACCEPTED, AttemptOutcome.REJECTED]))
+            .group_by(bucket, SolveAttemptRow.outcome)
+        )
+        if model_version is not None:
+            statement = statement.where(SolveAttemptRow.model_version == model_version)
+        judged: Counter[int] = Counter()
+        accepted: Counter[int] = Counter()
+        with self._reading() as session:
+            for index, outcome, count in session.execute(statement):
+                judged[index] += count
+                if outcome is AttemptOutcome.ACCEPTED:
+                    accepted[index] += count
+        return [
+            ConfidenceBucket(index / buckets, (index + 1) / buckets, judged[index], accepted[index])
+            for index in range(buckets)
+        ]
 
     def latency_percentiles(self, model_version: str | None = None) -> LatencyPercentiles:
         """Median, 90th and 99th percentile solver latency (nearest rank), all attempts or one version's."""
