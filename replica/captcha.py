@@ -23,6 +23,8 @@ JPEG_QUALITY = 75
 FONT_PATH = Path(__file__).resolve().parent / "fonts" / "LiberationSans-Bold.ttf"
 # The control sizes its font from the image height (0.8 x 60 for its "low" warp setting).
 FONT_SIZE = 48
+# Arial's capitals stand 4% taller than Liberation Sans' (0.716 against 0.688 em): stretched about the baseline.
+CAP_STRETCH = 1.04
 # GDI+ lays a string out with a sixth of an em of padding before the first glyph.
 GLYPH_PADDING = FONT_SIZE / 6
 CELL_WIDTH = WIDTH // TEXT_LENGTH
@@ -75,8 +77,29 @@ def _glyph_cell(char: str) -> np.ndarray:
     """The glyph laid out in its 40x60 cell (supersampled), before the warp."""
     # Wider than the cell: GDI+ does not clip a glyph path to its layout rectangle.
     cell = Image.new("L", (2 * CELL_WIDTH * SUPERSAMPLE, HEIGHT * SUPERSAMPLE), 0)
-    ImageDraw.Draw(cell).text((GLYPH_PADDING * SUPERSAMPLE, 0), char, fill=255, font=_font(), anchor="la")
-    return np.asarray(cell)
+    draw = ImageDraw.Draw(cell)
+    origin = (GLYPH_PADDING * SUPERSAMPLE, 0)
+    if char == "Q":
+        _draw_arial_q(draw, origin)
+    else:
+        draw.text(origin, char, fill=255, font=_font(), anchor="la")
+    baseline = _font().getmetrics()[0]
+    stretch = np.float32([[1, 0, 0], [0, CAP_STRETCH, baseline * (1 - CAP_STRETCH)]])
+    return cv2.warpAffine(np.asarray(cell), stretch, cell.size, flags=cv2.INTER_LINEAR)
+
+
+def _draw_arial_q(draw: ImageDraw.ImageDraw, origin: tuple[float, float]) -> None:
+    """Arial's Q: the O's bowl crossed by a short tail that barely passes the baseline (Liberation
+    Sans hangs a long tail below it, which real captchas never show)."""
+    draw.text(origin, "O", fill=255, font=_font(), anchor="la")
+    left, top, right, bottom = _font().getbbox("O", anchor="la")
+    width, height = right - left, bottom - top
+    x0, y0 = origin[0] + left, origin[1] + top
+
+    def at(u: float, v: float) -> tuple[float, float]:
+        return x0 + u * width, y0 + v * height
+
+    draw.polygon([at(0.47, 0.70), at(0.66, 0.70), at(1.02, 1.06), at(0.83, 1.06)], fill=255)
 
 
 def _draw_glyph(coverage: np.ndarray, char: str, position: int, rng: random.Random) -> None:
@@ -91,10 +114,8 @@ def _draw_glyph(coverage: np.ndarray, char: str, position: int, rng: random.Rand
 
     quad = [corner(left, top), corner(right - WARP_X, top), corner(left, bottom - WARP_Y),
             corner(right - WARP_X, bottom - WARP_Y)]
-    source = np.float32([[left_edge, 0], [left_edge + CELL_WIDTH, 0], [left_edge, HEIGHT],
-                         [left_edge + CELL_WIDTH, HEIGHT]])
-    offset = np.float32([[left_edge, 0]])
-    transform = cv2.getPerspectiveTransform((source - offset) * SUPERSAMPLE, np.float32(_canvas(np.float32(quad))))
+    cell = np.float32([[0, 0], [CELL_WIDTH, 0], [0, HEIGHT], [CELL_WIDTH, HEIGHT]]) * SUPERSAMPLE
+    transform = cv2.getPerspectiveTransform(cell, np.float32(_canvas(np.float32(quad))))
     warped = cv2.warpPerspective(_glyph_cell(char), transform, (coverage.shape[1], coverage.shape[0]),
                                  flags=cv2.INTER_LINEAR, borderValue=0)
     np.maximum(coverage, warped, out=coverage)
