@@ -9,6 +9,7 @@ import os
 import typer
 
 from bsr.cli import bot as bot_cli
+from bsr.cli import dashboard as dashboard_cli
 from bsr.cli import replica as replica_cli
 from bsr.cli import solver as solver_cli
 from bsr.cli import storage as storage_cli
@@ -29,6 +30,7 @@ app.command()(storage_cli.export)
 app.command()(bot_cli.fetch)
 app.command()(bot_cli.schedule)
 app.command()(bot_cli.demo)
+app.command()(dashboard_cli.dashboard)
 
 
 def main() -> None:

@@ -1,0 +1,109 @@
+"""Chart specifications for the browser: labels, series and axis formats, as plain JSON-ready dicts.
+
+The pages embed them as JSON data blocks; static/charts.js draws each with the vendored Chart.js."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dashboard.figures import JobRunFigures, ReportFigures, SolverFigures
+
+Spec = dict[str, Any]
+
+
+def job_runs_chart(runs: list[JobRunFigures]) -> Spec:
+    """Securities per job run by result, oldest run first."""
+    ordered = list(reversed(runs))
+    return {
+        "type": "bar",
+        "stacked": True,
+        "labels": [run.trade_date.isoformat() for run in ordered],
+        "datasets": [
+            {"label": "stored", "data": [run.stored for run in ordered], "color": "blue"},
+            {"label": "no trades", "data": [run.no_trades for run in ordered], "color": "grey"},
+            {"label": "failed", "data": [run.failed for run in ordered], "color": "red"},
+        ],
+        "y": {"title": "securities"},
+    }
+
+
+def acceptance_chart(figures: SolverFigures) -> Spec:
+    """The share of judged answers the site accepted, per day and model version."""
+    return {
+        "type": "line",
+        "labels": [day.isoformat() for day in figures.days],
+        "datasets": [
+            {"label": series.model_version, "data": series.rates} for series in figures.acceptance
+        ],
+        "y": {"format": "percent", "title": "accepted by the site"},
+    }
+
+
+def attempts_histogram_chart(figures: SolverFigures) -> Spec:
+    top = len(figures.attempts_histogram)
+    return {
+        "type": "bar",
+        "labels": [str(count) for count in range(1, top)] + [f"{top}+"],
+        "datasets": [{"label": "reports", "data": figures.attempts_histogram, "color": "blue"}],
+        "x": {"title": "captcha answers per report"},
+        "y": {"title": "reports"},
+    }
+
+
+def attempts_trend_chart(figures: SolverFigures) -> Spec:
+    return {
+        "type": "line",
+        "labels": [row.trade_date.isoformat() for row in figures.attempts_by_trade_date],
+        "datasets": [
+            {
+                "label": "mean answers per report",
+                "data": [round(row.mean_attempts, 3) for row in figures.attempts_by_trade_date],
+                "color": "teal",
+            }
+        ],
+        "y": {"title": "answers per report", "min": 1},
+    }
+
+
+def calibration_chart(figures: SolverFigures) -> Spec:
+    """Accuracy in each confidence bucket against the bucket's middle: a calibrated model follows it."""
+    return {
+        "type": "bar",
+        "labels": [f"{bucket.low:.1f}–{bucket.high:.1f}" for bucket in figures.calibration],
+        "datasets": [
+            {
+                "label": "accepted share",
+                "data": [bucket.accuracy for bucket in figures.calibration],
+                "counts": [bucket.judged for bucket in figures.calibration],
+                "color": "blue",
+            },
+            {
+                "label": "perfect calibration",
+                "type": "line",
+                "data": [round((bucket.low + bucket.high) / 2, 4) for bucket in figures.calibration],
+                "color": "grey",
+                "dashed": True,
+            },
+        ],
+        "x": {"title": "solver confidence"},
+        "y": {"format": "percent", "min": 0, "max": 1},
+    }
+
+
+def net_branches_chart(report: ReportFigures) -> Spec:
+    """The top net buying and selling branches, net shares, buyers first."""
+    branches = report.top_buyers + list(reversed(report.top_sellers))
+    return {
+        "type": "bar",
+        "horizontal": True,
+        "labels": [f"{branch.broker_id} {branch.broker_name}" for branch in branches],
+        "datasets": [
+            {
+                "label": "net shares",
+                "data": [branch.net_shares for branch in branches],
+                "colors": ["blue" if branch.net_shares > 0 else "orange" for branch in branches],
+            }
+        ],
+        "x": {"title": "net shares (bought − sold)"},
+    }
+
