@@ -55,7 +55,9 @@ class AsyncStore:
     async def run(self, method: Callable[Concatenate[Store, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Runs `method(store, ...)` on a worker thread: any Store method, or a function taking a Store."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, functools.partial(method, self.store, *args, **kwargs))
+        return await loop.run_in_executor(
+            self._executor, functools.partial(method, self.store, *args, **kwargs)
+        )
 
     async def close(self) -> None:
         await asyncio.to_thread(self._executor.shutdown, wait=True)
@@ -79,10 +81,10 @@ class AsyncStore:
     list_securities = _OnWorkerThread(Store.list_securities)
     start_job_run = _OnWorkerThread(Store.start_job_run)
     finish_job_run = _OnWorkerThread(Store.finish_job_run)
-    list_job_runs = _OnWorkerThread(Store.list_job_runs)
-    record_attempt = _OnWorkerThread(Store.record_attempt)
     update_job_run_counts = _OnWorkerThread(Store.update_job_run_counts)
     job_run_progress = _OnWorkerThread(Store.job_run_progress)
+    list_job_runs = _OnWorkerThread(Store.list_job_runs)
+    record_attempt = _OnWorkerThread(Store.record_attempt)
     get_attempt = _OnWorkerThread(Store.get_attempt)
     label_attempt = _OnWorkerThread(Store.label_attempt)
     mark_unreadable = _OnWorkerThread(Store.mark_unreadable)
@@ -91,9 +93,9 @@ class AsyncStore:
     labelled_attempts = _OnWorkerThread(Store.labelled_attempts)
     acceptance_by_model_version = _OnWorkerThread(Store.acceptance_by_model_version)
     attempts_per_report = _OnWorkerThread(Store.attempts_per_report)
+    accuracy_by_confidence = _OnWorkerThread(Store.accuracy_by_confidence)
     latency_percentiles = _OnWorkerThread(Store.latency_percentiles)
     char_confusions = _OnWorkerThread(Store.char_confusions)
-    accuracy_by_confidence = _OnWorkerThread(Store.accuracy_by_confidence)
     register_model_version = _OnWorkerThread(Store.register_model_version)
     activate_model_version = _OnWorkerThread(Store.activate_model_version)
     active_model_version = _OnWorkerThread(Store.active_model_version)
