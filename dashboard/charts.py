@@ -9,6 +9,7 @@ from typing import Any
 from dashboard.figures import JobRunFigures, ReportFigures, SolverFigures
 
 Spec = dict[str, Any]
+FEW_ANSWERS = 30
 
 
 def job_runs_chart(runs: list[JobRunFigures]) -> Spec:
@@ -32,9 +33,7 @@ def acceptance_chart(figures: SolverFigures) -> Spec:
     return {
         "type": "line",
         "labels": [day.isoformat() for day in figures.days],
-        "datasets": [
-            {"label": series.model_version, "data": series.rates} for series in figures.acceptance
-        ],
+        "datasets": [{"label": series.model_version, "data": series.rates} for series in figures.acceptance],
         "y": {"format": "percent", "title": "accepted by the site"},
     }
 
@@ -75,7 +74,10 @@ def calibration_chart(figures: SolverFigures) -> Spec:
                 "label": "accepted share",
                 "data": [bucket.accuracy for bucket in figures.calibration],
                 "counts": [bucket.judged for bucket in figures.calibration],
-                "color": "blue",
+                # A bucket of a few answers says little: its bar is drawn pale.
+                "colors": [
+                    "blue" if bucket.judged >= FEW_ANSWERS else "pale" for bucket in figures.calibration
+                ],
             },
             {
                 "label": "perfect calibration",
@@ -87,6 +89,7 @@ def calibration_chart(figures: SolverFigures) -> Spec:
         ],
         "x": {"title": "solver confidence"},
         "y": {"format": "percent", "min": 0, "max": 1},
+        "legend": False,
     }
 
 
@@ -106,4 +109,3 @@ def net_branches_chart(report: ReportFigures) -> Spec:
         ],
         "x": {"title": "net shares (bought − sold)"},
     }
-

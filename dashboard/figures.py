@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from storage import (
     BrokerTrade,
+    DailyAcceptance,
     JobRun,
     JobStatus,
     Store,
@@ -24,7 +25,7 @@ ACCEPTANCE_DAYS = 60
 ATTEMPT_TRADE_DATES = 30
 ATTEMPT_HISTOGRAM_TOP = 5  # the last bar holds this many attempts or more
 CONFIDENCE_BUCKETS = 10
-CONFUSIONS_SHOWN = 15
+CONFUSIONS_SHOWN = 12
 TOP_BRANCHES = 10
 
 
@@ -76,6 +77,7 @@ class AcceptanceSeries:
     model_version: str
     rates: list[float | None]
     judged: list[int]
+    overall: float | None  # over all its days
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,8 @@ class ConfusionRow:
 class SolverFigures:
     days: list[date]
     acceptance: list[AcceptanceSeries]
+    latest_rate: float | None  # the last day with judged answers, all model versions
+    week_before_rate: float | None  # the 7 days before it: is the solver slipping?
     attempts_histogram: list[int]  # reports that took 1, 2, ... ATTEMPT_HISTOGRAM_TOP or more attempts
     attempts_by_trade_date: list[TradeDateAttempts]
     mean_attempts: float | None
@@ -208,13 +212,13 @@ def overview(store: Store, now: datetime, limit: int = 30) -> Overview:
                 )
             )
     today = now.astimezone(TAIPEI).date()
-    todays = [day for day in store.acceptance_by_model_version(since=today) if day.day == today]
-    judged = sum(day.judged for day in todays)
     return Overview(
         runs=[job_run_figures(run, now) for run in runs],
         running=running,
         failure_queue_size=store.failure_queue_size(),
-        acceptance_today=sum(day.accepted for day in todays) / judged if judged else None,
+        acceptance_today=_rate(
+            [day for day in store.acceptance_by_model_version(since=today) if day.day == today]
+        ),
     )
 
 
@@ -230,9 +234,12 @@ def solver_figures(store: Store, now: datetime) -> SolverFigures:
             model_version=version,
             rates=[by_key[day, version].rate if (day, version) in by_key else None for day in days],
             judged=[by_key[day, version].judged if (day, version) in by_key else 0 for day in days],
+            overall=_rate([row for row in daily if row.model_version == version]),
         )
         for version in versions
     ]
+    judged_days = sorted({row.day for row in daily if row.judged})
+    latest = judged_days[-1] if judged_days else None
 
     histogram: Counter[int] = Counter()
     by_trade_date = []
@@ -250,6 +257,10 @@ def solver_figures(store: Store, now: datetime) -> SolverFigures:
     return SolverFigures(
         days=days,
         acceptance=acceptance,
+        latest_rate=_rate([row for row in daily if row.day == latest]),
+        week_before_rate=_rate(
+            [row for row in daily if latest and latest - timedelta(days=7) <= row.day < latest]
+        ),
         attempts_histogram=[histogram[count] for count in range(1, ATTEMPT_HISTOGRAM_TOP + 1)],
         attempts_by_trade_date=by_trade_date,
         mean_attempts=statistics.fmean(all_attempts) if all_attempts else None,
@@ -263,6 +274,11 @@ def solver_figures(store: Store, now: datetime) -> SolverFigures:
             for row in store.char_confusions()[:CONFUSIONS_SHOWN]
         ],
     )
+
+
+def _rate(days: list[DailyAcceptance]) -> float | None:
+    judged = sum(day.judged for day in days)
+    return sum(day.accepted for day in days) / judged if judged else None
 
 
 def _latency_row(store: Store, name: str, model_version: str | None) -> LatencyRow:

@@ -20,6 +20,7 @@ from storage.export import COLUMNS
 from trainer.relabel import RelabelError, mark_unreadable, next_failure, save_label
 
 router = APIRouter(default_response_class=HTMLResponse)
+UPCOMING_SHOWN = 4  # thumbnails of the failures after the one being labelled
 
 # Magic numbers of the image formats a captcha has been seen in; anything else is sent as opaque bytes.
 IMAGE_TYPES = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"), (b"GIF8", "image/gif"))
@@ -140,12 +141,14 @@ def _failure_page(
     status_code: int = 200,
 ) -> HTMLResponse:
     attempt = failure_figures(store.get_attempt(attempt_id)) if attempt_id is not None else None
+    upcoming = store.failure_queue(UPCOMING_SHOWN, after=attempt_id) if attempt_id is not None else []
     return render(
         request,
         "failures.html",
         {
             "page": "failures",
             "attempt": attempt,
+            "upcoming": [failure_figures(item) for item in upcoming],
             "after": after,
             "notice": notice,
             "error": error,

@@ -4,7 +4,7 @@
 
   const PALETTE = {
     blue: "#2563eb", orange: "#ea580c", teal: "#0d9488", purple: "#7c3aed",
-    green: "#16a34a", amber: "#d97706", red: "#dc2626", grey: "#94a3b8",
+    green: "#16a34a", amber: "#d97706", red: "#dc2626", grey: "#94a3b8", pale: "#bfdbfe",
   };
   const CYCLE = ["blue", "orange", "teal", "purple", "green", "amber", "red"];
   const numbers = new Intl.NumberFormat("en-US", { maximumFractionDigits: 2 });
@@ -23,6 +23,13 @@
     if (axis.min !== undefined) options.min = axis.min;
     if (axis.max !== undefined) options.max = axis.max;
     if (axis.format) options.ticks.callback = formatter(axis);
+    return options;
+  }
+
+  function categoryScale(axis, stacked) {
+    // Every branch name of a horizontal chart is worth reading: no label is skipped.
+    const options = scale(axis, stacked);
+    options.ticks.autoSkip = false;
     return options;
   }
 
@@ -61,7 +68,7 @@
         indexAxis: horizontal ? "y" : "x",
         interaction: { mode: "index", intersect: false },
         plugins: {
-          legend: { display: datasets.length > 1, position: "bottom", labels: { boxWidth: 12 } },
+          legend: { display: spec.legend !== false && datasets.length > 1, position: "bottom", labels: { boxWidth: 12 } },
           tooltip: {
             callbacks: {
               label(context) {
@@ -75,7 +82,7 @@
         },
         scales: {
           x: scale(spec.x, spec.stacked),
-          y: scale(spec.y, spec.stacked),
+          y: horizontal ? categoryScale(spec.y, spec.stacked) : scale(spec.y, spec.stacked),
         },
       },
     };
