@@ -1,7 +1,8 @@
 """Bot figures for the README: attempts per stored report, overhead per query, throughput, memory.
 
 Runs the replica in its own process (replaying the real captchas when they are there) and the real bot
-with the shipped model into throw-away SQLite databases. `python benchmarks/bot.py --help`."""
+with the shipped model into throw-away SQLite databases. Run from the repository root:
+`.venv/bin/python -m benchmarks.bot --help`."""
 
 from __future__ import annotations
 

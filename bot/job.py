@@ -77,6 +77,7 @@ class FetchSummary:
     """What a run did, for the summary table and the job-run row."""
 
     trade_date: date
+    planned: int = 0  # securities this run set out to fetch
     already_stored: int = 0
     statuses: Counter[str] = field(default_factory=Counter)
     failures: dict[str, str] = field(default_factory=dict)
@@ -96,7 +97,8 @@ class FetchSummary:
         return self.answers / done if done else 0.0
 
     def counts(self) -> dict[str, int]:
-        return {**self.statuses, **{f"attempts_{name}": n for name, n in self.attempts.items()}}
+        attempts = {f"attempts_{name}": n for name, n in self.attempts.items()}
+        return {"planned": self.planned, "already_stored": self.already_stored, **self.statuses, **attempts}
 
 
 ProgressCallback = Callable[[str, str], None]
@@ -124,6 +126,7 @@ class FetchJob:
             trade_date = await self._trade_date(browser)
             summary = FetchSummary(trade_date=trade_date)
             codes = await self._pending_codes(trade_date, summary)
+            summary.planned = len(codes)
             if on_start:
                 on_start(len(codes))
             job_run_id = await self.store.start_job_run(trade_date)
@@ -198,6 +201,7 @@ class FetchJob:
                 )
                 queries += tries
                 summary.statuses[status] += 1
+                await self.store.update_job_run_counts(job_run_id, summary.counts())  # for the dashboard
                 if on_done:
                     on_done(code, status)
         except SiteChangedError:

@@ -197,7 +197,7 @@ def overview(store: Store, now: datetime, limit: int = 30) -> Overview:
             progress = store.job_run_progress(run.id)
             failed = run.counts.get("failed", 0)
             done = progress.stored + progress.no_trades + failed
-            total = run.counts.get("total")
+            total = run.counts.get("planned")
             running.append(
                 RunningJob(
                     run=job_run_figures(run, now),

@@ -190,7 +190,7 @@ class Demo:
             counts["no_trades" if no_trades else "stored"] += 1
         counts |= {f"attempts_{name}": count for name, count in answers.items()}
         if running:
-            self.store.update_job_run_counts(job_run_id, {**counts, "total": len(self.codes)})
+            self.store.update_job_run_counts(job_run_id, {**counts, "planned": len(self.codes)})
             return
         status = JobStatus.FAILED if counts["failed"] else JobStatus.SUCCEEDED
         self.store.finish_job_run(job_run_id, status, counts, finished_at=at + timedelta(seconds=5))

@@ -132,7 +132,7 @@ def fill_store(store: Store, url: str) -> FilledStore:
         filled.queue.append(attempt_id)
 
     filled.running_job_id = store.start_job_run(RUNNING_DATE, started_at=NOW - timedelta(minutes=20))
-    store.update_job_run_counts(filled.running_job_id, {"total": 4, "failed": 0})
+    store.update_job_run_counts(filled.running_job_id, {"planned": 4, "failed": 0})
     store.save_report(replace(_report("2317", RUNNING_DATE, seed=99), fetched_at=NOW - timedelta(minutes=5)))
     for outcome in (AttemptOutcome.EXPIRED, AttemptOutcome.ACCEPTED):
         attempt, _ = _attempt(rng, NOW, filled.running_job_id, "2317", outcome, "v2")
