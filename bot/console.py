@@ -119,11 +119,19 @@ async def fetch(options: FetchOptions, model: str, database_url: str, console: C
         await store.close()
 
 
+async def load_solver(model: str, store: AsyncStore) -> Solver:
+    """The model the user named, else the store's active model version, else the newest shipped model."""
+    if not model:
+        active = await store.active_model_version()
+        model = active.path if active else ""
+    return await asyncio.to_thread(Solver.load, model or None)
+
+
 async def _fetch_once(
     options: FetchOptions, model: str, store: AsyncStore, console: Console, stops: StopRequests
 ) -> FetchSummary:
-    # Loaded for every job, so that a newly promoted model is used from the next job on.
-    solver = await asyncio.to_thread(Solver.load, model or None)
+    # Loaded for every job, so that a newly promoted model version is used from the next job on.
+    solver = await load_solver(model, store)
     console.print(f"solver {solver.model_version} on {solver.info['device']}")
     return await fetch_with_progress(options, solver, store, console, stops)
 
