@@ -139,7 +139,12 @@ class FetchJob:
                     asyncio.create_task(self._worker(browser, queue, summary, job_run_id, on_done))
                     for _ in range(max(1, min(self.options.concurrency, len(codes))))
                 ]
-                await asyncio.gather(*workers)
+                # A worker that fails for good (a changed site) asks the others to stop; they finish their
+                # query in flight, and then its error reaches the user.
+                ended = await asyncio.gather(*workers, return_exceptions=True)
+                for outcome in ended:
+                    if isinstance(outcome, BaseException):
+                        raise outcome
                 summary.stopped = self.stop_requested.is_set()
                 if summary.stopped:
                     status = JobStatus.INTERRUPTED
@@ -204,8 +209,9 @@ class FetchJob:
                 await self.store.update_job_run_counts(job_run_id, summary.counts())  # for the dashboard
                 if on_done:
                     on_done(code, status)
-        except SiteChangedError:
-            self.request_stop()  # retrying a changed site helps nobody; the error reaches the user
+        except BaseException:
+            # What escapes a query (a changed site, a lost database) ends the run: retrying would not help.
+            self.request_stop()
             raise
         finally:
             if context is not None:

@@ -87,7 +87,9 @@ class ReplicaApp(Starlette):
 
     def build_middleware_stack(self) -> ASGIApp:
         state = self.replica
-        return FaultLayer(super().build_middleware_stack(), state.config, state.stats, state.dice, state.firewall)
+        return FaultLayer(
+            super().build_middleware_stack(), state.config, state.stats, state.dice, state.firewall
+        )
 
 
 def create_app(config: ReplicaConfig) -> Starlette:
@@ -122,6 +124,9 @@ def _menu_response(
     viewstate, validation = state.signer.issue(guid)
     download = "" if report is None else f"bsContent.aspx?StkNo={stock_code}&RecCount={len(report.records)}"
     page = pages.MenuPage(viewstate, validation, guid, stock_code, message, download, block_trades)
+    if state.dice.hits(state.config.redesign_rate):
+        state.stats.bump("faults_redesign")
+        page = dataclasses.replace(page, stock_field="TextBox_StockNo")
     response = HTMLResponse(pages.menu(page), headers={"Cache-Control": "private"})
     session = _session(request, response, state)
     if report is not None:
@@ -190,13 +195,17 @@ def _routes(state: ReplicaState) -> list[Route]:
         image = state.captchas.image(request.query_params.get("guid", ""))
         if image is None:
             stats.bump("captchas_not_found")
-            return HTMLResponse(pages.server_error("The resource cannot be found.", "HTTP 404."), status_code=404)
+            return HTMLResponse(
+                pages.server_error("The resource cannot be found.", "HTTP 404."), status_code=404
+            )
         stats.bump("captchas_served")
         return Response(image, media_type="image/jpeg", headers={"Cache-Control": "private, no-cache"})
 
     async def content(request: Request) -> Response:
         session = state.sessions.get(request.cookies.get(COOKIE, ""))
-        stock_code = request.query_params.get("StkNo", "").strip().upper() or (session.last_code if session else "")
+        stock_code = request.query_params.get("StkNo", "").strip().upper() or (
+            session.last_code if session else ""
+        )
         if session is None or stock_code not in session.granted:
             # The real site answers a session that has not solved this security's captcha with an empty page.
             stats.bump("reports_refused")
@@ -243,7 +252,7 @@ def _routes(state: ReplicaState) -> list[Route]:
             try:
                 changes = await request.json()
                 if not isinstance(changes, dict):
-                    raise ReplicaConfigError("send a JSON object of fault knobs, e.g. {\"error_rate\": 0.1}")
+                    raise ReplicaConfigError('send a JSON object of fault knobs, e.g. {"error_rate": 0.1}')
                 config.set_faults(changes)
             except (ReplicaConfigError, json.JSONDecodeError) as error:
                 return JSONResponse({"error": str(error)}, status_code=400)

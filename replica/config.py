@@ -20,7 +20,14 @@ CsvEncoding = Literal["utf-8-sig", "cp950"]
 CAPTCHA_SOURCES: tuple[str, ...] = ("synthetic", "replay")
 CSV_ENCODINGS: tuple[str, ...] = ("utf-8-sig", "cp950")
 
-RATE_KNOBS = ("error_rate", "drop_rate", "nonimage_captcha_rate", "stale_csv_rate", "truncated_csv_rate")
+RATE_KNOBS = (
+    "error_rate",
+    "drop_rate",
+    "nonimage_captcha_rate",
+    "stale_csv_rate",
+    "truncated_csv_rate",
+    "redesign_rate",
+)
 FAULT_KNOBS = (
     "latency_s",
     *RATE_KNOBS,
@@ -67,15 +74,22 @@ class ReplicaConfig:
     firewall_block_s: float = 3600.0
     stale_csv_rate: float = 0.0
     truncated_csv_rate: float = 0.0
+    redesign_rate: float = 0.0  # share of forms served with renamed fields, as after a redesign of the site
 
     def validate(self) -> None:
         """Raise ReplicaConfigError naming the first setting that is out of range."""
         if self.captcha_source not in CAPTCHA_SOURCES:
-            raise ReplicaConfigError(f"captcha source must be one of {', '.join(CAPTCHA_SOURCES)}, got {self.captcha_source!r}")
+            raise ReplicaConfigError(
+                f"captcha source must be one of {', '.join(CAPTCHA_SOURCES)}, got {self.captcha_source!r}"
+            )
         if self.captcha_source == "replay" and self.replay_dir is None:
-            raise ReplicaConfigError("replay captchas need a folder: pass --replay-dir DIR (a folder with labels.csv)")
+            raise ReplicaConfigError(
+                "replay captchas need a folder: pass --replay-dir DIR (a folder with labels.csv)"
+            )
         if self.csv_encoding not in CSV_ENCODINGS:
-            raise ReplicaConfigError(f"CSV encoding must be one of {', '.join(CSV_ENCODINGS)}, got {self.csv_encoding!r}")
+            raise ReplicaConfigError(
+                f"CSV encoding must be one of {', '.join(CSV_ENCODINGS)}, got {self.csv_encoding!r}"
+            )
         if not isinstance(self.trade_date, date):
             raise ReplicaConfigError(f"trade_date must be a date, got {self.trade_date!r}")
         for name in ("captcha_ttl_s", "min_answer_delay_s", "latency_s", "firewall_block_s"):
@@ -85,9 +99,13 @@ class ReplicaConfig:
             raise ReplicaConfigError("captcha_ttl_s must be more than zero seconds")
         for name in RATE_KNOBS:
             if not 0.0 <= getattr(self, name) <= 1.0:
-                raise ReplicaConfigError(f"{name} is a probability: give a number from 0 to 1, got {getattr(self, name)}")
+                raise ReplicaConfigError(
+                    f"{name} is a probability: give a number from 0 to 1, got {getattr(self, name)}"
+                )
         if self.firewall_requests_per_minute < 0:
-            raise ReplicaConfigError("firewall_requests_per_minute must be 0 (off) or a positive number of requests")
+            raise ReplicaConfigError(
+                "firewall_requests_per_minute must be 0 (off) or a positive number of requests"
+            )
 
     def faults(self) -> dict[str, float | int]:
         """The fault knobs and their current values."""
@@ -97,7 +115,9 @@ class ReplicaConfig:
         """Turn fault knobs by name; all or nothing, so a bad value leaves every knob as it was."""
         unknown = sorted(set(changes) - set(FAULT_KNOBS))
         if unknown:
-            raise ReplicaConfigError(f"unknown fault knob(s) {', '.join(unknown)}; known: {', '.join(FAULT_KNOBS)}")
+            raise ReplicaConfigError(
+                f"unknown fault knob(s) {', '.join(unknown)}; known: {', '.join(FAULT_KNOBS)}"
+            )
         candidate = dataclasses.replace(self)
         for name, value in changes.items():
             if isinstance(value, bool) or not isinstance(value, int | float):

@@ -71,13 +71,16 @@ class MenuPage:
     error_message: str = ""
     download_href: str = ""
     block_trades: bool = False
+    stock_field: str = "TextBox_Stkno"  # another name when the replica plays a redesigned site
 
 
 def menu(page: MenuPage) -> str:
     normal_checked = "" if page.block_trades else ' checked="checked"'
     excd_checked = ' checked="checked"' if page.block_trades else ""
     download = (
-        f'<a id="HyperLink_DownloadCSV" href="{page.download_href}">下載 CSV</a>' if page.download_href else ""
+        f'<a id="HyperLink_DownloadCSV" href="{page.download_href}">下載 CSV</a>'
+        if page.download_href
+        else ""
     )
     return (
         DOCTYPE
@@ -123,7 +126,7 @@ function __doPostBack(eventTarget, eventArgument) {{
     <td>
       <input id="RadioButton_Normal" type="radio" name="RadioButton_Normal" value="RadioButton_Normal"{normal_checked} /><label for="RadioButton_Normal">個別證券</label>
       <input id="RadioButton_Excd" type="radio" name="RadioButton_Normal" value="RadioButton_Excd"{excd_checked} /><label for="RadioButton_Excd">鉅額交易</label>
-      &nbsp;證券代號：<input name="TextBox_Stkno" type="text" value="{escape(page.stock_code)}" maxlength="8" id="TextBox_Stkno" style="width:80px;" />
+      &nbsp;證券代號：<input name="{page.stock_field}" type="text" value="{escape(page.stock_code)}" maxlength="8" id="{page.stock_field}" style="width:80px;" />
     </td>
     <td rowspan="2">
       <div id="Panel_bshtm">

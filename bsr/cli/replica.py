@@ -38,14 +38,20 @@ def _is_loopback(host: str) -> bool:
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on; loopback unless --allow-remote."),
     port: int = typer.Option(8765, help="Port to listen on."),
-    captcha: CaptchaChoice = typer.Option(CaptchaChoice.synthetic, help="Draw captchas, or replay real ones."),
+    captcha: CaptchaChoice = typer.Option(
+        CaptchaChoice.synthetic, help="Draw captchas, or replay real ones."
+    ),
     replay_dir: Path | None = typer.Option(
         None, help="Folder of labelled captchas (labels.csv) for --captcha replay; default: BSR_CAPTCHA_DATA."
     ),
     trade_date: datetime | None = typer.Option(
-        None, formats=["%Y-%m-%d"], help="Trade date served (YYYY-MM-DD); default: the latest one up in Taipei."
+        None,
+        formats=["%Y-%m-%d"],
+        help="Trade date served (YYYY-MM-DD); default: the latest one up in Taipei.",
     ),
-    encoding: EncodingChoice = typer.Option(EncodingChoice.utf8, help="CSV encoding: UTF-8 with BOM, or Big5."),
+    encoding: EncodingChoice = typer.Option(
+        EncodingChoice.utf8, help="CSV encoding: UTF-8 with BOM, or Big5."
+    ),
     seed: int = typer.Option(1, help="Seed of the market data, captchas and faults."),
     captcha_ttl: float = typer.Option(90.0, help="Seconds a captcha stays valid."),
     min_answer_delay: float = typer.Option(0.0, help="Reject answers typed faster than this many seconds."),
@@ -55,8 +61,13 @@ def serve(
     nonimage_captcha_rate: float = typer.Option(0.0, help="Share of captcha requests answered with HTML."),
     firewall_rpm: int = typer.Option(0, help="Block a client after this many requests in a minute (0: off)."),
     firewall_block: float = typer.Option(3600.0, help="Seconds a blocked client stays blocked."),
-    stale_csv_rate: float = typer.Option(0.0, help="Share of CSV downloads answered with another security's."),
+    stale_csv_rate: float = typer.Option(
+        0.0, help="Share of CSV downloads answered with another security's."
+    ),
     truncated_csv_rate: float = typer.Option(0.0, help="Share of CSV downloads cut off mid-way."),
+    redesign_rate: float = typer.Option(
+        0.0, help="Share of forms served with renamed fields (a redesigned site)."
+    ),
     allow_remote: bool = typer.Option(False, help="Allow listening on a non-loopback address."),
 ) -> None:
     """Serve the replica until interrupted; prints its URL."""
@@ -80,5 +91,6 @@ def serve(
         firewall_block_s=firewall_block,
         stale_csv_rate=stale_csv_rate,
         truncated_csv_rate=truncated_csv_rate,
+        redesign_rate=redesign_rate,
     )
     serve_replica(config, host, port, announce=typer.echo)

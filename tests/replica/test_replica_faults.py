@@ -87,6 +87,13 @@ def test_truncated_csv_is_cut_mid_way(replica, visitor) -> None:
     assert replica.stats()["faults_truncated_csv"] == 1
 
 
+def test_a_redesigned_form_renames_its_fields(replica) -> None:
+    replica.config.redesign_rate = 1.0
+    page = httpx.get(replica.base_url + "bsMenu.aspx").text
+    assert 'id="TextBox_StockNo"' in page and "TextBox_Stkno" not in page
+    assert replica.stats()["faults_redesign"] == 1
+
+
 def test_knobs_turn_over_http_and_reset(replica) -> None:
     control = api(replica)
     turned = control.post("faults", json={"error_rate": 1, "latency_s": 0.05}).json()
