@@ -98,5 +98,6 @@ class AsyncStore:
     char_confusions = _OnWorkerThread(Store.char_confusions)
     register_model_version = _OnWorkerThread(Store.register_model_version)
     activate_model_version = _OnWorkerThread(Store.activate_model_version)
+    roll_back_model_version = _OnWorkerThread(Store.roll_back_model_version)
     active_model_version = _OnWorkerThread(Store.active_model_version)
     list_model_versions = _OnWorkerThread(Store.list_model_versions)

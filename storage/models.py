@@ -159,6 +159,9 @@ class ModelVersionRow(Base):
     path: Mapped[str] = mapped_column(String(1024))
     metrics: Mapped[dict[str, float]] = mapped_column(JSON)
     active: Mapped[bool]
+    # When it last became active, and when a rollback took it out: what a rollback goes back to.
+    activated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    rolled_back_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 # The tables themselves, for bulk statements that bypass the ORM's per-row work.

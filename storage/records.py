@@ -156,6 +156,8 @@ class ModelVersion:
     path: str
     metrics: dict[str, float] = field(hash=False)
     active: bool = False
+    activated_at: datetime | None = None  # when it last became the active version
+    rolled_back_at: datetime | None = None  # when a rollback last took it out of service
 
 
 @dataclass(frozen=True)

@@ -669,9 +669,44 @@ class Store:
                 known = ", ".join(sorted(names)) or "none"
                 raise UnknownRecordError(f"no model version '{name}' is registered (registered: {known})")
             session.execute(update(ModelVersionRow).where(ModelVersionRow.active).values(active=False))
-            session.execute(update(ModelVersionRow).where(ModelVersionRow.id == row.id).values(active=True))
+            session.execute(
+                update(ModelVersionRow)
+                .where(ModelVersionRow.id == row.id)
+                .values(active=True, activated_at=_now(), rolled_back_at=None)
+            )
             session.refresh(row)
             return _model_version(row)
+
+    def roll_back_model_version(self) -> ModelVersion:
+        """Takes the active version out of service and activates the one active before it; returns that one.
+
+        Rolled-back versions are passed over, so rolling back again goes one further step back."""
+        with self._writing() as session:
+            rows = list(session.scalars(select(ModelVersionRow).with_for_update()))
+            current = next((row for row in rows if row.active), None)
+            if current is None:
+                raise StorageError("no model version is active, so there is nothing to roll back")
+            earlier = [
+                row
+                for row in rows
+                if row is not current and row.activated_at is not None and row.rolled_back_at is None
+            ]
+            if not earlier:
+                raise StorageError(
+                    f"'{current.name}' is the only version ever active; promote another to replace it"
+                )
+            previous = max(earlier, key=lambda row: (row.activated_at, row.id))
+            now = _now()
+            session.execute(
+                update(ModelVersionRow)
+                .where(ModelVersionRow.id == current.id)
+                .values(active=False, rolled_back_at=now)
+            )
+            session.execute(
+                update(ModelVersionRow).where(ModelVersionRow.id == previous.id).values(active=True, activated_at=now)
+            )
+            session.refresh(previous)
+            return _model_version(previous)
 
     def active_model_version(self) -> ModelVersion | None:
         with self._reading() as session:
@@ -815,4 +850,6 @@ def _stored_attempt(row: SolveAttemptRow) -> StoredAttempt:
 
 
 def _model_version(row: ModelVersionRow) -> ModelVersion:
-    return ModelVersion(row.name, row.created_at, row.path, dict(row.metrics), row.active)
+    return ModelVersion(
+        row.name, row.created_at, row.path, dict(row.metrics), row.active, row.activated_at, row.rolled_back_at
+    )
