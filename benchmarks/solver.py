@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ import numpy as np  # noqa: E402
 from bsr.settings import get_settings  # noqa: E402
 from solver import Solution, Solver  # noqa: E402
 from solver.model import ALPHABET  # noqa: E402
+from solver.solver import metadata_path  # noqa: E402
 from trainer.dataset import CaptchaSet, load_folder  # noqa: E402
 from trainer.evaluation import Evaluation, evaluate  # noqa: E402
 
@@ -97,6 +99,8 @@ def main() -> None:
                         help="another model to put in the table, e.g. synthetic-only=runs/models/x.keras")
     parser.add_argument("--no-ddddocr", action="store_true")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--record", action="store_true",
+                        help="write the figures into the measured model's metadata file (its `evaluation`)")
     args = parser.parse_args()
 
     _, validation = load_folder(args.data_dir).split_validation()
@@ -116,10 +120,17 @@ def main() -> None:
     report = {"data": str(args.data_dir), "split": "validation (files numbered *0)", "device": solver.info["device"],
               "rows": rows, "calibration": calibration.__dict__, "confusions": figures.confusions,
               "mistakes": figures.summary()["mistakes"]}
+    if args.record and solver.path is not None:
+        metadata_file = metadata_path(solver.path)
+        metadata = json.loads(metadata_file.read_text()) if metadata_file.is_file() else {}
+        metadata["evaluation"] = {"command": "python benchmarks/solver.py " + " ".join(sys.argv[1:]),
+                                  "load_average": os.getloadavg()[0], **report}
+        metadata_file.write_text(json.dumps(metadata, indent=2, ensure_ascii=False) + "\n")
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
         return
-    print(f"real validation split of {args.data_dir}: {len(validation)} captchas, device {solver.info['device']}\n")
+    print(f"real validation split of {args.data_dir}: {len(validation)} captchas, device {solver.info['device']}, "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores\n")
     print("| model | whole-string accuracy | character accuracy | p50 ms | p95 ms | batch images/s |")
     print("|---|---:|---:|---:|---:|---:|")
     for row in rows:

@@ -84,7 +84,8 @@ class Solver:
         metadata_file = metadata_path(path)
         metadata = json.loads(metadata_file.read_text()) if metadata_file.is_file() else {}
         loaded = keras.saving.load_model(path, compile=False)
-        return cls(loaded, metadata.get("version", path.stem), metadata, path)
+        # The file name is the version, so a copied or promoted model never claims another's name.
+        return cls(loaded, path.stem, metadata, path)
 
     @property
     def info(self) -> dict[str, Any]:

@@ -94,11 +94,18 @@ class BestModel(keras.callbacks.Callback):
             logs.update(val_sequence_accuracy=accuracy, val_char_accuracy=char_accuracy, val_loss=loss)
         if (accuracy, -loss) > self.best:
             self.best, self.best_epoch, self.best_char_accuracy = (accuracy, -loss), epoch + 1, char_accuracy
-            self.model.save(self.output)
+            save_for_inference(self.model, self.output)
         elif epoch + 1 - self.best_epoch >= self.patience:
             self.model.stop_training = True
         if self.deadline is not None and time.monotonic() > self.deadline:
             self.model.stop_training = True
+
+
+def save_for_inference(model: keras.Model, path: Path) -> None:
+    """Save weights and architecture without the optimizer's state, which would triple the file."""
+    clean = keras.models.clone_model(model)
+    clean.set_weights(model.get_weights())
+    clean.save(path)
 
 
 class ProgressCallback(keras.callbacks.Callback):
@@ -141,11 +148,18 @@ def prepare_data(config: TrainingConfig) -> tuple[CaptchaSet, CaptchaSet, str]:
     return training_set, validation_set, source
 
 
-def train(config: TrainingConfig, progress: ProgressHook | None = None) -> TrainingResult:
-    """Train a model as `config` says and write it with its metadata; returns the validation figures."""
+def train(
+    config: TrainingConfig,
+    progress: ProgressHook | None = None,
+    data: tuple[CaptchaSet, CaptchaSet, str] | None = None,
+) -> TrainingResult:
+    """Train a model as `config` says and write it with its metadata; returns the validation figures.
+
+    `data` (training set, validation set, where validation comes from) replaces what `config` names,
+    e.g. stored attempts combined with folders (see trainer.retrain)."""
     started = time.monotonic()
     keras.utils.set_random_seed(config.seed)
-    training_set, validation_set, validation_source = prepare_data(config)
+    training_set, validation_set, validation_source = data or prepare_data(config)
     if config.init_model is not None:
         model = keras.saving.load_model(config.init_model, compile=False)
     else:
@@ -162,7 +176,7 @@ def train(config: TrainingConfig, progress: ProgressHook | None = None) -> Train
     if progress is not None:
         callbacks.append(ProgressCallback(progress))
     history = model.fit(_batches(training_set, config.batch_size, config.seed), epochs=config.epochs,
-                        steps_per_epoch=steps, callbacks=callbacks, verbose=0)
+                        steps_per_epoch=steps, callbacks=callbacks, verbose=0, shuffle=False)
     result = TrainingResult(output, len(history.epoch), best.best_epoch, best.best[0], best.best_char_accuracy,
                             validation_source, len(training_set), time.monotonic() - started)
     write_metadata(config, result, model.count_params())

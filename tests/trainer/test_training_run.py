@@ -52,3 +52,16 @@ def test_training_is_reproducible(tmp_path: Path, labelled_folder: Path) -> None
     weights_a = Solver.load(first.model_path).model.get_weights()
     weights_b = Solver.load(second.model_path).model.get_weights()
     assert all(np.allclose(a, b, atol=1e-5) for a, b in zip(weights_a, weights_b, strict=True))
+
+
+def test_bsr_train_command(tmp_path: Path, labelled_folder: Path) -> None:
+    from typer.testing import CliRunner
+
+    from bsr.cli import app
+
+    output = tmp_path / "cli.keras"
+    result = CliRunner().invoke(app, ["train", "--real", str(labelled_folder), "--epochs", "1", "--batch-size", "32",
+                                      "-o", str(output), "--cache-dir", str(tmp_path / "cache")])
+    assert result.exit_code == 0, result.output
+    assert output.is_file() and output.with_suffix(".json").is_file()
+    assert "validation accuracy" in result.output

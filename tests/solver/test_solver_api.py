@@ -1,0 +1,109 @@
+"""The solver's public face with the shipped model: loading, reading real and rendered captchas,
+batches, the awaitable form, decoding, and clear errors."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from replica.captcha import render
+from solver import ModelNotFoundError, Solution, Solver, SolverInputError
+from solver.model import ALPHABET, decode
+
+
+@pytest.fixture(scope="module")
+def solver() -> Solver:
+    return Solver.load()
+
+
+@pytest.fixture(scope="module")
+def validation_captchas(real_captchas: Path) -> list[tuple[bytes, str]]:
+    """Fifty captchas of the fixed validation split (numbers ending in 0), never trained on."""
+    with open(real_captchas / "labels.csv", newline="") as handle:
+        rows = [row for row in csv.DictReader(handle) if row["file"].split(".")[0].endswith("0")]
+    return [((real_captchas / row["file"]).read_bytes(), row["label"]) for row in rows[:50]]
+
+
+def test_shipped_model_loads_with_info(solver: Solver) -> None:
+    assert solver.model_version
+    assert solver.info["device"] in ("CPU", "GPU")
+    assert solver.info["alphabet"] == ALPHABET
+    assert solver.info["parameters"] < 500_000
+    assert Path(solver.info["path"]).stat().st_size <= 2 * 1024 * 1024
+    assert Solver.load(solver.model_version).model_version == solver.model_version
+
+
+def test_reads_real_captchas(solver: Solver, validation_captchas: list[tuple[bytes, str]]) -> None:
+    solutions = [solver.solve(image) for image, _ in validation_captchas]
+    correct = sum(solution.text == label for solution, (_, label) in zip(solutions, validation_captchas, strict=True))
+    assert correct >= 49
+    first = solutions[0]
+    assert isinstance(first, Solution)
+    assert len(first.char_probabilities) == 5
+    assert first.confidence == pytest.approx(float(np.prod(first.char_probabilities)), rel=1e-5)
+    assert 0.0 <= first.confidence <= 1.0
+    assert first.model_version == solver.model_version
+
+
+def test_reads_png_screenshots_at_scale_two(solver: Solver) -> None:
+    rng = random.Random(12)
+    jpeg = render("HK7Q3", rng)
+    image = Image.open(io.BytesIO(jpeg)).convert("RGBA").resize((400, 120), Image.Resampling.BILINEAR)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    assert solver.solve(buffer.getvalue()).text == solver.solve(jpeg).text
+
+
+def test_batches_match_single_reads(solver: Solver, validation_captchas: list[tuple[bytes, str]]) -> None:
+    images = [image for image, _ in validation_captchas[:12]]
+    batched = solver.solve_many(images)
+    single = [solver.solve(image) for image in images]
+    assert [s.text for s in batched] == [s.text for s in single]
+    assert np.allclose([s.confidence for s in batched], [s.confidence for s in single], atol=1e-4)
+    assert solver.solve_many([]) == []
+
+
+async def test_async_form_keeps_the_loop_running(solver: Solver,
+                                                 validation_captchas: list[tuple[bytes, str]]) -> None:
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0)
+
+    task = asyncio.create_task(ticker())
+    solutions = await asyncio.gather(*(solver.solve_async(image) for image, _ in validation_captchas[:8]))
+    task.cancel()
+    assert [s.text for s in solutions] == [solver.solve(image).text for image, _ in validation_captchas[:8]]
+    assert ticks > 8
+
+
+def test_bad_bytes_raise_solver_input_error(solver: Solver) -> None:
+    with pytest.raises(SolverInputError, match="fetch the captcha again"):
+        solver.solve(b"<html>THE PAGE CANNOT BE ACCESSED</html>")
+    with pytest.raises(SolverInputError):
+        solver.solve_many([render("AAAAA", random.Random(0)), b"not an image"])
+
+
+def test_unknown_model_says_what_exists(tmp_path: Path) -> None:
+    with pytest.raises(ModelNotFoundError, match="shipped version"):
+        Solver.load(tmp_path / "missing.keras")
+
+
+def test_decode_picks_the_most_likely_character_per_head() -> None:
+    probabilities = np.full((2, 5, len(ALPHABET)), 0.01, dtype=np.float32)
+    for row, text in enumerate(("AC234", "ZZ9X7")):
+        for position, char in enumerate(text):
+            probabilities[row, position, ALPHABET.index(char)] = 0.9 - 0.1 * position
+    decoded = decode(probabilities)
+    assert [text for text, _ in decoded] == ["AC234", "ZZ9X7"]
+    assert np.allclose(decoded[0][1], [0.9, 0.8, 0.7, 0.6, 0.5])
