@@ -10,6 +10,7 @@ import typer
 
 from bsr.cli import bot as bot_cli
 from bsr.cli import dashboard as dashboard_cli
+from bsr.cli import learning as learning_cli
 from bsr.cli import replica as replica_cli
 from bsr.cli import solver as solver_cli
 from bsr.cli import storage as storage_cli
@@ -31,6 +32,9 @@ app.command()(bot_cli.fetch)
 app.command()(bot_cli.schedule)
 app.command()(bot_cli.demo)
 app.command()(dashboard_cli.dashboard)
+app.command()(learning_cli.relabel)
+app.add_typer(learning_cli.models_app, name="models")
+app.add_typer(learning_cli.failures_app, name="failures")
 
 
 def main() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -12,11 +13,16 @@ from rich.table import Table
 
 from bsr.settings import get_settings
 
+if TYPE_CHECKING:
+    from trainer.retrain import Retraining
+    from trainer.training import ProgressHook, TrainingConfig
+
 console = Console(stderr=True)
 
 
 def train(
-    output: Path = typer.Option(..., "--output", "-o", help="Where to write the model (.keras); metadata goes beside it."),
+    output: Path = typer.Option(None, "--output", "-o", help="Where to write the model (.keras); metadata goes beside it. "
+                                "Required, except with --from-db (default: a new version in the data folder)."),
     real: list[Path] = typer.Option([], "--real", help="A labelled folder (labels.csv: file,label); repeatable."),
     synthetic: int = typer.Option(0, "--synthetic", help="How many captchas to render with the replica's renderer."),
     epochs: int = typer.Option(60, help="Most epochs to run."),
@@ -28,11 +34,20 @@ def train(
     real_repeats: int = typer.Option(1, help="How often each real captcha appears per epoch."),
     init_model: Path = typer.Option(None, help="Start from this model instead of random weights."),
     cache_dir: Path = typer.Option(Path("runs/cache"), help="Where rendered synthetic captchas are cached."),
+    from_db: bool = typer.Option(False, "--from-db", help="Fine-tune the active model on the stored labels and "
+                                 "register the result as a new model version (see `bsr models`)."),
+    fresh: bool = typer.Option(False, help="With --from-db: start from random weights, not the active model."),
 ) -> None:
-    """Train a captcha model from labelled folders and/or synthetic captchas."""
+    """Train a captcha model from labelled folders and/or synthetic captchas, or from the database."""
     from trainer.training import TrainingConfig
     from trainer.training import train as run_training
 
+    if output is None and not from_db:
+        raise typer.BadParameter("give --output FILE.keras (or --from-db)", param_hint="--output")
+    if from_db and output is None:
+        from trainer.versions import model_path, new_version_name
+
+        output = model_path(get_settings().data_dir / "models", new_version_name())
     config = TrainingConfig(output=output, real=list(real), synthetic=synthetic, epochs=epochs,
                             batch_size=batch_size, learning_rate=learning_rate, patience=patience, seed=seed,
                             max_minutes=max_minutes or None, real_repeats=real_repeats, init_model=init_model,
@@ -51,11 +66,29 @@ def train(
             else:
                 bar.update(task, completed=step, epoch=epoch + 1, loss=logs.get("loss", float("nan")))
 
-        result = run_training(config, progress=show)
+        if from_db:
+            retrained = _retrain(config, fresh, show)
+            result = retrained.training
+        else:
+            result = run_training(config, progress=show)
     console.print(f"model {result.model_path}: best epoch {result.best_epoch} of {result.epochs_run}, "
                   f"validation accuracy {result.validation_accuracy:.4f} "
                   f"(characters {result.validation_char_accuracy:.4f}; {result.validation_source}), "
                   f"{result.training_images} training images, {result.seconds / 60:.1f} min")
+    if from_db:
+        baseline = (f"; {retrained.baseline} read {retrained.baseline_evaluation.accuracy:.1%}"
+                    if retrained.baseline_evaluation else "")
+        console.print(f"registered model version {retrained.version.name}: {retrained.evaluation.accuracy:.1%} of "
+                      f"{retrained.evaluation.n} held-out captchas{baseline}; "
+                      f"promote it with `bsr models promote {retrained.version.name}`")
+
+
+def _retrain(config: TrainingConfig, fresh: bool, show: ProgressHook) -> Retraining:
+    from storage import Store
+    from trainer.retrain import retrain
+
+    with Store.open(get_settings().resolved_database_url) as store:
+        return retrain(store, config, fresh=fresh, progress=show)
 
 
 def evaluate(
