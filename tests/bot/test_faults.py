@@ -1,0 +1,50 @@
+"""The bot against a misbehaving replica: each fault knob on, the download still completes whole.
+
+Each case names the behaviour expected of the bot: retry, back off, refuse and fetch again."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.errors import SiteChangedError
+from bot.job import SecurityStatus
+
+CODES = ("2330", "2317", "0050", "00878")
+
+
+@pytest.mark.parametrize(
+    ("knobs", "counter"),
+    [
+        pytest.param({"error_rate": 0.3}, "faults_error", id="http-500-retried-with-backoff"),
+        pytest.param({"drop_rate": 0.2}, "faults_dropped", id="dropped-connections-retried"),
+        pytest.param({"nonimage_captcha_rate": 0.5}, "faults_nonimage_captcha", id="non-image-captcha-refreshed"),
+        pytest.param({"stale_csv_rate": 0.5}, "faults_stale_csv", id="stale-csv-refused-and-fetched-again"),
+        pytest.param({"truncated_csv_rate": 0.5}, "faults_truncated_csv", id="truncated-csv-refused-and-fetched-again"),
+    ],
+)
+async def test_each_fault_is_survived_and_every_report_stored_whole(replica, fetch, store, knobs, counter) -> None:
+    replica.config.set_faults(knobs)
+    summary = await fetch(stock_codes=CODES, max_attempts=12)
+    assert replica.stats()[counter] > 0, "the fault never happened: the test proves nothing"
+    assert summary.statuses[SecurityStatus.STORED] == len(CODES), summary.failures
+    for code in CODES:
+        report = store.load_report(summary.trade_date, code)
+        assert len(report.trades) == report.rec_count
+        assert report.total_buy_shares == report.total_sell_shares
+
+
+async def test_slow_answers_beyond_the_timeout_are_retried_then_given_up(replica, fetch) -> None:
+    replica.config.latency_s = 1.5
+    summary = await fetch(stock_codes=("2330",), max_attempts=2, timeout_s=0.5)
+    assert summary.statuses[SecurityStatus.FAILED] == 1
+    assert "did not answer" in summary.failures["2330"]
+
+
+async def test_a_changed_layout_stops_the_run_with_the_page_saved(replica, fetch, tmp_path) -> None:
+    replica.config.redesign_rate = 1.0
+    with pytest.raises(SiteChangedError, match="no #TextBox_Stkno on the form") as raised:
+        await fetch(stock_codes=("2330", "2317"), max_attempts=5)
+    html, screenshot = raised.value.saved
+    assert 'id="TextBox_StockNo"' in html.read_text(encoding="utf-8")
+    assert screenshot.read_bytes().startswith(b"\x89PNG")
+    assert replica.stats()["faults_redesign"] == 1, "one look at the changed page, no retrying"

@@ -1,0 +1,119 @@
+"""End to end: the bot in a real Chromium fetches from the replica over HTTP into a real SQLite database.
+
+The solver is the shipped TensorFlow model; outcomes the model cannot cause on its own (wrong answers,
+expiry, the firewall) come from the replica's own settings."""
+
+from __future__ import annotations
+
+import csv
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from bot.errors import SiteUnreachableError
+from bot.job import SecurityStatus
+from storage import Store
+from storage.records import AttemptOutcome
+
+UNKNOWN_CODE = "9998"  # not listed: the site answers 查無資料
+
+
+async def test_fetches_several_securities_and_stores_each_whole(replica, fetch, store) -> None:
+    codes = ("2330", "0050", "00878", "2317", UNKNOWN_CODE)
+    summary = await fetch(stock_codes=codes, concurrency=2)
+    assert summary.statuses[SecurityStatus.STORED] == 4
+    assert summary.statuses[SecurityStatus.NO_TRADES] == 1
+    assert not summary.failures
+    assert summary.trade_date == replica.config.trade_date
+    assert store.stored_codes(summary.trade_date) == set(codes)
+    trades = store.report_trades(summary.trade_date, "2330")
+    assert len(trades) > 1000
+    assert sum(t.buy_shares for t in trades) == sum(t.sell_shares for t in trades)
+    accepted = summary.attempts[AttemptOutcome.ACCEPTED.value]
+    assert accepted == len(codes) and summary.answers >= accepted
+
+
+async def test_resumes_without_fetching_what_is_stored(replica, fetch) -> None:
+    first = await fetch(stock_codes=("2330", "2317"))
+    served_before = replica.stats()["reports_served"]
+    second = await fetch(stock_codes=("2330", "2317", "2454"))
+    assert first.statuses[SecurityStatus.STORED] == 2
+    assert second.already_stored == 2 and second.statuses[SecurityStatus.STORED] == 1
+    assert replica.stats()["reports_served"] == served_before + 1
+
+
+async def test_wrong_answers_are_retried_then_given_up(replica, fetch, store, tmp_path, real_captchas) -> None:
+    # A replay folder whose labels are all wrong: every answer the model gets right, the site rejects.
+    replay = tmp_path / "mislabelled"
+    (replay / "images").mkdir(parents=True)
+    with (real_captchas / "labels.csv").open() as rows:
+        picked = [row for row, _ in zip(csv.DictReader(rows), range(5), strict=False)]
+    with (replay / "labels.csv").open("w") as labels:
+        labels.write("file,label\n")
+        for row in picked:
+            (replay / row["file"]).write_bytes((real_captchas / row["file"]).read_bytes())
+            labels.write(f"{row['file']},{row['label'][::-1] if row['label'] != row['label'][::-1] else 'AAAAA'}\n")
+    replica.use_replay(replay)
+    summary = await fetch(stock_codes=("2330",), max_attempts=3)
+    assert summary.statuses[SecurityStatus.FAILED] == 1
+    assert summary.attempts[AttemptOutcome.REJECTED.value] == 3
+    assert "wrong_captcha" in summary.failures["2330"]
+    assert store.stored_codes(summary.trade_date) == set()
+    assert len(store.failure_queue(limit=10)) == 3
+
+
+async def test_expired_captchas_are_recorded_and_retried(replica, fetch) -> None:
+    # Every answer reaches the site after the captcha's lifetime: each response is slower than it lives.
+    replica.config.captcha_ttl_s = 0.6
+    replica.config.latency_s = 0.4
+    summary = await fetch(stock_codes=("2330",), max_attempts=3)
+    assert summary.statuses[SecurityStatus.FAILED] == 1
+    assert set(summary.attempts) == {AttemptOutcome.EXPIRED.value}
+    assert replica.stats()["answers_expired"] == summary.attempts[AttemptOutcome.EXPIRED.value] >= 1
+
+
+async def test_the_firewall_pauses_the_workers_then_they_go_on(replica, fetch) -> None:
+    # A query takes five requests, so this blocks the bot more than once over three securities.
+    replica.config.firewall_requests_per_minute = 8
+    replica.config.firewall_block_s = 1.0
+    summary = await fetch(stock_codes=("2317", "2454", "0050"), max_attempts=8)
+    assert summary.statuses[SecurityStatus.STORED] == 3
+    assert replica.stats()["firewall_blocked"] >= 2
+
+
+async def test_a_wrong_base_url_is_one_clear_error(fetch) -> None:
+    with pytest.raises(SiteUnreachableError, match="check --base-url"):
+        await fetch(base_url="http://127.0.0.1:9/bshtm/", stock_codes=("2330",))
+
+
+def test_a_killed_fetch_leaves_only_whole_reports_and_a_rerun_completes(replica, tmp_path) -> None:
+    database = tmp_path / "bsr.sqlite3"
+    env = os.environ | {"BSR_DATABASE_URL": f"sqlite:///{database}", "BSR_DATA_DIR": str(tmp_path)}
+    command = [sys.executable, "-m", "bsr", "fetch", "--base-url", replica.base_url, "--rate", "0", "--limit", "12"]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while replica.stats()["reports_served"] < 3 and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    store = Store.open(f"sqlite:///{database}")
+    try:
+        trade_date = replica.config.trade_date
+        stored = store.stored_codes(trade_date)
+        assert 0 < len(stored) < 12
+        for code in stored:
+            report = store.load_report(trade_date, code)
+            assert report.no_trades or len(report.trades) == report.rec_count
+    finally:
+        store.close()
+    rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    store = Store.open(f"sqlite:///{database}")
+    try:
+        assert len(store.stored_codes(trade_date)) == 12
+    finally:
+        store.close()
