@@ -68,7 +68,7 @@ def replica_process(replay_dir: Path | None, console: Console) -> Iterator[str]:
                 raise RuntimeError(f"the replica did not answer at {base_url} within 60 s")
             time.sleep(0.2)
         what = f"replaying the real captchas in {replay_dir}" if replay_dir else "with synthetic captchas"
-        console.print(f"replica at {base_url}, {what}")
+        console.print(f"replica at {base_url}, {what}", soft_wrap=True)
         yield base_url
     finally:
         process.terminate()
@@ -97,6 +97,7 @@ def run_demo(settings: Settings, console: Console) -> FetchSummary:
         f"  .venv/bin/bsr replica serve --port 8765                      # the replica, to explore by hand\n"
         f"  .venv/bin/bsr fetch --base-url http://127.0.0.1:8765/bshtm/ --rate 0 --limit 200\n"
         f"  .venv/bin/bsr fetch                                          # the real site, politely (1 query/s)\n"
-        f"Reports and every solve attempt are in {database}"
+        f"Reports and every solve attempt are in {database}",
+        soft_wrap=True,
     )
     return summary
