@@ -94,6 +94,7 @@ def run_demo(settings: Settings, console: Console) -> FetchSummary:
     console.print(
         "\nNext:\n"
         f"  .venv/bin/bsr export --date {summary.trade_date:%Y-%m-%d} --format csv   # the day's broker trades\n"
+        f"  .venv/bin/bsr dashboard                                      # job runs, solver accuracy, reports\n"
         f"  .venv/bin/bsr replica serve --port 8765                      # the replica, to explore by hand\n"
         f"  .venv/bin/bsr fetch --base-url http://127.0.0.1:8765/bshtm/ --rate 0 --limit 200\n"
         f"  .venv/bin/bsr fetch                                          # the real site, politely (1 query/s)\n"
