@@ -48,7 +48,7 @@ def list_models() -> None:
                       "Train one with `bsr train --from-db`.")
         return
     table = Table(title="Model versions (oldest first)")
-    for column in ("version", "created (UTC)", "active", "accuracy", "model it replaces", "held out",
+    for column in ("version", "created (UTC)", "active", "accuracy", "baseline accuracy", "held out",
                    "stored labels", "path"):
         table.add_column(column)
     for version in versions:
