@@ -172,3 +172,24 @@ def test_bsr_models_rollback_with_nothing_to_go_back_to_says_so_in_one_line(tmp_
         "bsr: error: no model version is active, so there is nothing to roll back"
     )
     assert "Traceback" not in result.stderr
+
+
+def test_bsr_train_from_db_registers_a_new_version_in_the_data_folder(
+    configured: str, reading: dict[str, Path], tmp_path: Path
+) -> None:
+    texts = ["ACDEF", "GHJKL", "NPQRT", "UVXYZ", "23467"]
+    with Store.open(configured) as store:
+        register(store, "first", reading["ZZZZZ"])
+        store.activate_model_version("first")
+        for minute in range(10):
+            record(store, texts[minute % 5], AttemptOutcome.ACCEPTED, minute)
+    result = CliRunner().invoke(app, ["train", "--from-db", "--epochs", "1", "--batch-size", "16"])
+    assert result.exit_code == 0, result.output
+    with Store.open(configured) as store:
+        (version,) = [version for version in store.list_model_versions() if version.name != "first"]
+        assert store.active_model_version().name == "first"  # registered, not promoted
+    assert Path(version.path).parent == tmp_path / "data" / "models"
+    assert version.name.startswith("db-") and version.metrics["evaluated"] == 2
+    assert f"promote it with `bsr models promote {version.name}`" in " ".join(result.output.split())
+    missing = CliRunner().invoke(app, ["train", "--epochs", "1"])
+    assert missing.exit_code != 0 and "--output" in missing.output
