@@ -21,8 +21,7 @@ from solver.model import ALPHABET, TEXT_LENGTH, encode
 from solver.preprocess import INPUT_HEIGHT, INPUT_WIDTH, preprocess
 
 LABELS_FILE = "labels.csv"
-# Images rendered per task of the synthetic pool; each chunk has its own seed so results do not
-# depend on the number of workers.
+# Images rendered per task of the synthetic pool.
 SYNTHETIC_CHUNK = 1000
 _FILE_NUMBER = re.compile(r"(\d+)\.[A-Za-z]+$")
 
@@ -113,8 +112,10 @@ def load_folder(folder: Path) -> CaptchaSet:
     return CaptchaSet.from_pairs(pairs, names)
 
 
-def synthetic(count: int, seed: int, workers: int = 2, cache_dir: Path | None = None) -> CaptchaSet:
-    """`count` captchas from the replica's renderer, preprocessed; cached by count, seed and renderer."""
+def synthetic(count: int, seed: int, workers: int = 2, cache_dir: Path | None = None,
+              chunk: int = SYNTHETIC_CHUNK) -> CaptchaSet:
+    """`count` captchas from the replica's renderer, preprocessed; cached by count, seed and renderer.
+    Each `chunk` of renders has its own seed, so the result depends on neither workers nor chunk order."""
     cache = None
     if cache_dir is not None:
         renderer = hashlib.sha256(inspect.getsource(captcha).encode()).hexdigest()[:12]
@@ -123,7 +124,7 @@ def synthetic(count: int, seed: int, workers: int = 2, cache_dir: Path | None = 
             stored = np.load(cache)
             texts = [str(text) for text in stored["texts"]]
             return CaptchaSet(stored["images"], texts, [f"synthetic-{seed}-{i}" for i in range(count)])
-    chunks = [(seed, start, min(SYNTHETIC_CHUNK, count - start)) for start in range(0, count, SYNTHETIC_CHUNK)]
+    chunks = [(seed, start, min(chunk, count - start)) for start in range(0, count, chunk)]
     if workers > 1 and len(chunks) > 1:
         with ProcessPoolExecutor(max_workers=workers) as pool:
             results = list(pool.map(_render_chunk, chunks))

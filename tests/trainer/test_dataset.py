@@ -65,9 +65,9 @@ def test_pairs_become_a_set() -> None:
 
 
 def test_synthetic_is_reproducible_and_cached(tmp_path: Path) -> None:
-    first = synthetic(1500, seed=3, workers=1, cache_dir=tmp_path)
-    again = synthetic(1500, seed=3, workers=2)
-    cached = synthetic(1500, seed=3, workers=1, cache_dir=tmp_path)
+    first = synthetic(60, seed=3, workers=1, cache_dir=tmp_path, chunk=20)
+    again = synthetic(60, seed=3, workers=2, chunk=20)
+    cached = synthetic(60, seed=3, workers=1, cache_dir=tmp_path, chunk=20)
     assert first.texts == again.texts == cached.texts
     assert np.array_equal(first.images, again.images)
     assert np.array_equal(first.images, cached.images)

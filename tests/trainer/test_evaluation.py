@@ -4,14 +4,15 @@ a broken folder gives one clear line."""
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from bsr.cli import app
+from bsr.cli.errors import run_app
 from solver import Solver
 from trainer.dataset import load_folder
 from trainer.evaluation import confused_pairs, evaluate
@@ -51,10 +52,12 @@ def test_confused_pairs_are_counted() -> None:
     assert confused_pairs(["AAQQQ", "QQ234"], ["AACQQ", "QC234"]) == [("Q", "C", 2)]
 
 
-def test_broken_folder_is_one_line(tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, "-c", "from bsr.cli import main; main()", "eval", str(tmp_path)],
-                            capture_output=True, text=True, timeout=120)
-    assert result.returncode != 0
-    lines = [line for line in result.stderr.splitlines() if line.startswith("bsr")]
-    assert lines and "labels.csv" in lines[-1]
-    assert "Traceback" not in result.stderr
+def test_broken_folder_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "argv", ["bsr", "eval", str(tmp_path)])
+    with pytest.raises(SystemExit) as stop:
+        run_app(app)
+    assert stop.value.code != 0
+    error = capsys.readouterr().err.strip()
+    assert len(error.splitlines()) == 1
+    assert error.startswith("bsr") and "labels.csv" in error

@@ -1,4 +1,5 @@
-"""A tiny training run end to end: data in, a model file with metadata and a log out, loadable by the solver."""
+"""Tiny training runs end to end: data in, a model file with metadata and a log out, loadable by the solver,
+the same again from the same seed; and a model survives saving and loading unchanged."""
 
 from __future__ import annotations
 
@@ -6,59 +7,71 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
+from typer.testing import CliRunner
 
+from bsr.cli import app
 from solver import Solver
-from trainer.training import TrainingConfig, train
+from solver.model import build_model
+from solver.preprocess import preprocess
+from trainer.training import TrainingConfig, TrainingResult, save_for_inference, train
+
+Steps = list[tuple[int, int]]
 
 
 def tiny_config(output: Path, folder: Path) -> TrainingConfig:
-    return TrainingConfig(output=output, real=[folder], synthetic=160, epochs=2, batch_size=32, seed=1, workers=1)
+    return TrainingConfig(output=output, real=[folder], synthetic=96, epochs=2, batch_size=32, seed=1, workers=1)
 
 
-def test_tiny_training_writes_a_loadable_model(tmp_path: Path, labelled_folder: Path) -> None:
-    steps: list[tuple[int, int]] = []
-    result = train(tiny_config(tmp_path / "tiny.keras", labelled_folder),
-                   progress=lambda epoch, step, logs: steps.append((epoch, step)))
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory: pytest.TempPathFactory, labelled_folder: Path) -> tuple[TrainingResult, Steps]:
+    steps: Steps = []
+    output = tmp_path_factory.mktemp("tiny") / "tiny.keras"
+    result = train(tiny_config(output, labelled_folder), progress=lambda epoch, step, logs: steps.append((epoch, step)))
+    return result, steps
+
+
+def test_tiny_training_writes_a_loadable_model(tiny_run: tuple[TrainingResult, Steps], labelled_folder: Path) -> None:
+    result, steps = tiny_run
     assert result.model_path.is_file()
-    assert result.training_images == 36 + 160  # the four files numbered *0 are held out
-    assert result.epochs_run == 2 and (1, -1) in steps
+    assert result.training_images == 36 + 96  # the four files numbered *0 are held out
+    assert result.epochs_run == 2 and (1, -1) in steps and (0, 1) in steps
     assert 0.0 <= result.validation_accuracy <= 1.0
-    metadata = json.loads((tmp_path / "tiny.json").read_text())
+    metadata = json.loads(result.model_path.with_suffix(".json").read_text())
     assert metadata["alphabet"] == "ACDEFGHJKLNPQRTUVXYZ2346789"
     assert metadata["input_size"] == {"width": 96, "height": 32, "channels": 1}
     assert metadata["validation"]["source"].startswith("real")
-    log = (tmp_path / "tiny.log.csv").read_text().splitlines()
+    assert metadata["training"]["config"]["synthetic"] == 96
+    log = result.model_path.with_suffix(".log.csv").read_text().splitlines()
     assert log[0].startswith("epoch") and len(log) == 3
 
-    solver = Solver.load(tmp_path / "tiny.keras")
+    solver = Solver.load(result.model_path)
     assert solver.model_version == "tiny"
-    image = (labelled_folder / "00010.jpg").read_bytes()
-    solution = solver.solve(image)
+    solution = solver.solve((labelled_folder / "00010.jpg").read_bytes())
     assert len(solution.text) == 5 and 0.0 <= solution.confidence <= 1.0
-    # Saved and loaded weights give the very probabilities of the model that was trained.
-    direct = solver.model(solver_input(image), training=False).numpy()
-    assert np.allclose(np.prod(direct.max(-1)), solution.confidence, atol=1e-5)
 
 
-def solver_input(image: bytes) -> np.ndarray:
-    from solver.preprocess import preprocess
+def test_training_is_reproducible(tmp_path: Path, tiny_run: tuple[TrainingResult, Steps],
+                                  labelled_folder: Path) -> None:
+    again = train(tiny_config(tmp_path / "again.keras", labelled_folder))
+    first_weights = Solver.load(tiny_run[0].model_path).model.get_weights()
+    again_weights = Solver.load(again.model_path).model.get_weights()
+    assert all(np.allclose(a, b, atol=1e-5) for a, b in zip(first_weights, again_weights, strict=True))
 
-    return preprocess(image)[None, ..., None]
 
-
-def test_training_is_reproducible(tmp_path: Path, labelled_folder: Path) -> None:
-    first = train(tiny_config(tmp_path / "a.keras", labelled_folder))
-    second = train(tiny_config(tmp_path / "b.keras", labelled_folder))
-    weights_a = Solver.load(first.model_path).model.get_weights()
-    weights_b = Solver.load(second.model_path).model.get_weights()
-    assert all(np.allclose(a, b, atol=1e-5) for a, b in zip(weights_a, weights_b, strict=True))
+def test_save_load_round_trip(tmp_path: Path, labelled_folder: Path) -> None:
+    model = build_model(seed=7)
+    save_for_inference(model, tmp_path / "round-trip.keras")
+    solver = Solver.load(tmp_path / "round-trip.keras")
+    image = (labelled_folder / "00001.jpg").read_bytes()
+    expected = model(preprocess(image)[None, ..., None], training=False).numpy()[0]
+    solution = solver.solve(image)
+    assert solution.confidence == pytest.approx(float(np.prod(expected.max(-1))), rel=1e-5)
+    assert np.allclose(solution.char_probabilities, expected.max(-1), atol=1e-6)
+    assert (tmp_path / "round-trip.keras").stat().st_size < 2 * 1024 * 1024  # no optimizer state
 
 
 def test_bsr_train_command(tmp_path: Path, labelled_folder: Path) -> None:
-    from typer.testing import CliRunner
-
-    from bsr.cli import app
-
     output = tmp_path / "cli.keras"
     result = CliRunner().invoke(app, ["train", "--real", str(labelled_folder), "--epochs", "1", "--batch-size", "32",
                                       "-o", str(output), "--cache-dir", str(tmp_path / "cache")])
