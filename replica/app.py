@@ -59,11 +59,12 @@ class ReplicaState:
         self.config.captcha_source, self.config.replay_dir = source, replay_dir
 
     def reset(self) -> None:
-        """Back to how it started: settings, captcha source, counters, firewall, sessions and captchas."""
+        """Back to how it started: settings, captcha source, fault dice, counters, firewall, sessions and captchas."""
         for field in dataclasses.fields(ReplicaConfig):
             setattr(self.config, field.name, getattr(self._initial, field.name))
         self.captchas.source = _captcha_source(self._initial)
         self.stats.reset()
+        self.dice.reset()
         self.firewall.clear()
         self.sessions.clear()
         self.captchas.clear()
@@ -135,9 +136,15 @@ def _menu_response(
 
 
 @lru_cache(maxsize=256)
-def _csv_body(seed: int, trade_date: date, stock_code: str, encoding: str) -> bytes:
+def _csv_body(seed: int, trade_date: date, stock_code: str, encoding: str, unbalanced: bool = False) -> bytes:
+    """The report's CSV; `unbalanced` adds a lot to the first record's buys, so buys no longer equal sells."""
     report = Market(seed).report(trade_date, stock_code)
-    return b"" if report is None else report_csv_bytes(report, encoding)
+    if report is None:
+        return b""
+    if unbalanced:
+        first = dataclasses.replace(report.records[0], buy=report.records[0].buy + 1000)
+        report = dataclasses.replace(report, records=(first, *report.records[1:]))
+    return report_csv_bytes(report, encoding)
 
 
 def _routes(state: ReplicaState) -> list[Route]:
@@ -220,7 +227,10 @@ def _routes(state: ReplicaState) -> list[Route]:
         if state.dice.hits(config.stale_csv_rate):
             stats.bump("faults_stale_csv")
             served_code = _stale_code(state, trade_date, stock_code)
-        body = _csv_body(config.seed, trade_date, served_code, config.csv_encoding)
+        unbalanced = state.dice.hits(config.unbalanced_csv_rate)
+        if unbalanced:
+            stats.bump("faults_unbalanced_csv")
+        body = _csv_body(config.seed, trade_date, served_code, config.csv_encoding, unbalanced)
         if state.dice.hits(config.truncated_csv_rate):
             stats.bump("faults_truncated_csv")
             body = body[: int(len(body) * state.dice.fraction())]

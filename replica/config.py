@@ -26,6 +26,7 @@ RATE_KNOBS = (
     "nonimage_captcha_rate",
     "stale_csv_rate",
     "truncated_csv_rate",
+    "unbalanced_csv_rate",
     "redesign_rate",
 )
 FAULT_KNOBS = (
@@ -74,6 +75,7 @@ class ReplicaConfig:
     firewall_block_s: float = 3600.0
     stale_csv_rate: float = 0.0
     truncated_csv_rate: float = 0.0
+    unbalanced_csv_rate: float = 0.0  # share of CSVs whose buys differ from their sells (one record altered)
     redesign_rate: float = 0.0  # share of forms served with renamed fields, as after a redesign of the site
 
     def validate(self) -> None:

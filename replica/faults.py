@@ -26,8 +26,14 @@ class FaultDice:
     """Seeded coin flips for the fault knobs, so a run with the same seed and requests misbehaves alike."""
 
     def __init__(self, seed: int) -> None:
+        self._seed = seed
         self._rng = random.Random(f"faults-{seed}")
         self._lock = threading.Lock()
+
+    def reset(self) -> None:
+        """Back to the first throw of the seed."""
+        with self._lock:
+            self._rng = random.Random(f"faults-{self._seed}")
 
     def hits(self, rate: float) -> bool:
         if rate <= 0:

@@ -27,6 +27,7 @@ COUNTERS = (
     "faults_nonimage_captcha",
     "faults_stale_csv",
     "faults_truncated_csv",
+    "faults_unbalanced_csv",
     "faults_redesign",
     "firewall_blocked",
 )

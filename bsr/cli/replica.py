@@ -65,6 +65,9 @@ def serve(
         0.0, help="Share of CSV downloads answered with another security's."
     ),
     truncated_csv_rate: float = typer.Option(0.0, help="Share of CSV downloads cut off mid-way."),
+    unbalanced_csv_rate: float = typer.Option(
+        0.0, help="Share of CSV downloads whose buys differ from their sells."
+    ),
     redesign_rate: float = typer.Option(
         0.0, help="Share of forms served with renamed fields (a redesigned site)."
     ),
@@ -91,6 +94,7 @@ def serve(
         firewall_block_s=firewall_block,
         stale_csv_rate=stale_csv_rate,
         truncated_csv_rate=truncated_csv_rate,
+        unbalanced_csv_rate=unbalanced_csv_rate,
         redesign_rate=redesign_rate,
     )
     serve_replica(config, host, port, announce=typer.echo)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import time
 
@@ -85,6 +87,19 @@ def test_truncated_csv_is_cut_mid_way(replica, visitor) -> None:
     cut = visitor.download("2317").content
     assert 0 < len(cut) < len(whole) and whole.startswith(cut)
     assert replica.stats()["faults_truncated_csv"] == 1
+
+
+def test_unbalanced_csv_buys_differ_from_sells_with_every_record_there(replica, visitor) -> None:
+    def totals(body: bytes) -> tuple[int, int, int]:
+        rows = [row for row in csv.reader(io.StringIO(body.decode("utf-8-sig"))) if row and row[0].isdigit()]
+        halves = [half for row in rows for half in (row[:5], row[6:11]) if half and half[0]]
+        return len(halves), sum(int(half[3]) for half in halves), sum(int(half[4]) for half in halves)
+
+    records, bought, sold = totals(visitor.download("2317").content)
+    assert bought == sold
+    replica.config.unbalanced_csv_rate = 1.0
+    assert totals(visitor.download("2317").content) == (records, bought + 1000, sold)
+    assert replica.stats()["faults_unbalanced_csv"] == 1
 
 
 def test_a_redesigned_form_renames_its_fields(replica) -> None:
