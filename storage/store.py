@@ -64,6 +64,7 @@ _E = TypeVar("_E", JobStatus, AttemptOutcome, LabelSource)
 CENT = Decimal("0.01")
 TAIPEI_OFFSET = timedelta(hours=8)  # Taiwan keeps no daylight saving time
 RAW_CSV_COMPRESSION_LEVEL = 6
+MAX_ROW_ID = 2**63 - 1  # ids are 64-bit integers on SQLite and PostgreSQL alike
 
 
 class taipei_day(FunctionElement[date]):
@@ -449,7 +450,8 @@ class Store:
 
     @staticmethod
     def _attempt_row(session: Session, attempt_id: int) -> SolveAttemptRow:
-        row = session.get(SolveAttemptRow, attempt_id)
+        # An id no column can hold names nothing; the drivers would fail on it instead of finding no row.
+        row = session.get(SolveAttemptRow, attempt_id) if 0 < attempt_id <= MAX_ROW_ID else None
         if row is None:
             raise UnknownRecordError(f"no solve attempt {attempt_id} is stored")
         return row

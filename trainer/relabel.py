@@ -19,6 +19,9 @@ def normalize_label(text: str) -> str:
         raise RelabelError(
             f"type the {TEXT_LENGTH} characters the image shows, or mark it unreadable if nobody can"
         )
+    if len(label) > 4 * TEXT_LENGTH:
+        # Checked first, so that a pasted page of text is neither scanned nor echoed back.
+        raise RelabelError(f"that label has {len(label)} characters; every captcha has exactly {TEXT_LENGTH}")
     foreign = sorted({char for char in label if char not in ALPHABET})
     if foreign:
         shown = ", ".join(f"'{char}'" for char in foreign)
