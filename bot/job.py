@@ -30,11 +30,13 @@ from bot.query import Outcome, ReportForm
 from bot.report_csv import parse_report
 from bot.universe import load_universe
 from solver import Solution, Solver
+from solver.errors import SolverInputError
 from storage import AsyncStore
 from storage.errors import InvalidReportError, ReportMismatchError
 from storage.records import Attempt, AttemptOutcome, JobStatus, Report
 
 log = structlog.get_logger("bot.job")
+SERVED_DATE_TRIES = 3
 
 ATTEMPT_OUTCOMES = {
     Outcome.REPORT: AttemptOutcome.ACCEPTED,
@@ -62,6 +64,7 @@ class FetchOptions:
     chromium: str = ""
     recycle_after: int = 200  # queries per browser context, so that memory stays flat
     timeout_s: float = 30.0
+    answer_delay_s: float = 0.0  # submit no sooner after the captcha loaded (the site's minimum delay)
     policy: RetryPolicy = field(default_factory=RetryPolicy)
 
 
@@ -157,7 +160,16 @@ class FetchJob:
         return summary
 
     async def _trade_date(self, browser: Browser) -> date:
-        served = await served_trade_date(browser, self.options.base_url, self.options.evidence_dir)
+        # One HTTP 500 or dropped connection must not cost the day's run; a wrong URL still fails within seconds.
+        for failures in range(1, SERVED_DATE_TRIES + 1):
+            try:
+                served = await served_trade_date(browser, self.options.base_url, self.options.evidence_dir)
+                break
+            except SiteUnreachableError as error:
+                if failures == SERVED_DATE_TRIES:
+                    raise
+                log.warning("retrying", step="served trade date", error=str(error))
+                await asyncio.sleep(self.options.policy.transient_delay(failures))
         wanted = self.options.trade_date
         if wanted is not None and wanted != served:
             raise TradeDateNotServedError(wanted, served)
@@ -243,7 +255,7 @@ class FetchJob:
                     await form.open_form()
                     continue
                 submitted = solution
-                await form.submit(code, solution.text)
+                await form.submit(code, solution.text, options.answer_delay_s)
                 outcome = await form.outcome()
                 submitted = None
                 await self._record(code, job_run_id, image, solution, solve_ms, ATTEMPT_OUTCOMES[outcome])
@@ -266,6 +278,7 @@ class FetchJob:
                 ReportFormatError,
                 ReportMismatchError,
                 InvalidReportError,
+                SolverInputError,  # a captcha body that only looks like an image: take a fresh one
             ) as error:
                 reason = str(error)
                 form.discard_captcha()

@@ -5,6 +5,7 @@ next captcha, so a worker goes on from `outcome` to the next `read_captcha` with
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import re
 import time
@@ -44,6 +45,7 @@ class ReportForm:
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
         self.evidence_dir = evidence_dir
         self._captcha: Response | None = None
+        self._captcha_loaded_at = 0.0
         self.site_s = 0.0  # time spent waiting for the site, so that the bot's own overhead can be told apart
         page.set_default_timeout(timeout_s * 1000)
         page.on("response", self._remember_captcha)
@@ -59,6 +61,7 @@ class ReportForm:
     def _remember_captcha(self, response: Response) -> None:
         if CAPTCHA_PATH in response.url:
             self._captcha = response
+            self._captcha_loaded_at = time.monotonic()
 
     @property
     def has_captcha(self) -> bool:
@@ -101,8 +104,10 @@ class ReportForm:
             )
         return body
 
-    async def submit(self, stock_code: str, answer: str) -> None:
-        """Fill the security code and the captcha answer and press 查詢."""
+    async def submit(self, stock_code: str, answer: str, answer_delay_s: float = 0.0) -> None:
+        """Fill the security code and the captcha answer and press 查詢, not before `answer_delay_s`
+        after the captcha loaded: the site's captcha control can refuse answers typed faster than that."""
+        await asyncio.sleep(self._captcha_loaded_at + answer_delay_s - time.monotonic())
         await self.page.fill("#TextBox_Stkno", stock_code)
         await self.page.fill("#CaptchaControl1", answer)
         self._captcha = None

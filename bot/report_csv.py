@@ -25,7 +25,10 @@ _STOCK_CODE_LINE = re.compile(r'^\s*股票代碼\s*,\s*="?([^"\s]+)"?')
 def decode_report(raw: bytes) -> str:
     """Text of a CSV body: UTF-8 when it starts with a BOM (or decodes cleanly), else Big5 (cp950)."""
     if raw.startswith(codecs.BOM_UTF8):
-        return raw[len(codecs.BOM_UTF8) :].decode("utf-8")
+        try:
+            return raw[len(codecs.BOM_UTF8) :].decode("utf-8")
+        except UnicodeDecodeError as error:  # typically a download cut off inside a character
+            raise ReportFormatError(f"the report is not whole UTF-8 ({error.reason} at byte {error.start})") from error
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:

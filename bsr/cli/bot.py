@@ -38,25 +38,34 @@ def fetch(
     min_confidence: float = typer.Option(
         0.0, min=0.0, max=1.0, help="Take a fresh captcha instead of answering below this confidence."
     ),
+    answer_delay: float = typer.Option(
+        0.0, min=0.0, max=60.0, help="Seconds to wait after a captcha loads before answering it."
+    ),
     headed: bool = typer.Option(False, help="Show the browser window."),
 ) -> None:
     """Download every security's broker report for the day the site serves, and store each whole."""
+    from bot.universe import parse_stock_codes
+
+    # Bad arguments are refused before the solver's libraries take seconds to load.
+    wanted_date = parse_trade_date(trade_date)
+    stock_codes = tuple(parse_stock_codes(stocks)) if stocks else ()
+
     from bot.console import fetch as run_fetch
     from bot.job import FetchOptions
-    from bot.universe import parse_stock_codes
 
     settings = get_settings()
     options = FetchOptions(
         base_url=base_url or settings.base_url,
         evidence_dir=settings.data_dir / "site-changes",
-        trade_date=parse_trade_date(trade_date),
-        stock_codes=tuple(parse_stock_codes(stocks)) if stocks else (),
+        trade_date=wanted_date,
+        stock_codes=stock_codes,
         universe=universe,
         limit=limit,
         concurrency=concurrency,
         rate=rate,
         max_attempts=max_attempts,
         min_confidence=min_confidence,
+        answer_delay_s=answer_delay,
         headless=not headed,
         chromium=settings.chromium,
     )
@@ -87,6 +96,9 @@ def schedule(
         1.0, min=0.0, help="Queries per second across all workers; 0 lifts the limit."
     ),
     max_attempts: int = typer.Option(5, min=1, help="Captcha answers per security before giving up on it."),
+    answer_delay: float = typer.Option(
+        0.0, min=0.0, max=60.0, help="Seconds to wait after a captcha loads before answering it."
+    ),
 ) -> None:
     """Run the daily download on trading days once the site serves the day's data."""
     from bot.console import schedule as run_schedule
@@ -114,6 +126,7 @@ def schedule(
         concurrency=concurrency,
         rate=rate,
         max_attempts=max_attempts,
+        answer_delay_s=answer_delay,
         chromium=settings.chromium,
     )
     asyncio.run(
