@@ -12,6 +12,7 @@ import statistics
 import tempfile
 import threading
 import time
+from collections.abc import Collection
 from pathlib import Path
 
 import psutil
@@ -27,10 +28,13 @@ console = Console()
 
 
 class MemorySampler:
-    """Peak resident memory of this process and its Chromium children, sampled against progress."""
+    """Peak resident memory of this process and its Chromium children, sampled against progress.
 
-    def __init__(self, interval_s: float = 0.5) -> None:
+    `skip_pids`: children that are not the bot's, such as a replica started from the same script."""
+
+    def __init__(self, interval_s: float = 0.5, skip_pids: Collection[int] = ()) -> None:
         self.interval_s = interval_s
+        self.skip_pids = set(skip_pids)
         self.samples: list[tuple[int, float]] = []  # (securities done, MiB)
         self.done = 0
         self._stop = threading.Event()
@@ -49,6 +53,8 @@ class MemorySampler:
         while not self._stop.wait(self.interval_s):
             rss = 0
             for process in [me, *me.children(recursive=True)]:
+                if process.pid in self.skip_pids:
+                    continue
                 try:
                     rss += process.memory_info().rss
                 except psutil.Error:

@@ -1,0 +1,121 @@
+"""The faults of the fault matrix that tests/bot does not already cover: a minimum answer delay, a firewall
+block that lasts seconds, a CSV whose buys differ from its sells or is cut inside a character, captcha bodies
+that only look like JPEGs, and a 500 on the very first page."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.errors import ReportFormatError
+from bot.job import FetchJob, FetchOptions, SecurityStatus
+from bot.pacing import RetryPolicy
+from bot.report_csv import parse_report
+from solver import Solver
+from storage import AsyncStore, Store
+from storage.records import AttemptOutcome
+
+
+async def test_answers_faster_than_the_sites_minimum_delay_are_rejected_as_wrong(replica, fetch, store) -> None:
+    replica.config.min_answer_delay_s = 2.0
+    summary = await fetch(stock_codes=("2317",), max_attempts=2)
+    assert summary.statuses[SecurityStatus.FAILED] == 1
+    # What the user sees: every answer rejected with 驗證碼錯誤!, whatever the solver's confidence.
+    assert summary.failures["2317"] == "the site said wrong_captcha"
+    assert summary.attempts == {AttemptOutcome.REJECTED.value: 2}
+    assert replica.stats()["answers_too_fast"] == 2
+    assert store.stored_codes(summary.trade_date) == set()
+
+
+async def test_an_answer_delay_waits_out_the_minimum_and_the_report_is_stored(replica, fetch, store) -> None:
+    replica.config.min_answer_delay_s = 2.0
+    summary = await fetch(stock_codes=("2317", "0050"), answer_delay_s=2.0)
+    assert summary.statuses[SecurityStatus.STORED] == 2, summary.failures
+    assert replica.stats()["answers_too_fast"] == 0
+    assert store.stored_codes(summary.trade_date) == {"2317", "0050"}
+
+
+async def test_a_firewall_block_of_seconds_is_waited_out_with_growing_pauses(
+    replica, solver: Solver, store: Store, tmp_path: Path
+) -> None:
+    # Three securities take about a dozen requests: the eighth trips a block that lasts 3 s.
+    replica.config.firewall_requests_per_minute = 8
+    replica.config.firewall_block_s = 3.0
+    policy = RetryPolicy(transient_base_s=0.05, transient_cap_s=0.2, blocked_base_s=0.25, blocked_cap_s=8.0)
+    options = FetchOptions(
+        base_url=replica.base_url,
+        evidence_dir=tmp_path,
+        stock_codes=("2317", "2454", "0050"),
+        rate=0,
+        max_attempts=8,
+        policy=policy,
+    )
+    job = FetchJob(options, solver, AsyncStore(store))
+    summary = await job.run()
+    assert summary.statuses[SecurityStatus.STORED] == 3, summary.failures
+    blocked = replica.stats()["firewall_blocked"]
+    # Pauses of 0.25 s without growth would knock about 12 times on a 3 s block; doubling ones 4 or 5 times.
+    assert 2 <= blocked <= 7, f"the bot knocked {blocked} times on the block"
+    assert job.pacing.blocked_s >= 2.0, "the bot went on before the block could have ended"
+
+
+async def test_a_csv_whose_buys_differ_from_sells_is_refused_and_fetched_again(replica, fetch, store) -> None:
+    replica.config.unbalanced_csv_rate = 0.5
+    codes = ("2330", "2317", "0050", "00878")
+    summary = await fetch(stock_codes=codes, max_attempts=12)
+    refused = replica.stats()["faults_unbalanced_csv"]
+    assert refused > 0, "the fault never happened: the test proves nothing"
+    assert summary.statuses[SecurityStatus.STORED] == len(codes), summary.failures
+    assert summary.attempts[AttemptOutcome.ACCEPTED.value] == len(codes) + refused  # each refusal costs an answer
+    for code in codes:
+        report = store.load_report(summary.trade_date, code)
+        assert len(report.trades) == report.rec_count
+        assert report.total_buy_shares == report.total_sell_shares
+
+
+async def test_captcha_bodies_that_only_look_like_jpegs_cost_a_try_not_the_run(
+    replica, fetch, store, tmp_path: Path
+) -> None:
+    replay = tmp_path / "corrupt"
+    replay.mkdir()
+    (replay / "labels.csv").write_text("file,label\n" + "".join(f"{n}.jpg,ACDEF\n" for n in range(3)))
+    for n in range(3):
+        (replay / f"{n}.jpg").write_bytes(b"\xff\xd8\xff\xe0" + bytes(range(256)) * (n + 1))
+    replica.use_replay(replay)
+    summary = await fetch(stock_codes=("2330", "2317"), max_attempts=2)
+    assert summary.statuses[SecurityStatus.FAILED] == 2
+    assert all("captcha bytes are no image" in reason for reason in summary.failures.values())
+    assert summary.answers == 0, "an unreadable captcha is never answered"
+    assert store.stored_codes(summary.trade_date) == set()
+
+
+def test_bsr_fetch_names_each_failed_security_and_exits_non_zero(replica, bsr) -> None:
+    # What a user (or cron) sees when the site enforces a minimum delay the bot does not wait out.
+    replica.config.min_answer_delay_s = 5.0
+    result = bsr("fetch", "--base-url", replica.base_url, "--rate", "0", "--stocks", "2317", "--max-attempts", "1")
+    assert result.returncode == 1, result.stderr[-1000:]
+    assert "failed 2317: the site said wrong_captcha" in result.stdout
+    assert replica.stats()["answers_too_fast"] == 1
+
+
+async def test_a_500_on_the_first_page_is_retried_not_taken_for_a_wrong_url(replica, fetch, store) -> None:
+    replica.config.error_rate = 1.0
+    policy = RetryPolicy(transient_base_s=0.5, transient_cap_s=0.5, jitter=0.0)
+    job = asyncio.create_task(fetch(stock_codes=("2317",), policy=policy))
+    for _ in range(3000):  # the first 500, within 30 s
+        if replica.stats()["faults_error"]:
+            break
+        await asyncio.sleep(0.01)
+    replica.config.error_rate = 0.0  # the site recovers while the bot waits
+    summary = await job
+    assert summary.statuses[SecurityStatus.STORED] == 1
+    assert store.stored_codes(summary.trade_date) == {"2317"}
+
+
+def test_a_utf8_report_cut_inside_a_character_is_refused_as_a_bad_download() -> None:
+    whole = '\ufeff券商買賣股票成交價量資訊\r\n股票代碼,="2330"\r\n序號,券商'.encode()
+    with pytest.raises(ReportFormatError, match="not whole UTF-8"):
+        parse_report(whole[:-1], "2330", date(2026, 11, 20), 1, datetime.now(UTC))  # inside 商
