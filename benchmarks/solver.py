@@ -53,7 +53,7 @@ def calibrate(confidences: list[float], correct: list[bool], budget: int = WRONG
                        int((~np.asarray(correct, dtype=bool)[answered_mask]).sum()))
 
 
-def ddddocr_row(data: CaptchaSet) -> dict[str, float | str | int]:
+def ddddocr_row(data: CaptchaSet) -> dict[str, float | str | int | None]:
     """ddddocr's reading restricted to the alphabet: its per-step probabilities, the alphabet's columns
     (upper and lower case merged, as the site compares case-insensitively), greedy CTC decoding."""
     import ddddocr
@@ -82,10 +82,10 @@ def ddddocr_row(data: CaptchaSet) -> dict[str, float | str | int]:
                 for a, b in zip(reading.ljust(5), truth, strict=False))
     return {"name": "ddddocr (alphabet-restricted)", "n": len(data), "accuracy": float(np.mean(correct)),
             "char_accuracy": chars / (5 * len(data)), "p50_ms": float(np.percentile(timings, 50)),
-            "p95_ms": float(np.percentile(timings, 95)), "batch_images_per_s": float("nan"), "model": "ddddocr"}
+            "p95_ms": float(np.percentile(timings, 95)), "batch_images_per_s": None, "model": "ddddocr"}
 
 
-def model_row(name: str, solver: Solver, data: CaptchaSet) -> tuple[dict[str, float | str | int], Evaluation]:
+def model_row(name: str, solver: Solver, data: CaptchaSet) -> tuple[dict[str, float | str | int | None], Evaluation]:
     figures = evaluate(solver, data)
     return {"name": name, **{key: value for key, value in figures.summary().items()
                              if key not in ("confusions", "mistakes")}}, figures
@@ -134,8 +134,9 @@ def main() -> None:
     print("| model | whole-string accuracy | character accuracy | p50 ms | p95 ms | batch images/s |")
     print("|---|---:|---:|---:|---:|---:|")
     for row in rows:
+        batch = "-" if row["batch_images_per_s"] is None else f"{row['batch_images_per_s']:,.0f}"
         print(f"| {row['name']} | {row['accuracy']:.2%} | {row['char_accuracy']:.2%} | {row['p50_ms']:.2f} | "
-              f"{row['p95_ms']:.2f} | {row['batch_images_per_s']:,.0f} |")
+              f"{row['p95_ms']:.2f} | {batch} |")
     print(f"\nrefresh below confidence {calibration.threshold:.4f}: refreshes {calibration.refresh_share:.2%} "
           f"of captchas, {calibration.wrong_answered} wrong of {calibration.answered} answered "
           f"(target at most 1 in {WRONG_ANSWER_BUDGET})")
