@@ -15,6 +15,7 @@ import csv
 import hashlib
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from rich.console import Console
@@ -27,7 +28,8 @@ from bsr.demo import replica_process
 from bsr.settings import get_settings
 from solver import Solver
 from storage import AsyncStore, AttemptOutcome, Store
-from trainer.dataset import LABELS_FILE, is_validation_name, load_folder
+from trainer.attempt_dataset import as_captcha_set, deduplicate, split_by_time, stored_labels
+from trainer.dataset import LABELS_FILE, is_validation_name, load_folder, synthetic
 from trainer.relabel import next_failure, save_label
 from trainer.retrain import retrain
 from trainer.training import TrainingConfig, train
@@ -90,6 +92,16 @@ def relabel_failures(store: Store, truth: dict[str, str]) -> int:
     return labelled
 
 
+def control_model(store: Store, weak: Path, config: TrainingConfig) -> Path:
+    """The same fine-tuning of the weak model on the synthetic captchas alone, its best epoch picked on the
+    same held-out stored labels: how much of the gain the stored labels bring."""
+    images, _ = deduplicate(stored_labels(store))
+    held_out = as_captcha_set(split_by_time(images).evaluation)
+    control = replace(config, output=config.output.with_name("control-synthetic-only.keras"), init_model=weak)
+    training_set = synthetic(config.synthetic, config.seed, config.workers, config.cache_dir)
+    return train(control, data=(training_set, held_out, "the newest stored labels")).model_path
+
+
 def acceptance(summary: FetchSummary) -> float:
     judged = summary.attempts[AttemptOutcome.ACCEPTED.value] + summary.attempts[AttemptOutcome.REJECTED.value]
     return summary.attempts[AttemptOutcome.ACCEPTED.value] / judged if judged else float("nan")
@@ -111,10 +123,13 @@ def main() -> None:
     parser.add_argument("--weak-model", default="", help="Start from this model instead of training a weak one.")
     parser.add_argument("--weak-synthetic", type=int, default=16000, help="Synthetic captchas of the weak model.")
     parser.add_argument("--weak-epochs", type=int, default=1, help="Epochs of the weak model.")
-    parser.add_argument("--epochs", type=int, default=12, help="Most epochs of the fine-tuning.")
-    parser.add_argument("--learning-rate", type=float, default=1e-3, help="Fine-tuning learning rate.")
-    parser.add_argument("--synthetic", type=int, default=0, help="Synthetic captchas mixed into the fine-tuning.")
+    parser.add_argument("--epochs", type=int, default=20, help="Most epochs of the fine-tuning.")
+    parser.add_argument("--learning-rate", type=float, default=5e-4, help="Fine-tuning learning rate.")
+    parser.add_argument("--synthetic", type=int, default=4000,
+                        help="Synthetic captchas mixed into the fine-tuning, so it does not forget them.")
     parser.add_argument("--real-repeats", type=int, default=2, help="Times each stored label is seen per epoch.")
+    parser.add_argument("--control", action="store_true",
+                        help="Also fine-tune on the synthetic captchas alone, to show what the stored labels add.")
     parser.add_argument("--concurrency", type=int, default=2, help="Browser contexts of each fetch.")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workdir", type=Path, default=None, help="Keep the database and models here.")
@@ -136,8 +151,9 @@ def main() -> None:
         console.print(f"relabelled {human_labels} failures")
 
         name = new_version_name()
+        # Another seed than the weak model's: its synthetic captchas are new to the model being tuned.
         config = TrainingConfig(output=model_path(workdir / "models", name), synthetic=args.synthetic,
-                                epochs=args.epochs, learning_rate=args.learning_rate, patience=4, seed=args.seed,
+                                epochs=args.epochs, learning_rate=args.learning_rate, patience=4, seed=args.seed + 1,
                                 real_repeats=args.real_repeats, cache_dir=Path("runs/cache"))
         retrained = retrain(store, config)
         console.print(f"retrained {name} in {retrained.training.seconds:.0f} s on {retrained.stored_labels} stored "
@@ -154,6 +170,7 @@ def main() -> None:
                                             args.concurrency))
         in_service = store.active_model_version()
         assert in_service is not None  # the weak model at least
+        control = control_model(store, weak, config) if args.control and args.synthetic else None
 
     table = Table(title=f"Learning loop over real captchas ({args.securities} securities per fetch)")
     table.add_column("figure")
@@ -167,6 +184,9 @@ def main() -> None:
                   f"{offline_accuracy(weak, args.replay_dir):.1%}",
                   f"{offline_accuracy(Path(in_service.path), args.replay_dir):.1%}")
     console.print(table)
+    if control is not None:
+        console.print(f"control: the same fine-tuning on the {args.synthetic} synthetic captchas alone reads "
+                      f"{offline_accuracy(control, args.replay_dir):.1%} of the real validation split")
     console.print(f"human labels: {human_labels} (the failures of the first fetch); stored labels trained on: "
                   f"{retrained.stored_labels}; fine-tuning {retrained.training.seconds:.0f} s; "
                   f"whole loop {(time.monotonic() - started) / 60:.1f} min; database and models in {workdir}")
