@@ -75,39 +75,51 @@ def test_bad_fetch_arguments_are_refused_before_anything_runs(bsr, filled_databa
     assert database_dump(filled_database) == before
 
 
-def test_unusable_sites_and_databases_are_one_line_each_and_change_nothing(filled_database: Path, tmp_path) -> None:
+def test_cli_runs_that_fail_say_why_in_one_line_and_change_nothing(replica, filled_database: Path, tmp_path) -> None:
     # Each of these loads the solver's libraries, so they run side by side.
     wrong_site = f"http://127.0.0.1:{closed_loopback_port()}/bshtm/"
     cases = {
-        "wrong base URL": ((wrong_site,), "", ("check --base-url", wrong_site)),
+        "wrong base URL": (wrong_site, "", ("check --base-url", wrong_site)),
         "PostgreSQL unreachable": (
-            ("http://127.0.0.1:9/bshtm/",),
+            wrong_site,
             "postgresql+psycopg://nobody@127.0.0.1:1/x",
             ("cannot use database", "check BSR_DATABASE_URL"),
         ),
         "SQLite folder impossible": (
-            ("http://127.0.0.1:9/bshtm/",),
+            wrong_site,
             "sqlite:////proc/forbidden/x.db",
             ("cannot use database", "check BSR_DATABASE_URL"),
         ),
+        # The site enforces a minimum answer delay that the bot is not told of: the security fails.
+        "failed security": (replica.base_url, f"sqlite:///{tmp_path / 'other.sqlite3'}", ()),
     }
+    # Far longer than even a first, cold answer takes on a busy machine.
+    replica.config.min_answer_delay_s = 60.0
     before = database_dump(filled_database)
     running = {
         name: subprocess.Popen(
-            [sys.executable, "-m", "bsr", "fetch", "--base-url", site, "--stocks", "2330"],
+            [sys.executable, "-m", "bsr", "fetch", "--base-url", site, "--stocks", "2317", "--rate", "0",
+             "--max-attempts", "1"],
             env=bsr_environment(tmp_path, database_url),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-        )
-        for name, ((site,), database_url, _) in cases.items()
+        )  # fmt: skip
+        for name, (site, database_url, _) in cases.items()
     }
+    results = {}
     for name, process in running.items():
         stdout, stderr = process.communicate(timeout=180)
-        result = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
-        one_clear_line(result, *cases[name][2])
+        results[name] = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+    for name in ("wrong base URL", "PostgreSQL unreachable", "SQLite folder impossible"):
+        one_clear_line(results[name], *cases[name][2])
     assert database_dump(filled_database) == before
     assert not Path("/proc/forbidden").exists()
+    # A failed security is named with its reason, and the exit code tells cron.
+    failed = results["failed security"]
+    assert failed.returncode == 1, failed.stderr[-1000:]
+    assert "failed 2317: the site said wrong_captcha" in failed.stdout
+    assert replica.stats()["answers_too_fast"] == 1
 
 
 @pytest.mark.parametrize(

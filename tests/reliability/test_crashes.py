@@ -12,7 +12,7 @@ from pathlib import Path
 
 from benchmarks.reliability import bsr_fetch, stored_reports
 
-CODES = ("2330", "2317", "2454", "0050", "00878", "2412", "2882", "9998")
+CODES = ("2330", "2317", "0050", "00878", "2412", "9998")
 
 
 def test_killed_twice_at_random_moments_then_a_rerun_completes(replica, tmp_path: Path) -> None:

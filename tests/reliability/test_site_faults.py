@@ -20,7 +20,7 @@ from storage.records import AttemptOutcome
 
 
 async def test_answers_faster_than_the_sites_minimum_delay_are_rejected_as_wrong(replica, fetch, store) -> None:
-    replica.config.min_answer_delay_s = 2.0
+    replica.config.min_answer_delay_s = 30.0  # far longer than an answer takes, even on a busy machine
     summary = await fetch(stock_codes=("2317",), max_attempts=2)
     assert summary.statuses[SecurityStatus.FAILED] == 1
     # What the user sees: every answer rejected with 驗證碼錯誤!, whatever the solver's confidence.
@@ -64,7 +64,7 @@ async def test_a_firewall_block_of_seconds_is_waited_out_with_growing_pauses(
 
 async def test_a_csv_whose_buys_differ_from_sells_is_refused_and_fetched_again(replica, fetch, store) -> None:
     replica.config.unbalanced_csv_rate = 0.5
-    codes = ("2330", "2317", "0050", "00878")
+    codes = ("2317", "0050", "00878", "2412")
     summary = await fetch(stock_codes=codes, max_attempts=12)
     refused = replica.stats()["faults_unbalanced_csv"]
     assert refused > 0, "the fault never happened: the test proves nothing"
@@ -90,15 +90,6 @@ async def test_captcha_bodies_that_only_look_like_jpegs_cost_a_try_not_the_run(
     assert all("captcha bytes are no image" in reason for reason in summary.failures.values())
     assert summary.answers == 0, "an unreadable captcha is never answered"
     assert store.stored_codes(summary.trade_date) == set()
-
-
-def test_bsr_fetch_names_each_failed_security_and_exits_non_zero(replica, bsr) -> None:
-    # What a user (or cron) sees when the site enforces a minimum delay the bot does not wait out.
-    replica.config.min_answer_delay_s = 5.0
-    result = bsr("fetch", "--base-url", replica.base_url, "--rate", "0", "--stocks", "2317", "--max-attempts", "1")
-    assert result.returncode == 1, result.stderr[-1000:]
-    assert "failed 2317: the site said wrong_captcha" in result.stdout
-    assert replica.stats()["answers_too_fast"] == 1
 
 
 async def test_a_500_on_the_first_page_is_retried_not_taken_for_a_wrong_url(replica, fetch, store) -> None:
