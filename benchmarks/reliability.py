@@ -101,10 +101,10 @@ def reports_served(base_url: str) -> int:
     return httpx.get(f"{root}/replica/api/stats", timeout=10).json()["reports_served"]
 
 
-def wait_for_first_report(base_url: str, process: subprocess.Popen[bytes], served_before: int) -> None:
-    """Until the fetch has downloaded its first report (or ended): the kills fall in the work, not the start-up."""
-    while process.poll() is None and reports_served(base_url) == served_before:
-        time.sleep(0.05)
+def wait_for_reports(base_url: str, process: subprocess.Popen[bytes], count: int) -> None:
+    """Until the replica has served `count` reports in all (or the fetch has ended)."""
+    while process.poll() is None and reports_served(base_url) < count:
+        time.sleep(0.02)
 
 
 def turn_faults(base_url: str, knobs: dict[str, float]) -> None:
@@ -116,36 +116,28 @@ def turn_faults(base_url: str, knobs: dict[str, float]) -> None:
 
 def crash_trials(base_url: str, trials: int, seed: int, folder: Path) -> None:
     """Kill `bsr fetch` with SIGKILL at a random moment of its work, check the database, rerun, check it is
-    complete. The moments fall uniformly from its first report download to the end of an uninterrupted run."""
+    complete. The moment: after a random number of its report downloads (at least one, not all), a random
+    fraction of a second on, so that kills land in downloads, parsing and saves alike."""
     rng = random.Random(seed)
     trade_date = served_trade_date(base_url)
     command = bsr_fetch(base_url, CRASH_CODES, "--max-attempts", "8")
-    calibration = subprocess.Popen(
-        command, env=fetch_environment(f"sqlite:///{folder / 'calibration.sqlite3'}", folder),
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    started = time.monotonic()
-    wait_for_first_report(base_url, calibration, reports_served(base_url))
-    work_s = time.monotonic() - started
-    calibration.wait()
-    work_s = time.monotonic() - started - work_s
-    console.print(f"an uninterrupted run of {len(CRASH_CODES)} securities works {work_s:.1f} s after its first "
-                  f"download (exit {calibration.returncode}); kills fall uniformly in that span")  # fmt: skip
+    reporting = len(CRASH_CODES) - 1  # the unknown code has no report to download
     killed = whole = completed = 0
     stored_at_kill: list[int] = []
     for trial in range(1, trials + 1):
         database_url = f"sqlite:///{folder / f'trial-{trial}.sqlite3'}"
         environment = fetch_environment(database_url, folder)
-        delay = rng.uniform(0, work_s)
-        served_before = reports_served(base_url)
-        process = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_for_first_report(base_url, process, served_before)
-        try:
-            process.wait(timeout=delay)
-        except subprocess.TimeoutExpired:
+        downloads, delay = rng.randint(1, reporting - 1), rng.uniform(0, 0.5)
+        target = reports_served(base_url) + downloads
+        process = subprocess.Popen(
+            command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        wait_for_reports(base_url, process, target)
+        time.sleep(delay)
+        if process.poll() is None:
             process.send_signal(signal.SIGKILL)
-            process.wait()
             killed += 1
+        process.wait()
         stored, problems = stored_reports(database_url, trade_date)
         stored_at_kill.append(len(stored))
         rerun = subprocess.run(command, env=environment, capture_output=True, text=True, check=False)
@@ -155,15 +147,16 @@ def crash_trials(base_url: str, trials: int, seed: int, folder: Path) -> None:
         completed += done
         verdict = "ok" if done and not problems and not problems_after else "PROBLEM"
         console.print(
-            f"trial {trial:2d}: SIGKILL {delay:4.1f} s into the work with {len(stored):2d} stored; rerun exit "
-            f"{rerun.returncode}, {len(after)}/{len(CRASH_CODES)} stored: {verdict} {problems + problems_after}"
+            f"trial {trial:2d}: SIGKILL {delay:.2f} s after download {downloads} with {len(stored)} stored; rerun "
+            f"exit {rerun.returncode}, {len(after)}/{len(CRASH_CODES)} stored: {verdict} {problems + problems_after}"
         )
         if rerun.returncode != 0:
             console.print(rerun.stderr.strip().splitlines()[-1:] or "(no message)")
+    partial = sum(count < len(CRASH_CODES) for count in stored_at_kill)
     console.print(
-        f"crash trials: {trials} ({killed} killed mid-run, the rest had finished), reports stored at the kill "
-        f"{min(stored_at_kill)}..{max(stored_at_kill)}; whole and unduplicated after every kill: {whole}/{trials}; "
-        f"rerun completed the rest: {completed}/{trials}"
+        f"crash trials: {trials}, {killed} killed ({partial} with the day only partly stored); reports stored "
+        f"at the kill {min(stored_at_kill)}..{max(stored_at_kill)} of {len(CRASH_CODES)}; whole and unduplicated "
+        f"after every kill: {whole}/{trials}; rerun completed the rest: {completed}/{trials}"
     )
 
 
@@ -226,7 +219,9 @@ def main() -> None:
     args = parser.parse_args()
     replay = args.replay_dir if (args.replay_dir / "labels.csv").is_file() else None
     solver = Solver.load(get_settings().model or None)
-    console.print(f"model {solver.model_version}; captchas: {replay or 'synthetic'}; faults {REALISTIC_FAULTS}")
+    console.print(
+        f"model {solver.model_version}; captchas: {replay or 'synthetic'}; faults {REALISTIC_FAULTS}"
+    )
     with tempfile.TemporaryDirectory() as scratch, replica_process(replay, console) as base_url:
         turn_faults(base_url, REALISTIC_FAULTS)
         if args.crash_trials:

@@ -69,13 +69,17 @@ def one_clear_line(result: subprocess.CompletedProcess[str], *words: str) -> str
         pytest.param(("--rate", "fast"), ("--rate",), id="rate-not-a-number"),
     ],
 )
-def test_bad_fetch_arguments_are_refused_before_anything_runs(bsr, filled_database: Path, args, words) -> None:
+def test_bad_fetch_arguments_are_refused_before_anything_runs(
+    bsr, filled_database: Path, args, words
+) -> None:
     before = database_dump(filled_database)
     one_clear_line(bsr("fetch", *args), *words)
     assert database_dump(filled_database) == before
 
 
-def test_cli_runs_that_fail_say_why_in_one_line_and_change_nothing(replica, filled_database: Path, tmp_path) -> None:
+def test_cli_runs_that_fail_say_why_in_one_line_and_change_nothing(
+    replica, filled_database: Path, tmp_path
+) -> None:
     # Each of these loads the solver's libraries, so they run side by side.
     wrong_site = f"http://127.0.0.1:{closed_loopback_port()}/bshtm/"
     cases = {
@@ -98,8 +102,20 @@ def test_cli_runs_that_fail_say_why_in_one_line_and_change_nothing(replica, fill
     before = database_dump(filled_database)
     running = {
         name: subprocess.Popen(
-            [sys.executable, "-m", "bsr", "fetch", "--base-url", site, "--stocks", "2317", "--rate", "0",
-             "--max-attempts", "1"],
+            [
+                sys.executable,
+                "-m",
+                "bsr",
+                "fetch",
+                "--base-url",
+                site,
+                "--stocks",
+                "2317",
+                "--rate",
+                "0",
+                "--max-attempts",
+                "1",
+            ],
             env=bsr_environment(tmp_path, database_url),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -162,7 +178,11 @@ def test_malformed_and_oversized_dashboard_posts_are_refused_and_change_nothing(
     api = {"X-CSRF-Token": token}
     cases = [
         # (request, status, what the answer says)
-        (lambda: dashboard.post("/failures/1/label", data=form | {"label": "A" * 3_000_000}), 400, "maximum size"),
+        (
+            lambda: dashboard.post("/failures/1/label", data=form | {"label": "A" * 3_000_000}),
+            400,
+            "maximum size",
+        ),
         (lambda: dashboard.post("/failures/1/label", data=form | {"label": "O0O0O"}), 422, "never appear"),
         (lambda: dashboard.post("/failures/1/label", data=form | {"label": "ACD"}), 422, "exactly 5"),
         (lambda: dashboard.post("/failures/1/label", data={"label": "ACDEF"}), 403, "CSRF"),
@@ -175,14 +195,26 @@ def test_malformed_and_oversized_dashboard_posts_are_refused_and_change_nothing(
             422,
             "never appear",
         ),
-        (lambda: dashboard.post("/failures/99999999999999999999999/label", data=form | {"label": "ACDEF"}), 404,
-         "no solve attempt"),  # fmt: skip
-        (lambda: dashboard.post("/api/failures/1/label", json={"label": "A" * 3_000_000}, headers=api), 422,
-         "3000000 characters"),  # fmt: skip
-        (lambda: dashboard.post("/api/failures/1/label", json={"label": "ab€de"}, headers=api), 422, "never appear"),
+        (
+            lambda: dashboard.post("/failures/99999999999999999999999/label", data=form | {"label": "ACDEF"}),
+            404,
+            "no solve attempt",
+        ),  # fmt: skip
+        (
+            lambda: dashboard.post("/api/failures/1/label", json={"label": "A" * 3_000_000}, headers=api),
+            422,
+            "3000000 characters",
+        ),  # fmt: skip
+        (
+            lambda: dashboard.post("/api/failures/1/label", json={"label": "ab€de"}, headers=api),
+            422,
+            "never appear",
+        ),
         (
             lambda: dashboard.post(
-                "/api/failures/1/label", content=b"{not json", headers=api | {"content-type": "application/json"}
+                "/api/failures/1/label",
+                content=b"{not json",
+                headers=api | {"content-type": "application/json"},
             ),
             422,
             "JSON",

@@ -25,7 +25,9 @@ def test_killed_twice_at_random_moments_then_a_rerun_completes(replica, tmp_path
     for _ in range(2):
         # A random moment while reports flow: after the k-th report download, a random fraction of a second on.
         target = replica.stats()["reports_served"] + rng.randint(1, 2)
-        process = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        process = subprocess.Popen(
+            command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
         deadline = time.monotonic() + 120
         while replica.stats()["reports_served"] < target and process.poll() is None:
             assert time.monotonic() < deadline, "the fetch never got going"

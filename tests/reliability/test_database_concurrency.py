@@ -67,7 +67,10 @@ class DashboardReader(threading.Thread):
         summaries = self._get(f"/api/reports/{self.trade_date}")
         for summary in summaries.json():
             code = summary["stock_code"]
-            paths += [f"/api/reports/{self.trade_date}/{code}", f"/reports?date={self.trade_date}&code={code}"]
+            paths += [
+                f"/api/reports/{self.trade_date}/{code}",
+                f"/reports?date={self.trade_date}&code={code}",
+            ]
         for path in paths:
             response = self._get(path)
             if path == "/api/job-runs":

@@ -19,7 +19,9 @@ from storage import AsyncStore, Store
 from storage.records import AttemptOutcome
 
 
-async def test_answers_faster_than_the_sites_minimum_delay_are_rejected_as_wrong(replica, fetch, store) -> None:
+async def test_answers_faster_than_the_sites_minimum_delay_are_rejected_as_wrong(
+    replica, fetch, store
+) -> None:
     replica.config.min_answer_delay_s = 30.0  # far longer than an answer takes, even on a busy machine
     summary = await fetch(stock_codes=("2317",), max_attempts=2)
     assert summary.statuses[SecurityStatus.FAILED] == 1
@@ -69,7 +71,9 @@ async def test_a_csv_whose_buys_differ_from_sells_is_refused_and_fetched_again(r
     refused = replica.stats()["faults_unbalanced_csv"]
     assert refused > 0, "the fault never happened: the test proves nothing"
     assert summary.statuses[SecurityStatus.STORED] == len(codes), summary.failures
-    assert summary.attempts[AttemptOutcome.ACCEPTED.value] == len(codes) + refused  # each refusal costs an answer
+    assert (
+        summary.attempts[AttemptOutcome.ACCEPTED.value] == len(codes) + refused
+    )  # each refusal costs an answer
     for code in codes:
         report = store.load_report(summary.trade_date, code)
         assert len(report.trades) == report.rec_count
