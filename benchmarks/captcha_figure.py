@@ -1,6 +1,6 @@
 """Draw docs/captchas-real-vs-synthetic.png: ten real captchas beside ten from the replica's renderer.
 
-Usage: python benchmarks/captcha_figure.py [REAL_DIR] [--out docs/captchas-real-vs-synthetic.png]"""
+Usage, from the repository root: python -m benchmarks.captcha_figure [REAL_DIR] [--out docs/captchas-real-vs-synthetic.png]"""
 
 from __future__ import annotations
 

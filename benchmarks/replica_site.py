@@ -1,6 +1,6 @@
 """Replica figures: how fast it makes a day's reports, and what one query costs over real HTTP.
 
-Prints medians; `python benchmarks/replica_site.py --help`. Nothing here is asserted: the tests check behaviour."""
+Prints medians; `python -m benchmarks.replica_site --help` from the repository root. Nothing here is asserted: the tests check behaviour."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Print the solver's figures for the README: accuracy on the real validation split, latency, throughput,
 the confidence threshold for at most 1 wrong answer in 2,000, and the public baseline ddddocr.
 
-Usage: python benchmarks/solver.py [DATA_DIR] [--model M] [--compare NAME=PATH ...] [--no-ddddocr] [--json]"""
+Usage, from the repository root: python -m benchmarks.solver [DATA_DIR] [--model M] [--compare NAME=PATH ...] [--no-ddddocr] [--json]"""
 
 from __future__ import annotations
 
@@ -13,18 +13,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-# Run as `python benchmarks/solver.py`, this file's folder leads sys.path and its name would hide the
-# solver package.
-sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != Path(__file__).resolve().parent]
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-from bsr.settings import get_settings  # noqa: E402
-from solver import Solution, Solver  # noqa: E402
-from solver.model import ALPHABET  # noqa: E402
-from solver.solver import metadata_path  # noqa: E402
-from trainer.dataset import CaptchaSet, load_folder  # noqa: E402
-from trainer.evaluation import Evaluation, evaluate  # noqa: E402
+from bsr.settings import get_settings
+from solver import Solution, Solver
+from solver.model import ALPHABET
+from solver.solver import metadata_path
+from trainer.dataset import CaptchaSet, load_folder
+from trainer.evaluation import Evaluation, evaluate
 
 # At most one wrong answer per this many answered captchas.
 WRONG_ANSWER_BUDGET = 2000
@@ -123,7 +119,7 @@ def main() -> None:
     if args.record and solver.path is not None:
         metadata_file = metadata_path(solver.path)
         metadata = json.loads(metadata_file.read_text()) if metadata_file.is_file() else {}
-        metadata["evaluation"] = {"command": "python benchmarks/solver.py " + " ".join(sys.argv[1:]),
+        metadata["evaluation"] = {"command": "python -m benchmarks.solver " + " ".join(sys.argv[1:]),
                                   "load_average": os.getloadavg()[0], **report}
         metadata_file.write_text(json.dumps(metadata, indent=2, ensure_ascii=False) + "\n")
     if args.json:

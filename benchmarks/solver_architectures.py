@@ -2,27 +2,23 @@
 with CTC, each trained on the real training split for the same number of epochs (a fair comparison however
 busy the CPU is) and scored on the validation split.
 
-Usage: python benchmarks/solver_architectures.py [DATA_DIR] [--epochs 4] [--seed 0]"""
+Usage, from the repository root: python -m benchmarks.solver_architectures [DATA_DIR] [--epochs 4] [--seed 0]"""
 
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
-# Run as a script, this file's folder leads sys.path; keep it from hiding the solver package.
-sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != Path(__file__).resolve().parent]
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import layers
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
-from keras import layers  # noqa: E402
-
-from bsr.settings import get_settings  # noqa: E402
-from solver.model import ALPHABET, build_model  # noqa: E402
-from solver.preprocess import INPUT_HEIGHT, INPUT_WIDTH  # noqa: E402
-from trainer.dataset import load_folder  # noqa: E402
+from bsr.settings import get_settings
+from solver.model import ALPHABET, build_model
+from solver.preprocess import INPUT_HEIGHT, INPUT_WIDTH
+from trainer.dataset import load_folder
 
 BATCH = 64
 
