@@ -17,21 +17,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import uvicorn
-from playwright.async_api import async_playwright
 
+from bot.browser import launch_browser
 from dashboard.app import create_app
 from replica.captcha import ALPHABET, random_text, render
 from storage import Attempt, AttemptOutcome, JobStatus, LabelSource, Report, Security, Store
 from storage.synthetic import synthetic_report
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 TAIPEI = timedelta(hours=8)
 TODAY = date(2026, 11, 20)
 NOW = datetime(2026, 11, 20, 16, 53, tzinfo=UTC) - TAIPEI  # 16:53 in Taipei, the day's job under way
@@ -281,8 +273,7 @@ def trading_days(last: date, count: int) -> list[date]:
 
 async def screenshots(base_url: str, out: Path, first_failure_text: str) -> list[Path]:
     written = []
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+    async with launch_browser() as browser:
         page = await browser.new_page(viewport={"width": 1440, "height": 900})
         for name, path in [("overview", "/"), ("solver", "/solver"), ("reports", "/reports")]:
             await page.goto(base_url + path)
@@ -295,7 +286,6 @@ async def screenshots(base_url: str, out: Path, first_failure_text: str) -> list
             await page.keyboard.press("Enter")
         written.append(out / "dashboard-failures.png")
         await page.screenshot(path=written[-1], full_page=True)
-        await browser.close()
     return written
 
 

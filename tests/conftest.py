@@ -39,3 +39,12 @@ def replica(replica_server):
     """The replica, reset to its start settings (faults off, stats zero) for each test; a ReplicaServer."""
     replica_server.reset()
     return replica_server
+
+
+@pytest.fixture
+async def browser():
+    """A real Chromium, launched as the bot launches it (system build, closed-network flags)."""
+    from bot.browser import launch_browser
+
+    async with launch_browser() as launched:
+        yield launched

@@ -8,26 +8,18 @@ import asyncio
 import socket
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import uvicorn
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page
 
 from dashboard.app import create_app
 from storage import LabelSource, Store
 from tests.dashboard.conftest import FINISHED_DATES, NOW, TRADES_PER_REPORT, FilledStore
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # For each chart: how many non-zero values it holds and how many of its pixels are painted.
 CHART_FIGURES_JS = """
 (ids) => ids.map((id) => {
@@ -61,14 +53,6 @@ def dashboard_url(filled_store: FilledStore) -> Iterator[str]:
     server.should_exit = True
     thread.join(timeout=10)
     listener.close()
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield launched
-        await launched.close()
 
 
 async def charts_drawn(page: Page, *ids: str) -> list[dict[str, Any]]:

@@ -3,27 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 
-import pytest
-from playwright.async_api import Browser, async_playwright
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield launched
-        await launched.close()
+from playwright.async_api import Browser
 
 
 async def test_chromium_solves_and_misses_a_captcha_in_the_frameset(replica, browser: Browser) -> None:
