@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 
 from bsr.settings import get_settings
+
+if TYPE_CHECKING:
+    from bot.job import FetchOptions
 
 console = Console()
 
@@ -24,23 +28,43 @@ def parse_trade_date(text: str) -> date | None:
         raise typer.BadParameter(f"{text!r} is no date: give YYYY-MM-DD or auto") from None
 
 
+# Options that `fetch` and `schedule` share.
+BASE_URL = typer.Option("", help="The site's base URL; default BSR_BASE_URL or the real site.")
+UNIVERSE = typer.Option("all", help="all (the exchange's listed securities) or a file of codes.")
+CONCURRENCY = typer.Option(1, min=1, max=16, help="Browser contexts working at once.")
+RATE = typer.Option(1.0, min=0.0, help="Queries per second across all workers; 0 lifts the limit.")
+MAX_ATTEMPTS = typer.Option(5, min=1, help="Captcha answers per security before giving up on it.")
+ANSWER_DELAY = typer.Option(
+    0.0, min=0.0, max=60.0, help="Seconds to wait after a captcha loads before answering it."
+)
+
+
+def fetch_options(base_url: str, **choices: Any) -> FetchOptions:
+    """The job's options: the user's choices, and what the settings say of the site, Chromium and files."""
+    from bot.job import FetchOptions
+
+    settings = get_settings()
+    return FetchOptions(
+        base_url=base_url or settings.base_url,
+        evidence_dir=settings.data_dir / "site-changes",
+        chromium=settings.chromium,
+        **choices,
+    )
+
+
 def fetch(
-    base_url: str = typer.Option("", help="The site's base URL; default BSR_BASE_URL or the real site."),
+    base_url: str = BASE_URL,
     trade_date: str = typer.Option("auto", "--date", help="auto (the date the site serves) or YYYY-MM-DD."),
     stocks: str = typer.Option("", help="Comma-separated codes, e.g. 2330,2317; default: the universe."),
-    universe: str = typer.Option("all", help="all (the exchange's listed securities) or a file of codes."),
+    universe: str = UNIVERSE,
     limit: int = typer.Option(0, min=0, help="Only the first N securities of the universe."),
-    concurrency: int = typer.Option(1, min=1, max=16, help="Browser contexts working at once."),
-    rate: float = typer.Option(
-        1.0, min=0.0, help="Queries per second across all workers; 0 lifts the limit."
-    ),
-    max_attempts: int = typer.Option(5, min=1, help="Captcha answers per security before giving up on it."),
+    concurrency: int = CONCURRENCY,
+    rate: float = RATE,
+    max_attempts: int = MAX_ATTEMPTS,
     min_confidence: float = typer.Option(
         0.0, min=0.0, max=1.0, help="Take a fresh captcha instead of answering below this confidence."
     ),
-    answer_delay: float = typer.Option(
-        0.0, min=0.0, max=60.0, help="Seconds to wait after a captcha loads before answering it."
-    ),
+    answer_delay: float = ANSWER_DELAY,
     headed: bool = typer.Option(False, help="Show the browser window."),
 ) -> None:
     """Download every security's broker report for the day the site serves, and store each whole."""
@@ -51,12 +75,10 @@ def fetch(
     stock_codes = tuple(parse_stock_codes(stocks)) if stocks else ()
 
     from bot.console import fetch as run_fetch
-    from bot.job import FetchOptions
 
     settings = get_settings()
-    options = FetchOptions(
-        base_url=base_url or settings.base_url,
-        evidence_dir=settings.data_dir / "site-changes",
+    options = fetch_options(
+        base_url,
         trade_date=wanted_date,
         stock_codes=stock_codes,
         universe=universe,
@@ -67,7 +89,6 @@ def fetch(
         min_confidence=min_confidence,
         answer_delay_s=answer_delay,
         headless=not headed,
-        chromium=settings.chromium,
     )
     summary = asyncio.run(run_fetch(options, settings.model, settings.resolved_database_url, console))
     if summary.failures:
@@ -84,25 +105,20 @@ def demo() -> None:
 
 
 def schedule(
-    base_url: str = typer.Option("", help="The site's base URL; default BSR_BASE_URL or the real site."),
+    base_url: str = BASE_URL,
     at: str = typer.Option("16:35", help="Time of day to start, HH:MM in --timezone."),
     days: str = typer.Option("mon-fri", help="Days of the week, cron style."),
     timezone: str = typer.Option("Asia/Taipei", help="Time zone of --at."),
     poll_minutes: float = typer.Option(5.0, min=0.1, help="Minutes between looks at the served date."),
     window_hours: float = typer.Option(3.0, min=0.0, help="Give up on today's data (no trading) after this."),
-    universe: str = typer.Option("all", help="all (the exchange's listed securities) or a file of codes."),
-    concurrency: int = typer.Option(1, min=1, max=16, help="Browser contexts working at once."),
-    rate: float = typer.Option(
-        1.0, min=0.0, help="Queries per second across all workers; 0 lifts the limit."
-    ),
-    max_attempts: int = typer.Option(5, min=1, help="Captcha answers per security before giving up on it."),
-    answer_delay: float = typer.Option(
-        0.0, min=0.0, max=60.0, help="Seconds to wait after a captcha loads before answering it."
-    ),
+    universe: str = UNIVERSE,
+    concurrency: int = CONCURRENCY,
+    rate: float = RATE,
+    max_attempts: int = MAX_ATTEMPTS,
+    answer_delay: float = ANSWER_DELAY,
 ) -> None:
     """Run the daily download on trading days once the site serves the day's data."""
     from bot.console import schedule as run_schedule
-    from bot.job import FetchOptions
     from bot.schedule import ScheduleOptions
 
     try:
@@ -119,15 +135,13 @@ def schedule(
     except (ValueError, KeyError) as error:
         raise typer.BadParameter(f"cannot schedule at {at!r} on {days!r} in {timezone!r}: {error}") from None
     settings = get_settings()
-    options = FetchOptions(
-        base_url=base_url or settings.base_url,
-        evidence_dir=settings.data_dir / "site-changes",
+    options = fetch_options(
+        base_url,
         universe=universe,
         concurrency=concurrency,
         rate=rate,
         max_attempts=max_attempts,
         answer_delay_s=answer_delay,
-        chromium=settings.chromium,
     )
     asyncio.run(
         run_schedule(options, schedule_options, settings.model, settings.resolved_database_url, console)
