@@ -47,4 +47,6 @@ async def test_a_changed_layout_stops_the_run_with_the_page_saved(replica, fetch
     html, screenshot = raised.value.saved
     assert 'id="TextBox_StockNo"' in html.read_text(encoding="utf-8")
     assert screenshot.read_bytes().startswith(b"\x89PNG")
-    assert replica.stats()["faults_redesign"] == 1, "one look at the changed page, no retrying"
+    # One look at the changed page ends the run (a page load slowed past its timeout may cost one more),
+    # where retrying would have spent all five tries on each of the two securities.
+    assert replica.stats()["faults_redesign"] <= 2

@@ -7,7 +7,7 @@ from pathlib import Path
 from bot.console import load_solver
 from bot.job import FetchJob, FetchOptions
 from storage import AsyncStore, Store
-from tests.bot.conftest import QUICK
+from tests.fetching import QUICK
 from tests.trainer.loop_fixtures import save_model_reading
 from trainer.versions import promote, rollback
 

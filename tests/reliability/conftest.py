@@ -4,49 +4,14 @@
 from __future__ import annotations
 
 import os
-import random
 import subprocess
 import sys
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from bot.job import FetchJob, FetchOptions, FetchSummary
-from bot.pacing import RetryPolicy
-from bsr.settings import get_settings
-from replica.captcha import random_text, render
-from solver import Solver
-from storage import AsyncStore, Store
-
-# Backoffs short enough for tests; the behaviour (wait, then try again) is the same as in production.
-QUICK = RetryPolicy(transient_base_s=0.05, transient_cap_s=0.2, blocked_base_s=0.5, blocked_cap_s=1.0)
-
-
-@pytest.fixture(scope="session")
-def solver() -> Solver:
-    """The model BSR_MODEL names, else the newest shipped one: the one `bsr fetch` loads; warmed up, so
-    that no test's first answer is slower than the others (the minimum-delay tests count on it)."""
-    loaded = Solver.load(get_settings().model or None)
-    loaded.solve(render(random_text(random.Random(0)), random.Random(0)))
-    return loaded
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store.open(f"sqlite:///{tmp_path / 'bsr.sqlite3'}") as opened:
-        yield opened
-
-
-@pytest.fixture
-def fetch(replica, tmp_path: Path, solver: Solver, store: Store) -> Callable[..., Awaitable[FetchSummary]]:
-    """Runs one job against the replica into `store`; keyword arguments override FetchOptions."""
-
-    async def run(**changes: object) -> FetchSummary:
-        defaults = dict(base_url=replica.base_url, evidence_dir=tmp_path / "evidence", rate=0, policy=QUICK)
-        return await FetchJob(FetchOptions(**(defaults | changes)), solver, AsyncStore(store)).run()
-
-    return run
+from tests.fetching import fetch, solver, store  # noqa: F401 - fixtures shared with the bot's tests
 
 
 @pytest.fixture

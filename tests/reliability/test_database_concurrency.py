@@ -20,7 +20,7 @@ from dashboard.app import create_app
 from solver import Solver
 from storage import AsyncStore, Store
 from storage.synthetic import scratch_postgresql_schema
-from tests.reliability.conftest import QUICK
+from tests.fetching import QUICK
 
 PG_URL = os.environ.get("BSR_TEST_PG_URL", "")
 PAGES = ("/", "/solver", "/failures", "/reports", "/api/overview", "/api/job-runs", "/api/solver",
