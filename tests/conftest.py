@@ -1,7 +1,9 @@
-"""Shared fixtures: paths to the real captchas beside the checkout, seeded randomness, and the replica."""
+"""Shared fixtures: the real captchas beside the checkout, the replica, a browser, and a database URL
+for SQLite and, where BSR_TEST_PG_URL is set, PostgreSQL."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -9,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bsr.settings import get_settings
+from storage.synthetic import scratch_postgresql_schema
 
 
 @pytest.fixture(scope="session")
@@ -48,3 +51,22 @@ async def browser():
 
     async with launch_browser() as launched:
         yield launched
+
+
+PG_URL = os.environ.get("BSR_TEST_PG_URL", "")
+
+
+@pytest.fixture(
+    params=[
+        "sqlite",
+        pytest.param("postgresql", marks=pytest.mark.skipif(not PG_URL, reason="BSR_TEST_PG_URL is not set")),
+    ]
+)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Each test twice: on a SQLite file in a folder not yet made, and on PostgreSQL when
+    BSR_TEST_PG_URL names one (a scratch schema, dropped afterwards)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'data' / 'bsr.sqlite3'}"
+        return
+    with scratch_postgresql_schema(PG_URL) as url:
+        yield url

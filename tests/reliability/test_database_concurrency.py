@@ -6,40 +6,21 @@ page and API answer in a loop for as long as the job runs; PostgreSQL when BSR_T
 from __future__ import annotations
 
 import asyncio
-import os
 import threading
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 
 from bot.job import FetchJob, FetchOptions, SecurityStatus
 from dashboard.app import create_app
 from solver import Solver
 from storage import AsyncStore, Store
-from storage.synthetic import scratch_postgresql_schema
 from tests.fetching import QUICK
 
-PG_URL = os.environ.get("BSR_TEST_PG_URL", "")
 PAGES = ("/", "/solver", "/failures", "/reports", "/api/overview", "/api/job-runs", "/api/solver",
          "/api/failures", "/api/reports")  # fmt: skip
 CODES = ("2330", "2317", "0050", "9998")
-
-
-@pytest.fixture(
-    params=[
-        "sqlite",
-        pytest.param("postgresql", marks=pytest.mark.skipif(not PG_URL, reason="BSR_TEST_PG_URL is not set")),
-    ]
-)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'bsr.sqlite3'}"
-        return
-    with scratch_postgresql_schema(PG_URL) as url:
-        yield url
 
 
 class DashboardReader(threading.Thread):

@@ -3,31 +3,12 @@ BSR_TEST_PG_URL names one (each test gets a schema of its own there, dropped aft
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from storage import Attempt, AttemptOutcome, Store
-from storage.synthetic import scratch_postgresql_schema
-
-PG_URL = os.environ.get("BSR_TEST_PG_URL", "")
-
-
-@pytest.fixture(
-    params=[
-        "sqlite",
-        pytest.param("postgresql", marks=pytest.mark.skipif(not PG_URL, reason="BSR_TEST_PG_URL is not set")),
-    ]
-)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'data' / 'bsr.sqlite3'}"
-        return
-    with scratch_postgresql_schema(PG_URL) as url:
-        yield url
 
 
 @pytest.fixture
