@@ -4,7 +4,6 @@ Routes are thin: they ask dashboard.figures or trainer.relabel for one thing and
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import date, datetime
 from typing import Any
@@ -16,7 +15,7 @@ from dashboard import charts
 from dashboard.dependencies import get_now, get_store
 from dashboard.figures import failure_figures, overview, report_figures, solver_figures
 from storage import Store
-from storage.export import COLUMNS
+from storage.export import write_trades_csv
 from trainer.relabel import RelabelError, mark_unreadable, next_failure, save_label
 
 router = APIRouter(default_response_class=HTMLResponse)
@@ -210,21 +209,7 @@ def report_csv(trade_date: date, stock_code: str, store: Store = Depends(get_sto
     """The report's trades as a CSV file, one row per broker and price (UTF-8 with a BOM for spreadsheets)."""
     trades = store.report_trades(trade_date, stock_code)
     text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    for trade in trades:
-        writer.writerow(
-            [
-                trade_date.isoformat(),
-                stock_code,
-                trade.seq,
-                trade.broker_id,
-                trade.broker_name,
-                trade.price,
-                trade.buy_shares,
-                trade.sell_shares,
-            ]
-        )
+    write_trades_csv(text, trade_date, ((stock_code, trade) for trade in trades))
     filename = f"bsr-{stock_code}-{trade_date.isoformat()}.csv"
     return Response(
         ("\ufeff" + text.getvalue()).encode(),

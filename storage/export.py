@@ -5,12 +5,13 @@ One row per broker trade, with its trade date and stock code; the file appears w
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from itertools import islice
 from pathlib import Path
+from typing import TextIO
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -93,24 +94,29 @@ def _target(out: Path | None, trade_date: date, export_format: ExportFormat) -> 
 
 
 def _write_csv(path: Path, trade_date: date, trades: Iterator[tuple[str, BrokerTrade]]) -> int:
-    rows = 0
     with path.open("w", encoding="utf-8", newline="") as file:
-        writer = csv.writer(file)
-        writer.writerow(COLUMNS)
-        for stock_code, trade in trades:
-            writer.writerow(
-                (
-                    trade_date.isoformat(),
-                    stock_code,
-                    trade.seq,
-                    trade.broker_id,
-                    trade.broker_name,
-                    f"{trade.price:.2f}",
-                    trade.buy_shares,
-                    trade.sell_shares,
-                )
+        return write_trades_csv(file, trade_date, trades)
+
+
+def write_trades_csv(file: TextIO, trade_date: date, trades: Iterable[tuple[str, BrokerTrade]]) -> int:
+    """Broker trades as CSV rows under COLUMNS, one (stock code, trade) pair a row; the number of rows."""
+    writer = csv.writer(file)
+    writer.writerow(COLUMNS)
+    rows = 0
+    for stock_code, trade in trades:
+        writer.writerow(
+            (
+                trade_date.isoformat(),
+                stock_code,
+                trade.seq,
+                trade.broker_id,
+                trade.broker_name,
+                f"{trade.price:.2f}",
+                trade.buy_shares,
+                trade.sell_shares,
             )
-            rows += 1
+        )
+        rows += 1
     return rows
 
 
