@@ -153,6 +153,9 @@ class FetchJob:
                     status = JobStatus.INTERRUPTED
                 elif not summary.failures:
                     status = JobStatus.SUCCEEDED
+            except asyncio.CancelledError:  # a second Ctrl-C abandoned the queries in flight
+                status = JobStatus.INTERRUPTED
+                raise
             finally:
                 summary.duration_s = time.monotonic() - started
                 await self.store.finish_job_run(job_run_id, status, summary.counts())
