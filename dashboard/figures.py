@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from storage import (
     BrokerTrade,
+    CharConfusion,
     DailyAcceptance,
     JobRun,
     JobStatus,
@@ -105,13 +106,6 @@ class LatencyRow:
 
 
 @dataclass(frozen=True)
-class ConfusionRow:
-    expected: str
-    guessed: str
-    count: int
-
-
-@dataclass(frozen=True)
 class SolverFigures:
     days: list[date]
     acceptance: list[AcceptanceSeries]
@@ -122,7 +116,7 @@ class SolverFigures:
     mean_attempts: float | None
     calibration: list[CalibrationBucket]
     latency: list[LatencyRow]
-    confusions: list[ConfusionRow]
+    confusions: list[CharConfusion]
 
 
 @dataclass(frozen=True)
@@ -269,10 +263,7 @@ def solver_figures(store: Store, now: datetime) -> SolverFigures:
             for bucket in store.accuracy_by_confidence(CONFIDENCE_BUCKETS)
         ],
         latency=latency,
-        confusions=[
-            ConfusionRow(row.expected, row.guessed, row.count)
-            for row in store.char_confusions()[:CONFUSIONS_SHOWN]
-        ],
+        confusions=store.char_confusions()[:CONFUSIONS_SHOWN],
     )
 
 
