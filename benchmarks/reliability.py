@@ -81,9 +81,9 @@ def stored_reports(database_url: str, trade_date: date) -> tuple[set[str], list[
     return {row.stock_code for row in rows}, problems
 
 
-def bsr_fetch(base_url: str, codes: Sequence[str], *extra: str) -> list[str]:
-    """The `bsr fetch` command line a user would type, politeness off: the replica is ours."""
-    return [sys.executable, "-m", "bsr", "fetch", "--base-url", base_url, "--rate", "0",
+def bsr_fetch(base_url: str, codes: Sequence[str], *extra: str, rate: float = 0) -> list[str]:
+    """The `bsr fetch` command line a user would type, politeness off by default: the replica is ours."""
+    return [sys.executable, "-m", "bsr", "fetch", "--base-url", base_url, "--rate", str(rate),
             "--stocks", ",".join(codes), *extra]  # fmt: skip
 
 
