@@ -37,6 +37,7 @@ from storage.records import Attempt, AttemptOutcome, JobStatus, Report
 
 log = structlog.get_logger("bot.job")
 SERVED_DATE_TRIES = 3
+HEARTBEAT_S = 30.0  # a run silent for storage.store.JOB_RUN_LOST_AFTER was killed
 
 ATTEMPT_OUTCOMES = {
     Outcome.REPORT: AttemptOutcome.ACCEPTED,
@@ -65,6 +66,7 @@ class FetchOptions:
     recycle_after: int = 200  # queries per browser context, so that memory stays flat
     timeout_s: float = 30.0
     answer_delay_s: float = 0.0  # submit no sooner after the captcha loaded (the site's minimum delay)
+    heartbeat_s: float = HEARTBEAT_S  # how often the job run's sign of life is stored
     policy: RetryPolicy = field(default_factory=RetryPolicy)
 
 
@@ -133,6 +135,7 @@ class FetchJob:
             if on_start:
                 on_start(len(codes))
             job_run_id = await self.store.start_job_run(trade_date)
+            heartbeat = asyncio.create_task(self._beat(job_run_id))
             queue: asyncio.Queue[str] = asyncio.Queue()
             for code in codes:
                 queue.put_nowait(code)
@@ -157,10 +160,19 @@ class FetchJob:
                 status = JobStatus.INTERRUPTED
                 raise
             finally:
+                heartbeat.cancel()
+                await asyncio.gather(heartbeat, return_exceptions=True)
                 summary.duration_s = time.monotonic() - started
                 await self.store.finish_job_run(job_run_id, status, summary.counts())
         log.info("fetch finished", trade_date=str(trade_date), status=status.value, **summary.counts())
         return summary
+
+    async def _beat(self, job_run_id: int) -> None:
+        """Stores the run's sign of life while it works, also through long pauses, so that a killed run can
+        be told from a slow one."""
+        while True:
+            await asyncio.sleep(self.options.heartbeat_s)
+            await self.store.beat_job_run(job_run_id)
 
     async def _trade_date(self, browser: Browser) -> date:
         # One HTTP 500 or dropped connection must not cost the day's run; a wrong URL still fails within seconds.

@@ -80,6 +80,7 @@ class AsyncStore:
     upsert_securities = _OnWorkerThread(Store.upsert_securities)
     list_securities = _OnWorkerThread(Store.list_securities)
     start_job_run = _OnWorkerThread(Store.start_job_run)
+    beat_job_run = _OnWorkerThread(Store.beat_job_run)
     finish_job_run = _OnWorkerThread(Store.finish_job_run)
     update_job_run_counts = _OnWorkerThread(Store.update_job_run_counts)
     job_run_progress = _OnWorkerThread(Store.job_run_progress)

@@ -86,6 +86,8 @@ class JobRunRow(Base):
     trade_date: Mapped[date] = mapped_column(Date, index=True)
     started_at: Mapped[datetime] = mapped_column(UtcDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The running job refreshes it; a run that stops doing so was killed (see Store.list_job_runs).
+    heartbeat_at: Mapped[datetime] = mapped_column(UtcDateTime)
     status: Mapped[JobStatus] = mapped_column(_enum(JobStatus, "job_status"))
     counts: Mapped[dict[str, int]] = mapped_column(JSON)
 

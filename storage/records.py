@@ -137,7 +137,7 @@ class ReportSummary:
 
 @dataclass(frozen=True)
 class JobRun:
-    """One run of the daily job and its counts per outcome."""
+    """One run of the daily job and its counts per outcome; `heartbeat_at` is its last sign of life."""
 
     id: int
     trade_date: date
@@ -145,6 +145,7 @@ class JobRun:
     finished_at: datetime | None
     status: JobStatus
     counts: dict[str, int] = field(hash=False)
+    heartbeat_at: datetime
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,8 @@ CENT = Decimal("0.01")
 TAIPEI_OFFSET = timedelta(hours=8)  # Taiwan keeps no daylight saving time
 RAW_CSV_COMPRESSION_LEVEL = 6
 MAX_ROW_ID = 2**63 - 1  # ids are 64-bit integers on SQLite and PostgreSQL alike
+# A running job beats every half minute (bot.job.HEARTBEAT_S); one silent this long was killed.
+JOB_RUN_LOST_AFTER = timedelta(minutes=5)
 
 
 class taipei_day(FunctionElement[date]):
@@ -296,18 +298,37 @@ class Store:
     # Job runs
 
     def start_job_run(self, trade_date: date, started_at: datetime | None = None) -> int:
-        """Records the start of a daily job run (now, unless a backfill gives the time); returns its id."""
+        """Records the start of a daily job run (now, unless a backfill gives the time); returns its id.
+        Earlier runs that stopped beating are recorded as interrupted at their last heartbeat: their process
+        is gone."""
+        started = started_at or _now()
         row = JobRunRow(
             trade_date=trade_date,
-            started_at=started_at or _now(),
+            started_at=started,
             finished_at=None,
+            heartbeat_at=started,
             status=JobStatus.RUNNING,
             counts={},
         )
         with self._writing() as session:
+            session.execute(
+                update(JobRunRow)
+                .where(JobRunRow.status == JobStatus.RUNNING, JobRunRow.heartbeat_at < _lost_before())
+                .values(status=JobStatus.INTERRUPTED, finished_at=JobRunRow.heartbeat_at)
+                .execution_options(synchronize_session=False)
+            )
             session.add(row)
             session.flush()
             return row.id
+
+    def beat_job_run(self, job_run_id: int) -> None:
+        """A running job's sign of life; one silent for JOB_RUN_LOST_AFTER reads as interrupted."""
+        with self._writing() as session:
+            session.execute(
+                update(JobRunRow)
+                .where(JobRunRow.id == job_run_id, JobRunRow.status == JobStatus.RUNNING)
+                .values(heartbeat_at=_now())
+            )
 
     def finish_job_run(
         self,
@@ -338,6 +359,7 @@ class Store:
                     f"job run {job_run_id} has finished ({row.status.value}); its counts are final"
                 )
             row.counts = {str(key): int(value) for key, value in counts.items()}
+            row.heartbeat_at = _now()
 
     def job_run_progress(self, job_run_id: int) -> JobProgress:
         """A job run's work so far: reports of its date stored since it started, its attempts by outcome."""
@@ -374,15 +396,30 @@ class Store:
             )
 
     def list_job_runs(self, limit: int = 50) -> list[JobRun]:
-        """The latest job runs, newest first."""
+        """The latest job runs, newest first. A run still marked running that stopped beating reads as
+        interrupted at its last heartbeat, as the next run will record it."""
+        lost_before = _lost_before()
         with self._reading() as session:
             rows = session.scalars(
                 select(JobRunRow).order_by(JobRunRow.started_at.desc(), JobRunRow.id.desc()).limit(limit)
             )
-            return [
-                JobRun(row.id, row.trade_date, row.started_at, row.finished_at, row.status, dict(row.counts))
-                for row in rows
-            ]
+            runs = []
+            for row in rows:
+                status, finished_at = row.status, row.finished_at
+                if status is JobStatus.RUNNING and row.heartbeat_at < lost_before:
+                    status, finished_at = JobStatus.INTERRUPTED, row.heartbeat_at
+                runs.append(
+                    JobRun(
+                        id=row.id,
+                        trade_date=row.trade_date,
+                        started_at=row.started_at,
+                        finished_at=finished_at,
+                        status=status,
+                        counts=dict(row.counts),
+                        heartbeat_at=row.heartbeat_at,
+                    )
+                )
+            return runs
 
     # Solve attempts
 
@@ -826,6 +863,11 @@ def _enum_value(enum_class: type[_E], value: _E | str, what: str) -> _E:
     except ValueError:
         allowed = ", ".join(member.value for member in enum_class)
         raise StorageError(f"unknown {what} '{value}'; use one of: {allowed}") from None
+
+
+def _lost_before() -> datetime:
+    """Running job runs whose last heartbeat is older than this were killed."""
+    return _now() - JOB_RUN_LOST_AFTER
 
 
 def _now() -> datetime:

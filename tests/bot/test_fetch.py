@@ -5,19 +5,21 @@ expiry, the firewall) come from the replica's own settings."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import os
 import signal
 import subprocess
 import sys
 import time
+from datetime import datetime
 
 import pytest
 
 from bot.errors import SiteUnreachableError
 from bot.job import SecurityStatus
 from storage import Store
-from storage.records import AttemptOutcome
+from storage.records import AttemptOutcome, JobStatus
 
 UNKNOWN_CODE = "9998"  # not listed: the site answers 查無資料
 
@@ -83,6 +85,19 @@ async def test_the_firewall_pauses_the_workers_then_they_go_on(replica, fetch) -
     summary = await fetch(stock_codes=("2317", "2454", "0050"), max_attempts=8)
     assert summary.statuses[SecurityStatus.STORED] == 3
     assert replica.stats()["firewall_blocked"] >= 2
+
+
+async def test_the_run_beats_while_a_slow_query_gives_no_other_sign_of_life(replica, fetch, store) -> None:
+    replica.config.latency_s = 0.3  # a query takes five requests: well over a second before any count moves
+    running = asyncio.create_task(fetch(stock_codes=("2330",), heartbeat_s=0.05))
+    beats: set[datetime] = set()
+    while not running.done():
+        runs = await asyncio.to_thread(store.list_job_runs)
+        if runs and runs[0].status is JobStatus.RUNNING and not runs[0].counts:
+            beats.add(runs[0].heartbeat_at)
+        await asyncio.sleep(0.05)
+    assert (await running).statuses[SecurityStatus.STORED] == 1
+    assert len(beats) >= 5
 
 
 async def test_a_wrong_base_url_is_one_clear_error(fetch) -> None:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Column, Integer, MetaData, text
 
-from storage import SchemaError, Store, upgrade_database
+from storage import JobStatus, SchemaError, Store, upgrade_database
 from storage.engine import open_engine
-from storage.migrations import head_revision
+from storage.migrations import alembic_config, head_revision
 from storage.models import Base
 
 
@@ -61,3 +62,25 @@ def test_a_database_from_a_newer_bsr_is_refused(database_url: str) -> None:
     engine.dispose()
     with pytest.raises(SchemaError, match="revision fffffffff, which this bsr does not know.*upgrade bsr"):
         Store.open(database_url)
+
+
+def test_job_runs_from_before_the_heartbeat_get_their_last_known_sign_of_life(database_url: str) -> None:
+    engine = open_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            command.upgrade(alembic_config(connection), "0002")
+            connection.execute(
+                text(
+                    "INSERT INTO job_runs (trade_date, started_at, finished_at, status, counts) VALUES "
+                    "('2026-11-19', '2026-11-19 08:35:00', '2026-11-19 08:55:00', 'succeeded', '{}'), "
+                    "('2026-11-20', '2026-11-20 08:35:00', NULL, 'running', '{}')"
+                )
+            )
+    finally:
+        engine.dispose()
+    assert upgrade_database(database_url).changed
+    with Store.open(database_url) as store:
+        killed, finished = store.list_job_runs()
+    assert finished.heartbeat_at == finished.finished_at
+    # A run left running before this revision reads as interrupted, at its start: nothing later is known.
+    assert (killed.status, killed.finished_at) == (JobStatus.INTERRUPTED, killed.started_at)

@@ -17,6 +17,7 @@ from storage import (
     Store,
     UnknownRecordError,
 )
+from storage.store import JOB_RUN_LOST_AFTER
 from storage.synthetic import synthetic_report
 
 MakeAttempt = Callable[..., Attempt]
@@ -46,6 +47,31 @@ def test_running_job_counts_can_be_updated_until_it_finishes(store: Store) -> No
     assert store.list_job_runs()[0].counts == {"stored": 1299, "failed": 1}
     with pytest.raises(UnknownRecordError):
         store.update_job_run_counts(job_run_id + 1, {})
+
+
+def test_a_run_that_stops_beating_reads_as_interrupted_at_its_last_heartbeat(store: Store) -> None:
+    silent_since = datetime.now(UTC) - JOB_RUN_LOST_AFTER - timedelta(seconds=5)
+    killed = store.start_job_run(TRADE_DATE, started_at=silent_since)
+    alive = store.start_job_run(TRADE_DATE, started_at=silent_since)
+    store.beat_job_run(alive)
+    runs = {run.id: run for run in store.list_job_runs()}
+    assert (runs[killed].status, runs[killed].finished_at) == (JobStatus.INTERRUPTED, silent_since)
+    assert (runs[alive].status, runs[alive].finished_at) == (JobStatus.RUNNING, None)
+    assert runs[alive].heartbeat_at > silent_since + JOB_RUN_LOST_AFTER
+
+
+def test_the_next_run_records_a_killed_run_as_interrupted(store: Store) -> None:
+    silent_since = datetime.now(UTC) - JOB_RUN_LOST_AFTER - timedelta(seconds=5)
+    killed = store.start_job_run(TRADE_DATE, started_at=silent_since)
+    store.start_job_run(TRADE_DATE)
+    # Recorded, not only read so: a late sign of life from the killed run changes nothing.
+    store.beat_job_run(killed)
+    with pytest.raises(StorageError, match=r"has finished \(interrupted\)"):
+        store.update_job_run_counts(killed, {"stored": 1})
+    assert [(run.status, run.finished_at) for run in store.list_job_runs()] == [
+        (JobStatus.RUNNING, None),
+        (JobStatus.INTERRUPTED, silent_since),
+    ]
 
 
 def test_job_progress_counts_this_runs_reports_and_attempts(store: Store, make_attempt: MakeAttempt) -> None:
