@@ -120,8 +120,12 @@ async def fetch(options: FetchOptions, model: str, database_url: str, console: C
 
 
 async def load_solver(model: str, store: AsyncStore) -> Solver:
-    """The model the user named, else the store's active model version, else the newest shipped model."""
-    if not model:
+    """The model the user named (a registered version's name, a file, a folder or a shipped version), else
+    the store's active model version, else the newest shipped model."""
+    if model:
+        registered = {version.name: version.path for version in await store.list_model_versions()}
+        model = registered.get(model, model)
+    else:
         active = await store.active_model_version()
         model = active.path if active else ""
     return await asyncio.to_thread(Solver.load, model or None)

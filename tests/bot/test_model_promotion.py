@@ -31,5 +31,7 @@ async def test_the_next_job_uses_the_newly_promoted_version(replica, store: Stor
     assert await job_model_versions() == ["second"]
     rollback(store)
     assert await job_model_versions() == ["first"]
+    # A named model still wins, by its file or by its registered name.
     named = str(tmp_path / "models" / "second.keras")
-    assert (await load_solver(named, async_store)).model_version == "second"  # a named model still wins
+    assert (await load_solver(named, async_store)).model_version == "second"
+    assert (await load_solver("second", async_store)).model_version == "second"
