@@ -12,6 +12,7 @@ from pathlib import Path
 
 import jinja2
 from fastapi import Depends, FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -25,6 +26,7 @@ from storage import DatabaseUnavailableError, StorageError, Store, UnknownRecord
 from trainer.relabel import RelabelError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+REQUEST_PARTS = {"query": "query parameter", "path": "path parameter", "body": "request body"}
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
 SECURITY_HEADERS = {
     # Only the dashboard's own files: no CDN, no inline script, no framing by other sites.
@@ -80,6 +82,7 @@ def create_app(
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))
     app.middleware("http")(_security_headers)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(RelabelError, _error_status(422))
     app.add_exception_handler(UnknownRecordError, _error_status(404))
     app.add_exception_handler(DatabaseUnavailableError, _error_status(503))
@@ -100,6 +103,16 @@ async def _security_headers(request: Request, call_next: Callable[[Request], Awa
 async def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, StarletteHTTPException)
     return _error_response(request, error.status_code, str(error.detail))
+
+
+async def _invalid_request(request: Request, error: Exception) -> Response:
+    """The first thing wrong with a request's parameters or body, in one line (never the input itself)."""
+    assert isinstance(error, RequestValidationError)
+    first = error.errors()[0]
+    where, *inside = first["loc"]
+    field = ".".join(part for part in inside if isinstance(part, str))
+    named = f"{REQUEST_PARTS.get(where, where)} {field!r}" if field else f"the {REQUEST_PARTS.get(where, where)}"
+    return _error_response(request, 422, f"{named} is not valid: {first['msg']}; correct it and send again")
 
 
 def _error_status(status_code: int) -> Callable[[Request, Exception], Awaitable[Response]]:

@@ -217,9 +217,11 @@ def test_malformed_and_oversized_dashboard_posts_are_refused_and_change_nothing(
                 headers=api | {"content-type": "application/json"},
             ),
             422,
-            "JSON",
+            "the request body is not valid: JSON",
         ),
         (lambda: dashboard.get("/reports?date=2026-02-30"), 400, "is no date"),
+        (lambda: dashboard.get("/api/job-runs?limit=many"), 422, "query parameter 'limit' is not valid"),
+        (lambda: dashboard.get("/api/reports/2026-02-30"), 422, "path parameter 'trade_date' is not valid"),
     ]
     for send, status, words in cases:
         response = send()
