@@ -30,6 +30,12 @@ COUNTERS = (
     "faults_unbalanced_csv",
     "faults_redesign",
     "firewall_blocked",
+    "throttled",
+    "faults_forbidden",
+    "faults_blank_post",
+    "faults_silent_post",
+    "faults_forbidden_csv",
+    "faults_forbidden_captcha",
 )
 
 
