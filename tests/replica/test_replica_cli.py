@@ -36,6 +36,40 @@ def test_serve_prints_its_url_and_obeys_its_flags() -> None:
         process.wait(timeout=10)
 
 
+def test_serve_takes_the_throttling_knobs_as_flags() -> None:
+    flags = {
+        "--forbidden-rate": "0.1",
+        "--throttle-rpm": "30",
+        "--throttle-block": "60",
+        "--blank-post-rate": "0.2",
+        "--silent-post-rate": "0.3",
+        "--forbidden-csv-rate": "0.4",
+        "--forbidden-captcha-rate": "0.5",
+    }
+    process = subprocess.Popen(
+        [*BSR, "--port", "0", *(part for flag in flags.items() for part in flag)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=os.environ | {"PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        line = process.stdout.readline()
+        url = re.search(r"http://127\.0\.0\.1:\d+/bshtm/", line)
+        assert url, line + process.stderr.read() if process.poll() is not None else line
+        knobs = httpx.get(url.group(0).replace("/bshtm/", "/replica/api/") + "faults").json()
+        assert {name: knobs[name] for name in (
+            "forbidden_rate", "throttle_requests_per_minute", "throttle_block_s", "blank_post_rate",
+            "silent_post_rate", "forbidden_csv_rate", "forbidden_captcha_rate",
+        )} == {
+            "forbidden_rate": 0.1, "throttle_requests_per_minute": 30, "throttle_block_s": 60.0,
+            "blank_post_rate": 0.2, "silent_post_rate": 0.3, "forbidden_csv_rate": 0.4, "forbidden_captcha_rate": 0.5,
+        }  # fmt: skip
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
 def test_refuses_a_non_loopback_host_in_one_line() -> None:
     result = subprocess.run([*BSR, "--host", "0.0.0.0"], capture_output=True, text=True, timeout=60)
     assert result.returncode != 0
