@@ -1,5 +1,5 @@
 """A visitor of the replica over real HTTP: opens the form, answers its captcha, follows the download link;
-and a replica whose clock the test moves on.
+also one of a replica whose clock the test moves on.
 
 The visitor reads pages the way a scraper does, by field names and ids, so the tests check the markup too."""
 
@@ -13,9 +13,7 @@ from html import unescape
 import httpx
 import pytest
 
-from replica.config import ReplicaConfig
 from replica.server import ReplicaServer
-from tests.conftest import REPLICA_TRADE_DATE
 
 HIDDEN_FIELD = re.compile(r'<input type="hidden" name="(\w+)" id="\w+" value="([^"]*)" />')
 CAPTCHA_GUID = re.compile(r"<img src='CaptchaImage\.aspx\?guid=([0-9a-f-]{36})'")
@@ -93,31 +91,6 @@ def visitor(replica) -> Iterator[Visitor]:
     opened = Visitor(replica)
     yield opened
     opened.close()
-
-
-class FakeClock:
-    """Time as the replica reads it, standing still until a test moves it on."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def clocked_replica(clock: FakeClock) -> Iterator[ReplicaServer]:
-    """A replica of its own whose captchas, firewall and throttle go by `clock`."""
-    with ReplicaServer(ReplicaConfig(trade_date=REPLICA_TRADE_DATE, seed=1), clock=clock) as server:
-        yield server
 
 
 @pytest.fixture
