@@ -28,6 +28,7 @@ RATE_KNOBS = (
     "truncated_csv_rate",
     "unbalanced_csv_rate",
     "redesign_rate",
+    "view_mismatch_rate",
 )
 FAULT_KNOBS = (
     "latency_s",
@@ -77,6 +78,7 @@ class ReplicaConfig:
     truncated_csv_rate: float = 0.0
     unbalanced_csv_rate: float = 0.0  # share of CSVs whose buys differ from their sells (one record altered)
     redesign_rate: float = 0.0  # share of forms served with renamed fields, as after a redesign of the site
+    view_mismatch_rate: float = 0.0  # share of HTML views whose trade_qty differs from the CSV's total buys
 
     def validate(self) -> None:
         """Raise ReplicaConfigError naming the first setting that is out of range."""

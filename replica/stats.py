@@ -21,6 +21,7 @@ COUNTERS = (
     "viewstate_errors",
     "reports_served",
     "report_views_served",
+    "listings_served",
     "reports_refused",
     "faults_error",
     "faults_dropped",
@@ -29,6 +30,7 @@ COUNTERS = (
     "faults_truncated_csv",
     "faults_unbalanced_csv",
     "faults_redesign",
+    "faults_view_mismatch",
     "firewall_blocked",
 )
 

@@ -71,6 +71,9 @@ def serve(
     redesign_rate: float = typer.Option(
         0.0, help="Share of forms served with renamed fields (a redesigned site)."
     ),
+    view_mismatch_rate: float = typer.Option(
+        0.0, help="Share of HTML report views whose traded shares differ from the CSV's total buys."
+    ),
     allow_remote: bool = typer.Option(False, help="Allow listening on a non-loopback address."),
 ) -> None:
     """Serve the replica until interrupted; prints its URL."""
@@ -96,5 +99,6 @@ def serve(
         truncated_csv_rate=truncated_csv_rate,
         unbalanced_csv_rate=unbalanced_csv_rate,
         redesign_rate=redesign_rate,
+        view_mismatch_rate=view_mismatch_rate,
     )
     serve_replica(config, host, port, announce=typer.echo)
