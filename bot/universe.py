@@ -16,6 +16,8 @@ from storage.async_store import AsyncStore
 from storage.records import Security
 
 UniverseSource = Literal["exchange", "stored", "twstock", "file"]
+# A read of the list with fewer codes than this share of the last read's is taken for a cut-off page.
+SHRINK_LIMIT = 0.5
 
 
 class UniverseError(ValueError):
@@ -41,10 +43,15 @@ async def resolve_universe(spec: str, listing_url: str, store: AsyncStore, seen_
         return Universe(tuple(securities), "file", f"{len(securities)} codes from {path}")
     try:
         listing = await fetch_listing(listing_url)
+        # The list may carry a listing announced for a later day: that code is asked for from its first day.
+        securities = tuple(item for item in listing.securities if _listed_by(item, seen_on))
+        _, stored = await store.last_listing()
+        if len(securities) < len(stored) * SHRINK_LIMIT:
+            # Listings and delistings move a handful of codes a day: a list this much shorter was cut off.
+            reason = f"it lists {len(securities)} securities where its last read listed {len(stored)}"
+            raise ListingError(listing_url, reason)
     except ListingError as error:
         return await _fallback(error, store, seen_on)
-    # The list may carry a listing announced for a later day: that code is asked for from its first day.
-    securities = tuple(item for item in listing.securities if _listed_by(item, seen_on))
     await store.record_listing(securities, seen_on)
     updated = f", updated {listing.updated_on:%Y/%m/%d}" if listing.updated_on else ""
     return Universe(securities, "exchange", f"{len(securities)} securities on the exchange's list{updated}")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import socket
 from collections import Counter
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pytest
 
 from bot.listing import ListingError, fetch_listing, read_listing
 from bot.universe import load_universe, resolve_universe, twstock_securities
+from replica.market import securities
 from storage import AsyncStore, Security
 
 TODAY = date(2026, 11, 20)  # the replica's trade date in tests
@@ -108,3 +110,12 @@ async def test_a_file_of_codes_is_its_own_universe(tmp_path: Path, async_store) 
     assert universe.source == "file" and [security.code for security in universe.securities] == ["2330", "0050"]
     assert [security.code for security in load_universe(str(codes))] == ["2330", "0050"]
     assert len(load_universe("all")) == len(twstock_securities())
+
+
+async def test_a_list_cut_short_is_not_taken_for_a_wave_of_delistings(replica, async_store) -> None:
+    await resolve_universe("all", replica.listing_url, async_store, TODAY)
+    for security in securities()[:1000]:  # in-process: a thousand calls of the control API take long
+        replica.state.market.add_listing(replace(security, delisted_on=TODAY))
+    universe = await resolve_universe("all", replica.listing_url, async_store, TODAY)
+    assert universe.source == "stored" and "where its last read listed" in universe.note
+    assert len(universe.securities) == len(twstock_securities()) + 1
