@@ -5,14 +5,18 @@ and a small control API under /replica/api/.
 
 from __future__ import annotations
 
-import base64
 import dataclasses
+import hashlib
+import io
 import json
 import random
+import time
+from collections.abc import Callable
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
+from PIL import Image
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -22,39 +26,47 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from replica import pages
 from replica.captcha_store import AnswerCheck, CaptchaSource, CaptchaStore, ReplayCaptchas, SyntheticCaptchas
 from replica.config import CaptchaSourceName, ReplicaConfig, ReplicaConfigError
-from replica.faults import FaultDice, FaultLayer, Firewall
+from replica.faults import ClientLimit, FaultDice, FaultLayer
 from replica.market import FAMOUS, Market, Report, Security, daily_report, sample_warrants
 from replica.report_csv import report_csv_bytes
 from replica.sessions import COOKIE, Session, Sessions, new_session_id
 from replica.stats import ReplicaStats
 from replica.viewstate import ViewStateError, ViewStateSigner
 
-# The site's logo, a 1x1 GIF: it only has to be an image that comes before the captcha.
-LOGO_GIF = base64.b64decode("R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==")
 CHARSETS = {"utf-8-sig": "utf-8", "cp950": "big5"}
 # The exchange's ISIN list lives on another host (isin.twse.com.tw): the report site's faults never reach it.
 ISIN_PREFIX = "/isin/"
 # What a view's trade_qty is off by under the view_mismatch_rate fault: one lot.
 VIEW_MISMATCH_SHARES = 1_000
 LISTING_KINDS = ("stock", "etf", "etn", "preferred", "innovation", "tdr", "reit")
+STATIC = Path(__file__).parent / "static"
+# The files bsMenu.aspx loads, by their path under /bshtm/, and the file of replica/static that stands for each.
+STATIC_FILES = {
+    "scripts/jquery-3.7.0.min.js": ("scripts/jquery-3.7.0.min.js", "application/javascript"),
+    "scripts/jquery.autocomplete.js": ("scripts/jquery.autocomplete.js", "application/javascript"),
+    "css/jquery.autocomplete.css": ("css/jquery.autocomplete.css", "text/css"),
+}
+RECCOUNT_RANGE = 200
 
 
 class ReplicaState:
     """Everything a running replica holds. The config is live: pages read it on every request.
 
     Trade date, CSV encoding, captcha TTL and delay, and the fault knobs may change while it runs;
-    the captcha source changes through `use_captcha_source`; the seed is read once, at start."""
+    the captcha source changes through `use_captcha_source`; the seed is read once, at start.
+    `clock` is what captcha expiry, the minimum answer delay, the firewall and the throttle measure time by."""
 
-    def __init__(self, config: ReplicaConfig) -> None:
+    def __init__(self, config: ReplicaConfig, clock: Callable[[], float] = time.monotonic) -> None:
         config.validate()
         self.config = config
         self._initial = dataclasses.replace(config)
         self.stats = ReplicaStats()
         self.market = Market(config.seed)
-        self.captchas = CaptchaStore(_captcha_source(config), config)
+        self.captchas = CaptchaStore(_captcha_source(config), config, clock)
         self.signer = ViewStateSigner()
         self.sessions = Sessions()
-        self.firewall = Firewall()
+        self.firewall = ClientLimit(clock)
+        self.throttle = ClientLimit(clock)
         self.dice = FaultDice(config.seed)
 
     def use_captcha_source(self, source: CaptchaSourceName, replay_dir: Path | None = None) -> None:
@@ -65,13 +77,15 @@ class ReplicaState:
         self.config.captcha_source, self.config.replay_dir = source, replay_dir
 
     def reset(self) -> None:
-        """Back to how it started: settings, captcha source, fault dice, counters, firewall, sessions and captchas."""
+        """Back to how it started: settings, captcha source, fault dice, counters, firewall and throttle,
+        sessions and captchas."""
         for field in dataclasses.fields(ReplicaConfig):
             setattr(self.config, field.name, getattr(self._initial, field.name))
         self.captchas.source = _captcha_source(self._initial)
         self.stats.reset()
         self.dice.reset()
         self.firewall.clear()
+        self.throttle.clear()
         self.sessions.clear()
         self.captchas.clear()
         self.market.reset_listings()
@@ -96,7 +110,7 @@ class ReplicaApp(Starlette):
     def build_middleware_stack(self) -> ASGIApp:
         state = self.replica
         plain = super().build_middleware_stack()
-        faulty = FaultLayer(plain, state.config, state.stats, state.dice, state.firewall)
+        faulty = FaultLayer(plain, state.config, state.stats, state.dice, state.firewall, state.throttle)
 
         async def by_host(scope: Scope, receive: Receive, send: Send) -> None:
             chosen = plain if scope.get("path", "").startswith(ISIN_PREFIX) else faulty
@@ -105,9 +119,9 @@ class ReplicaApp(Starlette):
         return by_host
 
 
-def create_app(config: ReplicaConfig) -> Starlette:
-    """The replica as an ASGI app; `app.state.replica` is its ReplicaState."""
-    return ReplicaApp(ReplicaState(config))
+def create_app(config: ReplicaConfig, clock: Callable[[], float] = time.monotonic) -> Starlette:
+    """The replica as an ASGI app; `app.state.replica` is its ReplicaState. Tests pass a fake `clock`."""
+    return ReplicaApp(ReplicaState(config, clock))
 
 
 def _session(request: Request, response: Response, state: ReplicaState) -> Session:
@@ -135,8 +149,8 @@ def _menu_response(
     state.stats.bump("captchas_issued")
     state.stats.bump("menus_served")
     viewstate, validation = state.signer.issue(guid)
-    download = "" if report is None else f"bsContent.aspx?StkNo={stock_code}&RecCount={len(report.records)}"
-    page = pages.MenuPage(viewstate, validation, guid, stock_code, message, download, block_trades)
+    count = None if report is None else rec_count(state.config.seed, report)
+    page = pages.MenuPage(viewstate, validation, guid, stock_code, message, count, block_trades)
     if state.dice.hits(state.config.redesign_rate):
         state.stats.bump("faults_redesign")
         page = dataclasses.replace(page, stock_field="TextBox_StockNo")
@@ -145,6 +159,28 @@ def _menu_response(
     if report is not None:
         session.grant(stock_code, report.trade_date)
     return response
+
+
+def rec_count(seed: int, report: Report) -> int:
+    """The `RecCount` of a report's links: a number in 1..200, the same for a security and seed, never its
+    number of records. On the live site it is not the record count either (2330 came with 62 for about
+    6,000 records); what it counts there is unknown."""
+    digest = hashlib.sha256(f"reccount-{seed}-{report.stock_code}".encode()).digest()
+    count = 1 + int.from_bytes(digest[:4], "big") % RECCOUNT_RANGE
+    return count if count != len(report.records) else count % RECCOUNT_RANGE + 1
+
+
+@lru_cache(maxsize=1)
+def _banner_png() -> bytes:
+    """The page's banner.png: a plain band the colour of the page, since only its place on the page matters."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (800, 60), (76, 76, 76)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@lru_cache(maxsize=8)
+def _static_file(name: str) -> bytes:
+    return (STATIC / name).read_bytes()
 
 
 @lru_cache(maxsize=256)
@@ -177,7 +213,8 @@ def _routes(state: ReplicaState) -> list[Route]:
         form = await request.form()
         field = {name: str(value) for name, value in form.items()}
         stock_code = field.get("TextBox_Stkno", "").strip().upper()
-        block_trades = field.get("RadioButton_Normal") == "RadioButton_Excd"
+        # The two radio buttons have names of their own: block trades are asked for by RadioButton_Excd.
+        block_trades = field.get("RadioButton_Excd") == "RadioButton_Excd"
         try:
             page_state = state.signer.open(field.get("__VIEWSTATE", ""), field.get("__EVENTVALIDATION", ""))
         except ViewStateError as error:
@@ -185,9 +222,19 @@ def _routes(state: ReplicaState) -> list[Route]:
             detail = "The state information is invalid for this page and might be corrupted."
             return HTMLResponse(pages.server_error(str(error), detail), status_code=500)
         if "btnOK" not in field:
+            if field.get("__EVENTTARGET") == "RadioButton_Excd":
+                # Choosing 鉅額交易 posts back; its live answer was not captured: the form, redrawn with it chosen.
+                return _menu_response(request, state, stock_code=stock_code, block_trades=True)
             # Button_Reset and other postbacks just redraw the form.
             return _menu_response(request, state)
         check = state.captchas.check(page_state.captcha_guid, field.get("CaptchaControl1", ""))
+        # The live site's throttled answers of 2026; either way the captcha was spent.
+        if state.dice.hits(config.blank_post_rate):
+            stats.bump("faults_blank_post")
+            return HTMLResponse(pages.blank_post())
+        if state.dice.hits(config.silent_post_rate):
+            stats.bump("faults_silent_post")
+            return _menu_response(request, state, stock_code=stock_code, block_trades=block_trades)
         if check is AnswerCheck.EXPIRED:
             stats.bump("answers_expired")
             return _menu_response(
@@ -208,6 +255,9 @@ def _routes(state: ReplicaState) -> list[Route]:
         return _menu_response(request, state, stock_code=stock_code, report=report)
 
     async def captcha_image(request: Request) -> Response:
+        if state.dice.hits(config.forbidden_captcha_rate):
+            stats.bump("faults_forbidden_captcha")
+            return HTMLResponse(pages.forbidden(), status_code=403)
         if state.dice.hits(config.nonimage_captcha_rate):
             stats.bump("faults_nonimage_captcha")
             return HTMLResponse(pages.server_busy())
@@ -221,6 +271,9 @@ def _routes(state: ReplicaState) -> list[Route]:
         return Response(image, media_type="image/jpeg", headers={"Cache-Control": "private, no-cache"})
 
     async def content(request: Request) -> Response:
+        if request.query_params.get("v") != "t" and state.dice.hits(config.forbidden_csv_rate):
+            stats.bump("faults_forbidden_csv")
+            return HTMLResponse(pages.forbidden(), status_code=403)
         session = state.sessions.get(request.cookies.get(COOKIE, ""))
         stock_code = request.query_params.get("StkNo", "").strip().upper() or (
             session.last_code if session else ""
@@ -261,11 +314,30 @@ def _routes(state: ReplicaState) -> list[Route]:
             headers={"Content-Disposition": f"attachment; filename={stock_code}.csv"},
         )
 
-    async def logo(request: Request) -> Response:
-        return Response(LOGO_GIF, media_type="image/gif")
+    async def web_resource(request: Request) -> Response:
+        # What the two live resources hold was not captured; both answer the WebForm_* functions the page calls.
+        if request.query_params.get("d") not in pages.WEB_RESOURCES:
+            return HTMLResponse(
+                pages.server_error("This is an invalid webresource request.", "HTTP 404."), status_code=404
+            )
+        return Response(_static_file("scripts/webforms.js"), media_type="application/javascript")
 
-    async def stylesheet(request: Request) -> Response:
-        return Response(".title { font-weight: bold; }\n", media_type="text/css")
+    async def static_file(request: Request) -> Response:
+        name, media_type = STATIC_FILES[request.url.path.removeprefix("/bshtm/")]
+        return Response(_static_file(name), media_type=media_type)
+
+    async def stock_suggestions(request: Request) -> Response:
+        # ACStock.aspx feeds the code field's autocomplete; its live answers were never captured: nothing.
+        return Response(b"", media_type="text/plain")
+
+    async def banner(request: Request) -> Response:
+        return Response(_banner_png(), media_type="image/png")
+
+    async def terms_of_use(request: Request) -> Response:
+        return HTMLResponse(pages.terms_of_use())
+
+    async def privacy(request: Request) -> Response:
+        return HTMLResponse(pages.privacy())
 
     async def api_stats(request: Request) -> Response:
         return JSONResponse(stats.snapshot())
@@ -331,8 +403,12 @@ def _routes(state: ReplicaState) -> list[Route]:
         Route("/bshtm/bsMenu.aspx", menu_post, methods=["POST"]),
         Route("/bshtm/CaptchaImage.aspx", captcha_image),
         Route("/bshtm/bsContent.aspx", content),
-        Route("/bshtm/images/bshtm_logo.gif", logo),
-        Route("/bshtm/bshtm.css", stylesheet),
+        Route("/bshtm/WebResource.axd", web_resource),
+        *(Route(f"/bshtm/{path}", static_file) for path in STATIC_FILES),
+        Route("/bshtm/ACStock.aspx", stock_suggestions, methods=["GET", "POST"]),
+        Route("/bshtm/banner.png", banner),
+        Route("/bshtm/use.htm", terms_of_use),
+        Route("/bshtm/privacy.htm", privacy),
         Route("/replica/api/stats", api_stats),
         Route("/replica/api/stats/reset", api_stats_reset, methods=["POST"]),
         Route("/isin/C_public.jsp", isin_list),

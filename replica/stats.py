@@ -32,6 +32,12 @@ COUNTERS = (
     "faults_redesign",
     "faults_view_mismatch",
     "firewall_blocked",
+    "throttled",
+    "faults_forbidden",
+    "faults_blank_post",
+    "faults_silent_post",
+    "faults_forbidden_csv",
+    "faults_forbidden_captcha",
 )
 
 
