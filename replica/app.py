@@ -1,4 +1,5 @@
-"""The replica's ASGI app: the pages of bsr.twse.com.tw/bshtm plus a small control API under /replica/api/.
+"""The replica's ASGI app: the pages of bsr.twse.com.tw/bshtm, the exchange's ISIN list of listed securities,
+and a small control API under /replica/api/.
 
 `create_app(config)` wires market, captchas, viewstates, sessions, stats and faults into one Starlette app."""
 
@@ -20,19 +21,24 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from replica import pages
 from replica.captcha_store import AnswerCheck, CaptchaSource, CaptchaStore, ReplayCaptchas, SyntheticCaptchas
 from replica.config import CaptchaSourceName, ReplicaConfig, ReplicaConfigError
 from replica.faults import ClientLimit, FaultDice, FaultLayer
-from replica.market import FAMOUS, Market, Report, securities
+from replica.market import FAMOUS, Market, Report, Security, daily_report, sample_warrants
 from replica.report_csv import report_csv_bytes
 from replica.sessions import COOKIE, Session, Sessions, new_session_id
 from replica.stats import ReplicaStats
 from replica.viewstate import ViewStateError, ViewStateSigner
 
 CHARSETS = {"utf-8-sig": "utf-8", "cp950": "big5"}
+# The exchange's ISIN list lives on another host (isin.twse.com.tw): the report site's faults never reach it.
+ISIN_PREFIX = "/isin/"
+# What a view's trade_qty is off by under the view_mismatch_rate fault: one lot.
+VIEW_MISMATCH_SHARES = 1_000
+LISTING_KINDS = ("stock", "etf", "etn", "preferred", "innovation", "tdr", "reit")
 STATIC = Path(__file__).parent / "static"
 # The files bsMenu.aspx loads, by their path under /bshtm/, and the file of replica/static that stands for each.
 STATIC_FILES = {
@@ -82,6 +88,7 @@ class ReplicaState:
         self.throttle.clear()
         self.sessions.clear()
         self.captchas.clear()
+        self.market.reset_listings()
 
 
 def _captcha_source(config: ReplicaConfig) -> CaptchaSource:
@@ -102,9 +109,14 @@ class ReplicaApp(Starlette):
 
     def build_middleware_stack(self) -> ASGIApp:
         state = self.replica
-        return FaultLayer(
-            super().build_middleware_stack(), state.config, state.stats, state.dice, state.firewall, state.throttle
-        )
+        plain = super().build_middleware_stack()
+        faulty = FaultLayer(plain, state.config, state.stats, state.dice, state.firewall, state.throttle)
+
+        async def by_host(scope: Scope, receive: Receive, send: Send) -> None:
+            chosen = plain if scope.get("path", "").startswith(ISIN_PREFIX) else faulty
+            await chosen(scope, receive, send)
+
+        return by_host
 
 
 def create_app(config: ReplicaConfig, clock: Callable[[], float] = time.monotonic) -> Starlette:
@@ -172,9 +184,9 @@ def _static_file(name: str) -> bytes:
 
 
 @lru_cache(maxsize=256)
-def _csv_body(seed: int, trade_date: date, stock_code: str, encoding: str, unbalanced: bool = False) -> bytes:
+def _csv_body(seed: int, trade_date: date, security: Security, encoding: str, unbalanced: bool = False) -> bytes:
     """The report's CSV; `unbalanced` adds a lot to the first record's buys, so buys no longer equal sells."""
-    report = Market(seed).report(trade_date, stock_code)
+    report = daily_report(seed, trade_date, security)
     if report is None:
         return b""
     if unbalanced:
@@ -271,11 +283,17 @@ def _routes(state: ReplicaState) -> list[Route]:
             stats.bump("reports_refused")
             return HTMLResponse("")
         trade_date = session.granted[stock_code]
+        security = state.market.security(stock_code)
+        assert security is not None  # granted only for listed securities with a report
         if request.query_params.get("v") == "t":
-            report = state.market.report(trade_date, stock_code)
-            assert report is not None  # granted only for securities with a report
+            report = daily_report(config.seed, trade_date, security)
+            assert report is not None
+            traded_shares = report.total_buy
+            if state.dice.hits(config.view_mismatch_rate):
+                stats.bump("faults_view_mismatch")
+                traded_shares += VIEW_MISMATCH_SHARES
             stats.bump("report_views_served")
-            return HTMLResponse(pages.report_view(report))
+            return HTMLResponse(pages.report_view(report, security.name, traded_shares))
         served_code = stock_code
         if state.dice.hits(config.stale_csv_rate):
             stats.bump("faults_stale_csv")
@@ -283,7 +301,9 @@ def _routes(state: ReplicaState) -> list[Route]:
         unbalanced = state.dice.hits(config.unbalanced_csv_rate)
         if unbalanced:
             stats.bump("faults_unbalanced_csv")
-        body = _csv_body(config.seed, trade_date, served_code, config.csv_encoding, unbalanced)
+        served = state.market.security(served_code)
+        assert served is not None
+        body = _csv_body(config.seed, trade_date, served, config.csv_encoding, unbalanced)
         if state.dice.hits(config.truncated_csv_rate):
             stats.bump("faults_truncated_csv")
             body = body[: int(len(body) * state.dice.fraction())]
@@ -326,8 +346,25 @@ def _routes(state: ReplicaState) -> list[Route]:
         stats.reset()
         return JSONResponse(stats.snapshot())
 
-    async def api_securities(request: Request) -> Response:
-        return JSONResponse([dataclasses.asdict(security) for security in securities()])
+    async def isin_list(request: Request) -> Response:
+        # Only the list of listed securities (strMode=2) is served; other modes list other markets.
+        if request.query_params.get("strMode") != "2":
+            return HTMLResponse("", status_code=404)
+        stats.bump("listings_served")
+        listed = [*state.market.listed(config.trade_date), *sample_warrants()]
+        page = pages.isin_list(config.trade_date, listed)
+        # The real page is MS950; the odd character Big5 lacks goes out as a character reference.
+        return Response(page.encode("cp950", "xmlcharrefreplace"), media_type="text/html; charset=MS950")
+
+    async def api_listings(request: Request) -> Response:
+        if request.method == "POST":
+            try:
+                body = await request.json()
+                security = _listing(body)
+            except (json.JSONDecodeError, ReplicaConfigError) as error:
+                return JSONResponse({"error": str(error)}, status_code=400)
+            state.market.add_listing(security)
+        return JSONResponse([_listing_json(security) for security in state.market.listed(config.trade_date)])
 
     async def api_faults(request: Request) -> Response:
         if request.method == "POST":
@@ -374,11 +411,41 @@ def _routes(state: ReplicaState) -> list[Route]:
         Route("/bshtm/privacy.htm", privacy),
         Route("/replica/api/stats", api_stats),
         Route("/replica/api/stats/reset", api_stats_reset, methods=["POST"]),
-        Route("/replica/api/securities", api_securities),
+        Route("/isin/C_public.jsp", isin_list),
+        Route("/replica/api/listings", api_listings, methods=["GET", "POST"]),
         Route("/replica/api/faults", api_faults, methods=["GET", "POST"]),
         Route("/replica/api/trade-date", api_trade_date, methods=["GET", "POST"]),
         Route("/replica/api/reset", api_reset, methods=["POST"]),
     ]
+
+
+def _listing(body: object) -> Security:
+    """A listing from the control API's JSON: code, name, kind, listed_on and an optional delisted_on."""
+    usage = (
+        'send {"code": "00400A", "name": "...", "kind": "etf", "listed_on": "YYYY-MM-DD", '
+        f'"delisted_on": "YYYY-MM-DD" or null}}; kind is one of {", ".join(LISTING_KINDS)}'
+    )
+    try:
+        if not isinstance(body, dict):
+            raise TypeError("not a JSON object")
+        code, name, kind = str(body["code"]).strip().upper(), str(body["name"]), str(body["kind"])
+        listed_on = date.fromisoformat(body["listed_on"])
+        delisted_on = date.fromisoformat(body["delisted_on"]) if body.get("delisted_on") else None
+    except (KeyError, TypeError, ValueError) as error:
+        raise ReplicaConfigError(usage) from error
+    if kind not in LISTING_KINDS or not (code.isalnum() and 4 <= len(code) <= 6):
+        raise ReplicaConfigError(usage)
+    return Security(code, name, kind, listed_on, delisted_on)
+
+
+def _listing_json(security: Security) -> dict[str, str | None]:
+    return {
+        "code": security.code,
+        "name": security.name,
+        "kind": security.kind,
+        "listed_on": security.listed_on.isoformat(),
+        "delisted_on": security.delisted_on and security.delisted_on.isoformat(),
+    }
 
 
 def _stale_code(state: ReplicaState, trade_date: date, stock_code: str) -> str:

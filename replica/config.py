@@ -33,6 +33,7 @@ RATE_KNOBS = (
     "silent_post_rate",
     "forbidden_csv_rate",
     "forbidden_captcha_rate",
+    "view_mismatch_rate",
 )
 COUNT_KNOBS = ("firewall_requests_per_minute", "throttle_requests_per_minute")
 FAULT_KNOBS = (
@@ -95,6 +96,7 @@ class ReplicaConfig:
     silent_post_rate: float = 0.0  # share of queries answered with a new form but neither message nor link
     forbidden_csv_rate: float = 0.0  # share of CSV downloads answered with HTTP 403
     forbidden_captcha_rate: float = 0.0  # share of captcha images answered with HTTP 403
+    view_mismatch_rate: float = 0.0  # share of HTML views whose trade_qty differs from the CSV's total buys
 
     def validate(self) -> None:
         """Raise ReplicaConfigError naming the first setting that is out of range."""

@@ -1,6 +1,7 @@
 """The HTML of the replica's pages, written the way ASP.NET WebForms renders the real site's.
 
-Frameset, welcome page, the query form with its answers, the report's HTML view, and the error pages."""
+Frameset, welcome page, the query form with its answers, the report's HTML view, the error pages, and the
+exchange's ISIN list of listed securities (another host of the exchange, served here too)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from html import escape
 
-from replica.market import Report, format_price
+from replica.market import Record, Report, Security, format_price
 
 DOCTYPE = (
     '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" '
@@ -335,40 +336,128 @@ def _thousands(value: int) -> str:
     return f"{value:,}"
 
 
-def report_view(report: Report) -> str:
-    """bsContent.aspx?v=t: the report as HTML, with the day's date and prices the CSV lacks."""
-    rows = "\n".join(
-        f'<tr><td class="column_value_center">{number}</td><td class="column_value_left">{escape(record.broker.label)}</td>'
-        f'<td class="column_value_right">{format_price(record.price_cents)}</td>'
-        f'<td class="column_value_right">{_thousands(record.buy)}</td>'
-        f'<td class="column_value_right">{_thousands(record.sell)}</td></tr>'
-        for number, record in enumerate(report.records, start=1)
+# What 2022-2026 scrapers read from bsContent.aspx?v=t (SITE.md, "The report"): ids, single-quoted attributes,
+# label/value pairs in table#Table1 and two detail tables side by side. No 2026 capture of the page is public,
+# so the title, the order of the pairs, the table attributes and the widths of 序號 are the replica's choice.
+REPORT_VIEW_TITLE = "券商買賣股票成交價量資訊"
+DETAIL_COLUMNS = ("序", "證券商", "成交單價", "買進股數", "賣出股數")
+FILLER_ROW = "<td class='column_value_center'>&nbsp;</td><td class='column_value_left'>&nbsp;</td>" + (
+    "<td class='column_value_right'>&nbsp;</td>" * 3
+)
+
+
+def report_view(report: Report, stock_name: str, traded_shares: int) -> str:
+    """bsContent.aspx?v=t: the report as HTML, with the day's date and prices the CSV lacks.
+
+    `traded_shares` is what trade_qty shows: the CSV's total buys, unless a fault makes the two disagree."""
+    pairs = (
+        ("交易日期", "receive_date", site_date(report.trade_date)),
+        ("股票代號", "stock_id", f"{escape(report.stock_code)}&nbsp;{escape(stock_name)}"),
+        ("成交筆數", "trade_rec", _thousands(report.trade_count)),
+        ("成交金額", "trade_amt", _thousands(report.turnover)),
+        ("成交股數", "trade_qty", _thousands(traded_shares)),
+        ("開盤價", "open_price", format_price(report.open_cents)),
+        ("最高價", "high_price", format_price(report.high_cents)),
+        ("最低價", "low_price", format_price(report.low_cents)),
+        ("收盤價", "last_price", format_price(report.last_cents)),
     )
+    header = "\n".join(
+        f"  <tr><td class='column_title_1'>{label}</td><td class='column_value_1' id='{cell_id}'>{value}</td></tr>"
+        for label, cell_id, value in pairs
+    )
+    numbered = list(enumerate(report.records, start=1))
+    left, right = numbered[0::2], numbered[1::2]
     return (
         DOCTYPE
         + f"""<html xmlns="http://www.w3.org/1999/xhtml">
-<head><title>券商買賣股票成交價量資訊</title>
+<head><title>{REPORT_VIEW_TITLE}</title>
 <meta http-equiv="Content-Type" content="text/html; charset=utf-8" /></head>
 <body>
-<table class="table_header" border="1" cellspacing="0" cellpadding="2">
-  <tr><td>日期</td><td id="receive_date">{site_date(report.trade_date)}</td>
-      <td>證券代號</td><td id="stock_id">{escape(report.stock_code)}</td></tr>
-  <tr><td>成交筆數</td><td id="trade_rec">{_thousands(report.trade_count)}</td>
-      <td>成交金額</td><td id="trade_amt">{_thousands(report.turnover)}</td>
-      <td>成交股數</td><td id="trade_qty">{_thousands(report.total_buy)}</td></tr>
-  <tr><td>開盤價</td><td id="open_price">{format_price(report.open_cents)}</td>
-      <td>最高價</td><td id="high_price">{format_price(report.high_cents)}</td>
-      <td>最低價</td><td id="low_price">{format_price(report.low_cents)}</td>
-      <td>收盤價</td><td id="last_price">{format_price(report.last_cents)}</td></tr>
+<table id='Table1' class='table_header' border='0' cellspacing='1' cellpadding='2'>
+{header}
 </table>
-<table class="table_detail" id="table2" border="1" cellspacing="0" cellpadding="2">
-<tr class="column_title"><td>序</td><td>證券商</td><td>成交單價</td><td>買進股數</td><td>賣出股數</td></tr>
-{rows}
+<table id='Table2' border='0' cellspacing='0' cellpadding='0'>
+<tr>
+<td valign='top'>{_detail_table(left, len(right) - len(left))}</td>
+<td valign='top'>{_detail_table(right, len(left) - len(right))}</td>
+</tr>
 </table>
 </body>
 </html>
 """
     )
+
+
+def _detail_table(numbered: list[tuple[int, Record]], fillers: int) -> str:
+    """One of the two detail tables; rows alternate between the classes _2 and _3 as the site's do."""
+    title = "".join(f"<td class='column_title_2'>{column}</td>" for column in DETAIL_COLUMNS)
+    rows = [
+        f"<td class='column_value_center'>{number:>4}</td>"
+        f"<td class='column_value_left'>{escape(record.broker.broker_id)}  {escape(record.broker.name)}</td>"
+        f"<td class='column_value_right'>{format_price(record.price_cents)}</td>"
+        f"<td class='column_value_right'>{_thousands(record.buy)}</td>"
+        f"<td class='column_value_right'>{_thousands(record.sell)}</td>"
+        for number, record in numbered
+    ] + [FILLER_ROW] * max(0, fillers)
+    body = "\n".join(
+        f"<tr class='column_value_price_{2 + index % 2}'>{cells}</tr>" for index, cells in enumerate(rows)
+    )
+    return f"<table class='table_detail' border='0' cellspacing='1' cellpadding='2'>\n<tr>{title}</tr>\n{body}\n</table>"
+
+
+# The exchange's ISIN list (isin.twse.com.tw/isin/C_public.jsp?strMode=2), laid out as its parsers and a 2022
+# copy show it: bare attributes, the sections' unclosed <B>, and the code and name joined by U+3000.
+ISIN_LIST_TITLE = "本國上市證券國際證券辨識號碼一覽表"
+ISIN_COLUMNS = ("有價證券代號及名稱 ", "國際證券辨識號碼(ISIN Code)", "上市日", "市場別", "產業別", "CFICode", "備註")
+ISIN_SECTIONS = (
+    ("股票", "stock"),
+    ("上市認購(售)權證", "warrant"),
+    ("特別股", "preferred"),
+    ("創新板", "innovation"),
+    ("ETF", "etf"),
+    ("ETN", "etn"),
+    ("臺灣存託憑證(TDR)", "tdr"),
+    ("受益證券-不動產投資信託", "reit"),
+)
+
+
+def isin_list(updated_on: date, listed: list[Security]) -> str:
+    """The exchange's list of listed securities, one section per kind, as of `updated_on`."""
+    rows = ["<tr align=center>" + "".join(f"<td bgcolor=#D5FFD5>{column}</td>" for column in ISIN_COLUMNS) + "</tr>"]
+    for section, kind in ISIN_SECTIONS:
+        members = [security for security in listed if security.kind == kind]
+        if not members:
+            continue
+        rows.append(f"<tr><td bgcolor=#FAFAD2 colspan=7 ><B> {section} <B> </td></tr>")
+        for security in members:
+            cells = (
+                f"{security.code}\u3000{security.name}",
+                security.isin,
+                site_date(security.listed_on),
+                "上市",
+                security.industry,
+                security.cfi,
+                "",
+            )
+            rows.append("<tr>" + "".join(f"<td bgcolor=#FAFAD2>{escape(cell)}</td>" for cell in cells) + "</tr>")
+    table = "\n".join(rows)
+    return f"""<html><head>
+<meta http-equiv="Content-Type" content="text/html; charset=MS950">
+<title>{ISIN_LIST_TITLE}</title>
+<link rel="stylesheet" href="/isin/style1.css" type="text/css">
+</head>
+<body>
+<table  align=center>
+<h2><strong><font class='h1'>{ISIN_LIST_TITLE}</font></strong></h2>
+<h2><strong><font class='h1'><center>最近更新日期:{site_date(updated_on)}  </center> </font></strong></h2>
+<h2><font color='red'><center>掛牌日以正式公告為準</center></font></h2>
+</table>
+<TABLE class='h4' align=center cellSpacing=3 cellPadding=2 width=750 border=0>
+{table}
+</table>
+<font color='red'><center>掛牌日以正式公告為準</center></font>
+</body></html>
+"""
 
 
 def server_error(message: str, detail: str) -> str:

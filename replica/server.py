@@ -45,6 +45,11 @@ class ReplicaServer:
     def base_url(self) -> str:
         return f"{self.root_url}/bshtm/"
 
+    @property
+    def listing_url(self) -> str:
+        """The replica's copy of the exchange's ISIN list, as of the trade date it serves."""
+        return f"{self.root_url}/isin/C_public.jsp?strMode=2"
+
     def stats(self) -> dict[str, int]:
         return self.state.stats.snapshot()
 

@@ -82,6 +82,9 @@ def serve(
     ),
     forbidden_csv_rate: float = typer.Option(0.0, help="Share of CSV downloads answered with HTTP 403."),
     forbidden_captcha_rate: float = typer.Option(0.0, help="Share of captcha images answered with HTTP 403."),
+    view_mismatch_rate: float = typer.Option(
+        0.0, help="Share of HTML report views whose traded shares differ from the CSV's total buys."
+    ),
     allow_remote: bool = typer.Option(False, help="Allow listening on a non-loopback address."),
 ) -> None:
     """Serve the replica until interrupted; prints its URL."""
@@ -114,5 +117,6 @@ def serve(
         silent_post_rate=silent_post_rate,
         forbidden_csv_rate=forbidden_csv_rate,
         forbidden_captcha_rate=forbidden_captcha_rate,
+        view_mismatch_rate=view_mismatch_rate,
     )
     serve_replica(config, host, port, announce=typer.echo)

@@ -50,7 +50,7 @@ async def test_chromium_solves_and_misses_a_captcha_in_the_frameset(replica, bro
     # The answer's own script sends frame page2 to the report's HTML view.
     report_view = page.frame(name="page2")
     await report_view.wait_for_url(re.compile(r"bsContent\.aspx\?v=t&StkNo=2330&RecCount=\d+$"))
-    assert await report_view.locator("#stock_id").inner_text() == "2330"
+    assert await report_view.locator("#stock_id").inner_text() == "2330\u00a0台積電"
     report = await page.context.request.get(replica.base_url + href)
     assert (await report.body()).decode("utf-8-sig").split("\r\n")[1] == '股票代碼,="2330"'
 

@@ -35,10 +35,14 @@ def serving(*flags: str) -> Iterator[str]:
 
 
 def test_serve_prints_its_url_and_obeys_its_flags() -> None:
-    with serving("--trade-date", "2026-11-19", "--encoding", "cp950", "--seed", "3", "--latency", "0.01") as base:
+    with serving(
+        "--trade-date", "2026-11-19", "--encoding", "cp950", "--seed", "3", "--latency", "0.01",
+        "--view-mismatch-rate", "0.25",
+    ) as base:  # fmt: skip
         assert '<span id="Label_Date">2026/11/19</span>' in httpx.get(base + "bsWelcome.aspx").text
         control = base.replace("/bshtm/", "/replica/api/")
-        assert httpx.get(control + "faults").json()["latency_s"] == 0.01
+        knobs = httpx.get(control + "faults").json()
+        assert knobs["latency_s"] == 0.01 and knobs["view_mismatch_rate"] == 0.25
         assert httpx.post(control + "faults", json={"error_rate": 1.0}).status_code == 200
         assert httpx.get(base + "bsWelcome.aspx").status_code == 500
         assert httpx.get(control + "stats").json()["faults_error"] == 1

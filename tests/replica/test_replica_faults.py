@@ -161,7 +161,7 @@ def test_forbidden_csv_refuses_the_download_but_not_the_html_view(replica, visit
     answer_page = visitor.solve(visitor.open_form(), "2330")
     replica.config.forbidden_csv_rate = 1.0
     assert forbidden(visitor.http.get(answer_page.download_href))
-    assert 'id="receive_date"' in visitor.http.get("bsContent.aspx", params={"v": "t", "StkNo": "2330"}).text
+    assert "id='receive_date'" in visitor.http.get("bsContent.aspx", params={"v": "t", "StkNo": "2330"}).text
     replica.config.forbidden_csv_rate = 0.0
     assert visitor.http.get(answer_page.download_href).content.startswith(b"\xef\xbb\xbf")
     assert replica.stats()["faults_forbidden_csv"] == 1

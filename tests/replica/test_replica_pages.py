@@ -80,17 +80,20 @@ def test_reset_button_redraws_an_empty_form(visitor) -> None:
     assert 'name="TextBox_Stkno" type="text" value=""' in response.text
 
 
-def test_control_api_reports_stats_securities_and_trade_date(replica, visitor) -> None:
+def test_control_api_reports_stats_listings_and_trade_date(replica, visitor) -> None:
     visitor.open_form()
     api = httpx.Client(base_url=replica.root_url + "/replica/api/")
     stats = api.get("stats").json()
     assert stats["captchas_issued"] == 1 and stats["menus_served"] == 1
     assert api.post("stats/reset").json()["captchas_issued"] == 0
-    listed = api.get("securities").json()
+    listed = api.get("listings").json()
     assert len(listed) >= 1300
     by_code = {security["code"]: security for security in listed}
-    assert by_code["2330"] == {"code": "2330", "name": "台積電", "kind": "stock"}
+    assert by_code["2330"] == {
+        "code": "2330", "name": "台積電", "kind": "stock", "listed_on": "1994-09-05", "delisted_on": None
+    }
     assert by_code["00878"]["kind"] == "etf" and by_code["0050"]["name"] == "元大台灣50"
+    assert api.get("securities").status_code == 404, "the report site's base URL lists nothing but its pages"
     assert api.get("trade-date").json() == {"trade_date": "2026-11-20"}
     assert api.post("trade-date", json={"trade_date": "2026-11-19"}).json() == {"trade_date": "2026-11-19"}
     assert replica.config.trade_date.day == 19
