@@ -6,6 +6,8 @@ import asyncio
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from apscheduler.events import EVENT_JOB_MAX_INSTANCES
+
 from bot.errors import TransientSiteError
 from bot.job import FetchSummary
 from bot.schedule import JOB_ID, DailyRun, RunOutcome, ScheduleOptions, build_scheduler
@@ -87,36 +89,34 @@ async def test_a_day_the_site_never_serves_is_recorded_as_no_trading() -> None:
 
 
 async def test_runs_a_misfired_job_once_and_never_two_at_once() -> None:
-    release = asyncio.Event()
+    release, first_started, skipped = asyncio.Event(), asyncio.Event(), asyncio.Event()
     started: list[datetime] = []
 
     class BlockingRun:
         running = None
 
-        async def run_once(self) -> str:
+        async def run_once(self) -> RunOutcome:
             started.append(datetime.now(TAIPEI))
+            first_started.set()
             await release.wait()
             return RunOutcome.FETCHED
 
     scheduler = build_scheduler(ScheduleOptions(), BlockingRun())  # type: ignore[arg-type]
+    loop = asyncio.get_running_loop()
+    scheduler.add_listener(lambda event: loop.call_soon_threadsafe(skipped.set), EVENT_JOB_MAX_INSTANCES)
     scheduler.start()
     try:
         job = scheduler.get_job(JOB_ID)
         # A run missed by a minute (the machine slept) still happens, within the grace time.
         job.modify(next_run_time=datetime.now(TAIPEI) - timedelta(minutes=1))
         scheduler.wakeup()
-        for _ in range(100):
-            if started:
-                break
-            await asyncio.sleep(0.05)
-        assert len(started) == 1
+        await asyncio.wait_for(first_started.wait(), 60)
         job.modify(next_run_time=datetime.now(TAIPEI))  # due again while the first still runs
         scheduler.wakeup()
-        await asyncio.sleep(0.5)
+        await asyncio.wait_for(skipped.wait(), 60)  # the scheduler's own word that it did not start it
         assert len(started) == 1
     finally:
         release.set()
-        await asyncio.sleep(0.05)
         scheduler.shutdown(wait=False)
 
 
