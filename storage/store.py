@@ -21,6 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import Date
@@ -252,6 +253,12 @@ class Store:
             )
             for row in result:
                 yield row.stock_code, _broker_trade(row)
+
+    def read(self, statement: Executable) -> list[Row[Any]]:
+        """The rows of a SELECT another room builds over storage.models (flows asks its own questions so),
+        read in one transaction of its own."""
+        with self._reading() as session:
+            return list(session.execute(statement))
 
     @staticmethod
     def _report_row(session: Session, trade_date: date, stock_code: str) -> ReportRow | None:

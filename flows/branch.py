@@ -1,0 +1,91 @@
+"""One broker branch over a window: every stock it traded, and the stocks it net-bought day after day.
+
+Broker ids are case-sensitive, as on the site: 9B2z and 9B2Z are two branches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import func, select
+
+from flows.errors import UnknownBranchError
+from flows.trades import BUY_SHARES, SELL_SHARES, SIDES, frame_of, total, window_trades, with_values
+from flows.window import Window
+from storage import Store
+from storage.models import BrokerTradeRow, ReportRow
+
+STOCK_COLUMNS = [
+    "stock_code",
+    "buy_shares",
+    "sell_shares",
+    "net_shares",
+    "buy_value",
+    "sell_value",
+    "net_value",
+    "avg_buy_price",
+    "avg_sell_price",
+]
+STREAK_COLUMNS = ["stock_code", "days", "first_day", "last_day", "ongoing"]
+
+
+@dataclass(frozen=True)
+class BranchFlows:
+    broker_id: str
+    broker_name: str
+    window: Window
+    # One row per stock (STOCK_COLUMNS), the biggest net value bought first and the biggest sold last.
+    stocks: pd.DataFrame
+    # Per stock, its longest run of consecutive trading days of the window with a net buy (2 days or
+    # more; the latest run where two are as long); ongoing when it reaches the window's last day.
+    streaks: pd.DataFrame
+
+
+def branch_flows(store: Store, broker_id: str, window: Window) -> BranchFlows:
+    rows = store.read(
+        window_trades(window, ReportRow.stock_code, func.max(BrokerTradeRow.broker_name), *SIDES)
+        .where(BrokerTradeRow.broker_id == broker_id)
+        .group_by(ReportRow.stock_code)
+    )
+    if not rows:
+        known = store.read(
+            select(BrokerTradeRow.broker_name).where(BrokerTradeRow.broker_id == broker_id).limit(1)
+        )
+        if not known:
+            raise UnknownBranchError(
+                f"no stored trade was made by branch {broker_id!r} (ids are case-sensitive: 9B2z is not 9B2Z)"
+            )
+        name = known[0][0]
+    else:
+        name = max(row[1] for row in rows)
+    stocks = with_values(frame_of(rows, ["stock_code", "broker_name", *(c.name for c in SIDES)]))
+    stocks = stocks.sort_values(["net_value", "stock_code"], ascending=[False, True], ignore_index=True)
+    return BranchFlows(broker_id, name, window, stocks[STOCK_COLUMNS], _streaks(store, broker_id, window))
+
+
+def _streaks(store: Store, broker_id: str, window: Window) -> pd.DataFrame:
+    bought = store.read(
+        window_trades(window, ReportRow.stock_code, ReportRow.trade_date)
+        .where(BrokerTradeRow.broker_id == broker_id)
+        .group_by(ReportRow.stock_code, ReportRow.trade_date)
+        .having(total(BUY_SHARES) > total(SELL_SHARES))
+    )
+    position = {day: index for index, day in enumerate(window.trade_dates)}
+    days_by_stock: dict[str, list[int]] = {}
+    for stock_code, trade_date in bought:
+        days_by_stock.setdefault(stock_code, []).append(position[trade_date])
+    streaks = []
+    for stock_code, days in days_by_stock.items():
+        best = (0, 0)  # (length, index of the last day)
+        length = 0
+        for previous, day in zip([-2, *sorted(days)], sorted(days), strict=False):
+            length = length + 1 if day == previous + 1 else 1
+            best = max(best, (length, day))
+        if best[0] >= 2:
+            length, last = best
+            streaks.append(
+                (stock_code, length, window.trade_dates[last - length + 1], window.trade_dates[last],
+                 last == window.days - 1)
+            )
+    frame = pd.DataFrame(streaks, columns=STREAK_COLUMNS)
+    return frame.sort_values(["days", "last_day", "stock_code"], ascending=[False, False, True], ignore_index=True)

@@ -1,0 +1,62 @@
+"""主力集中度, the concentration of a stock's trading: what its top 15 net buyers bought beyond what its top
+15 net sellers sold, over the window's volume; with how many branches net-bought against net-sold.
+
+One SQL statement (window functions) serves one stock and the market-wide ranking alike."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Select, and_, case, func, select
+
+from flows.trades import BUY_SHARES, SELL_SHARES, frame_of, total, window_trades
+from flows.window import Window
+from storage.models import BrokerTradeRow, ReportRow
+
+CONCENTRATION_TOP = 15
+COLUMNS = ["stock_code", "volume", "top_buy_shares", "top_sell_shares", "buying_branches", "selling_branches"]
+
+
+def concentration_query(window: Window, stock_code: str | None = None) -> Select[Any]:
+    """Per stock (all, or one): volume, the top net buyers' and sellers' shares, branches each way.
+
+    The volume is the shares bought (every trade has a buyer and a seller, so it equals the shares sold)."""
+    per_branch = window_trades(
+        window,
+        ReportRow.stock_code,
+        total(BUY_SHARES).label("bought"),
+        total(BUY_SHARES - SELL_SHARES).label("net"),
+    ).group_by(ReportRow.stock_code, BrokerTradeRow.broker_id)
+    if stock_code is not None:
+        per_branch = per_branch.where(ReportRow.stock_code == stock_code)
+    branches = per_branch.subquery()
+    ranked = select(
+        branches.c.stock_code,
+        branches.c.bought,
+        branches.c.net,
+        func.row_number()
+        .over(partition_by=branches.c.stock_code, order_by=branches.c.net.desc())
+        .label("buy_rank"),
+        func.row_number()
+        .over(partition_by=branches.c.stock_code, order_by=branches.c.net.asc())
+        .label("sell_rank"),
+    ).subquery()
+    net = ranked.c.net
+    return select(
+        ranked.c.stock_code,
+        total(ranked.c.bought),
+        total(case((and_(ranked.c.buy_rank <= CONCENTRATION_TOP, net > 0), net), else_=0)),
+        total(case((and_(ranked.c.sell_rank <= CONCENTRATION_TOP, net < 0), -net), else_=0)),
+        total(case((net > 0, 1), else_=0)),
+        total(case((net < 0, 1), else_=0)),
+    ).group_by(ranked.c.stock_code)
+
+
+def concentration_frame(rows: list[Any]) -> pd.DataFrame:
+    """The query's rows as a frame with `concentration`: (top-15 net buys − top-15 net sells) / volume,
+    NaN where nothing traded."""
+    frame = frame_of(rows, COLUMNS).astype({column: "int64" for column in COLUMNS[1:]})
+    volume = frame["volume"].where(frame["volume"] > 0)
+    frame["concentration"] = (frame["top_buy_shares"] - frame["top_sell_shares"]) / volume
+    return frame
