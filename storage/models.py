@@ -166,6 +166,5 @@ class ModelVersionRow(Base):
     rolled_back_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
-# The tables themselves, for bulk statements that bypass the ORM's per-row work.
-BROKER_TRADES = cast(Table, BrokerTradeRow.__table__)
+# The table itself, for the bulk upsert that bypasses the ORM's per-row work.
 SECURITIES = cast(Table, SecurityRow.__table__)

@@ -16,7 +16,7 @@ from os import PathLike
 from types import TracebackType
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, Row, and_, case, delete, func, insert, or_, select, update
+from sqlalchemy import Engine, Row, and_, case, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.compiler import compiles
@@ -30,7 +30,6 @@ from storage.engine import open_engine, reader, shown, translated_errors, writer
 from storage.errors import InvalidReportError, ReportMismatchError, StorageError, UnknownRecordError
 from storage.migrations import upgrade_engine
 from storage.models import (
-    BROKER_TRADES,
     SECURITIES,
     BrokerTradeRow,
     JobRunRow,
@@ -168,17 +167,28 @@ class Store:
             else:
                 session.execute(delete(BrokerTradeRow).where(BrokerTradeRow.report_id == row.id))
                 result = SaveResult.REPLACED
-            row.rec_count = report.rec_count
-            row.total_shares = report.total_buy_shares
-            row.total_value = sum((trade.price * trade.buy_shares for trade in report.trades), Decimal(0))
-            row.no_trades = report.no_trades
-            row.fetched_at = report.fetched_at
-            row.content_sha256 = content_sha256
-            row.raw_csv_zlib = zlib.compress(report.raw_csv, RAW_CSV_COMPRESSION_LEVEL)
+            _fill_report_row(row, report, content_sha256)
             session.flush()
-            if report.trades:
-                _insert_trades(session, row.id, report.trades)
+            _insert_trades(session, [(row.id, report.trades)])
             return result
+
+    def load_reports(self, reports: Iterable[Report]) -> int:
+        """Stores many new reports in one transaction, in bulk: history loaded from elsewhere (the demo's
+        days, a benchmark's market). Each is checked as save_report checks it; one already stored for its
+        day fails the whole load (IntegrityError), since loading is not updating. Returns how many."""
+        checked = list(reports)
+        for report in checked:
+            check_report(report)
+        with self._writing() as session:
+            rows = []
+            for report in checked:
+                row = ReportRow(trade_date=report.trade_date, stock_code=report.stock_code)
+                _fill_report_row(row, report, _content_sha256(report))
+                rows.append(row)
+            session.add_all(rows)
+            session.flush()
+            _insert_trades(session, [(row.id, report.trades) for row, report in zip(rows, checked, strict=True)])
+        return len(checked)
 
     def stored_codes(self, trade_date: date) -> set[str]:
         """Codes whose report of `trade_date` is stored (no-trades answers included): what a resume skips."""
@@ -787,31 +797,41 @@ _IN_FAILURE_QUEUE = (
 )
 
 
-def _insert_trades(session: Session, report_id: int, trades: tuple[BrokerTrade, ...]) -> None:
+def _fill_report_row(row: ReportRow, report: Report, content_sha256: str) -> None:
+    row.rec_count = report.rec_count
+    row.total_shares = report.total_buy_shares
+    row.total_value = sum((trade.price * trade.buy_shares for trade in report.trades), Decimal(0))
+    row.no_trades = report.no_trades
+    row.fetched_at = report.fetched_at
+    row.content_sha256 = content_sha256
+    row.raw_csv_zlib = zlib.compress(report.raw_csv, RAW_CSV_COMPRESSION_LEVEL)
+
+
+def _insert_trades(session: Session, report_trades: list[tuple[int, tuple[BrokerTrade, ...]]]) -> None:
+    """The trades of stored report rows, (report id, trades) each, in one bulk statement."""
+    if not any(trades for _, trades in report_trades):
+        return
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         # COPY stores a 6,000-record report in under half the time of batched INSERTs (benchmarks/storage.py).
         statement = "COPY broker_trades (report_id, seq, broker_id, broker_name, price, buy_shares, sell_shares) FROM STDIN"
         with connection.connection.driver_connection.cursor() as cursor:  # type: ignore[union-attr]
             with cursor.copy(statement) as copy:
-                for t in trades:
-                    copy.write_row(
-                        (report_id, t.seq, t.broker_id, t.broker_name, t.price, t.buy_shares, t.sell_shares)
-                    )
+                for report_id, trades in report_trades:
+                    for t in trades:
+                        copy.write_row(
+                            (report_id, t.seq, t.broker_id, t.broker_name, t.price, t.buy_shares, t.sell_shares)
+                        )
         return
-    connection.execute(
-        insert(BROKER_TRADES),
+    # The driver's own executemany: SQLAlchemy's per-row parameter work would double a day's load. The price
+    # goes as text, which the column's NUMERIC affinity stores exactly as it stores SQLAlchemy's binding.
+    connection.exec_driver_sql(
+        "INSERT INTO broker_trades (report_id, seq, broker_id, broker_name, price, buy_shares, sell_shares) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
         [
-            {
-                "report_id": report_id,
-                "seq": trade.seq,
-                "broker_id": trade.broker_id,
-                "broker_name": trade.broker_name,
-                "price": trade.price,
-                "buy_shares": trade.buy_shares,
-                "sell_shares": trade.sell_shares,
-            }
-            for trade in trades
+            (report_id, t.seq, t.broker_id, t.broker_name, str(t.price), t.buy_shares, t.sell_shares)
+            for report_id, trades in report_trades
+            for t in trades
         ],
     )
 
