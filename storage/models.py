@@ -94,7 +94,11 @@ class JobRunRow(Base):
 
 class ReportRow(Base):
     __tablename__ = "reports"
-    __table_args__ = (UniqueConstraint("trade_date", "stock_code"),)
+    __table_args__ = (
+        UniqueConstraint("trade_date", "stock_code"),
+        # flows asks for one stock over a window of days (the unique constraint leads with the day).
+        Index("ix_reports_stock_code_trade_date", "stock_code", "trade_date"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     trade_date: Mapped[date] = mapped_column(Date)
