@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from replica.market import Market, securities
 from replica.report_csv import report_csv_bytes
-from storage import BrokerTrade, Report, Store
+from storage import BrokerTrade, DayFigures, Report, Store
 
 # The site publishes a day's reports around 16:00-16:30 Taipei time (08:00 UTC); the history says so.
 PUBLISHED_UTC = time(8, 30)
@@ -41,8 +41,18 @@ def replica_reports(market: Market, trade_date: date) -> Iterator[Report]:
             )
             for seq, record in enumerate(generated.records, start=1)
         )
+        figures = DayFigures(
+            trade_date=trade_date,
+            trade_count=generated.trade_count,
+            turnover=generated.turnover,
+            traded_shares=generated.total_buy,
+            open_price=Decimal(generated.open_cents) * CENT,
+            high_price=Decimal(generated.high_cents) * CENT,
+            low_price=Decimal(generated.low_cents) * CENT,
+            close_price=Decimal(generated.last_cents) * CENT,
+        )
         raw_csv = report_csv_bytes(generated, "utf-8-sig")
-        yield Report(trade_date, security.code, len(trades), trades, raw_csv, fetched_at)
+        yield Report(trade_date, security.code, len(trades), trades, raw_csv, fetched_at, figures=figures)
 
 
 def load_replica_day(store: Store, market: Market, trade_date: date) -> int:

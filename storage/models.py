@@ -90,6 +90,8 @@ class JobRunRow(Base):
     heartbeat_at: Mapped[datetime] = mapped_column(UtcDateTime)
     status: Mapped[JobStatus] = mapped_column(_enum(JobStatus, "job_status"))
     counts: Mapped[dict[str, int]] = mapped_column(JSON)
+    # Securities the run did not store, by code, with why (failed, or never asked for once it stopped).
+    missing: Mapped[dict[str, str]] = mapped_column(JSON, server_default=text("'{}'"))
 
 
 class ReportRow(Base):
@@ -111,6 +113,16 @@ class ReportRow(Base):
     # Identical downloads hash alike, so saving one again is a no-op.
     content_sha256: Mapped[str] = mapped_column(String(64))
     raw_csv_zlib: Mapped[bytes] = mapped_column(LargeBinary)
+    # The report view's figures (bsContent.aspx?v=t); None for no-trades answers and older reports.
+    trade_count: Mapped[int | None] = mapped_column(BigInteger)
+    turnover: Mapped[int | None] = mapped_column(BigInteger)
+    traded_shares: Mapped[int | None] = mapped_column(BigInteger)
+    open_price: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    high_price: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    low_price: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    close_price: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    # traded_shares less the CSV's buys, for a report stored although they kept disagreeing; None otherwise.
+    shares_mismatch: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class BrokerTradeRow(Base):

@@ -58,8 +58,27 @@ class BrokerTrade:
 
 
 @dataclass(frozen=True)
+class DayFigures:
+    """One security's figures for the day as the site's report view (bsContent.aspx?v=t) shows them.
+
+    Only the view carries the report's own date and the day's prices; the CSV has neither."""
+
+    trade_date: date  # receive_date
+    trade_count: int  # 成交筆數 (trade_rec)
+    turnover: int  # 成交金額 (trade_amt), NT$
+    traded_shares: int  # 成交股數 (trade_qty)
+    open_price: Decimal | None  # open_price .. last_price; None where the view shows no price
+    high_price: Decimal | None
+    low_price: Decimal | None
+    close_price: Decimal | None
+
+
+@dataclass(frozen=True)
 class Report:
-    """One security's daily broker report; `no_trades` marks a 查無資料 answer (no trades, rec_count 0)."""
+    """One security's daily broker report; `no_trades` marks a 查無資料 answer (no trades, rec_count 0).
+
+    `rec_count` is the download link's RecCount, kept as the site gave it: it is not the number of records.
+    `figures` are the report view's, when it was read."""
 
     trade_date: date
     stock_code: str
@@ -68,6 +87,7 @@ class Report:
     raw_csv: bytes
     fetched_at: datetime  # aware; a naive value is taken as UTC
     no_trades: bool = False
+    figures: DayFigures | None = None
 
     @property
     def total_buy_shares(self) -> int:
@@ -76,6 +96,11 @@ class Report:
     @property
     def total_sell_shares(self) -> int:
         return sum(trade.sell_shares for trade in self.trades)
+
+    @property
+    def shares_mismatch(self) -> int | None:
+        """The view's 成交股數 less the CSV's total buys: 0 for a report that agrees, None without figures."""
+        return None if self.figures is None else self.figures.traded_shares - self.total_buy_shares
 
 
 @dataclass(frozen=True)
@@ -133,11 +158,15 @@ class ReportSummary:
     total_value: Decimal
     no_trades: bool
     fetched_at: datetime
+    figures: DayFigures | None = None
+    shares_mismatch: int | None = None  # stored flagged: the view's 成交股數 disagreed after every download
 
 
 @dataclass(frozen=True)
 class JobRun:
-    """One run of the daily job and its counts per outcome; `heartbeat_at` is its last sign of life."""
+    """One run of the daily job and its counts per outcome; `heartbeat_at` is its last sign of life.
+
+    `missing` names the securities the run set out to fetch and did not store, with why."""
 
     id: int
     trade_date: date
@@ -146,6 +175,7 @@ class JobRun:
     status: JobStatus
     counts: dict[str, int] = field(hash=False)
     heartbeat_at: datetime
+    missing: dict[str, str] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,7 @@ from storage.records import (
     CharConfusion,
     ConfidenceBucket,
     DailyAcceptance,
+    DayFigures,
     JobProgress,
     JobRun,
     JobStatus,
@@ -219,6 +220,8 @@ class Store:
                     total_value=row.total_value,
                     no_trades=row.no_trades,
                     fetched_at=row.fetched_at,
+                    figures=_figures(row),
+                    shares_mismatch=row.shares_mismatch,
                 )
                 for row in rows
             ]
@@ -237,6 +240,7 @@ class Store:
                 raw_csv=zlib.decompress(row.raw_csv_zlib),
                 fetched_at=row.fetched_at,
                 no_trades=row.no_trades,
+                figures=_figures(row),
             )
 
     def report_trades(self, trade_date: date, stock_code: str) -> tuple[BrokerTrade, ...]:
@@ -326,6 +330,7 @@ class Store:
             heartbeat_at=started,
             status=JobStatus.RUNNING,
             counts={},
+            missing={},
         )
         with self._writing() as session:
             session.execute(
@@ -353,9 +358,10 @@ class Store:
         status: JobStatus | str,
         counts: Mapping[str, int],
         finished_at: datetime | None = None,
+        missing: Mapping[str, str] | None = None,
     ) -> None:
-        """Records how a job run ended (now, unless a backfill gives the time) and its counts per outcome
-        (e.g. {'stored': 1300, 'no_trades': 40})."""
+        """Records how a job run ended (now, unless a backfill gives the time), its counts per outcome
+        (e.g. {'stored': 1300, 'no_trades': 40}) and the securities it did not store, with why."""
         final = _enum_value(JobStatus, status, "job run status")
         with self._writing() as session:
             row = session.get(JobRunRow, job_run_id)
@@ -364,6 +370,7 @@ class Store:
             row.status = final
             row.finished_at = finished_at or _now()
             row.counts = {str(key): int(value) for key, value in counts.items()}
+            row.missing = {str(code): str(reason) for code, reason in (missing or {}).items()}
 
     def update_job_run_counts(self, job_run_id: int, counts: Mapping[str, int]) -> None:
         """Replaces a running job run's counts with those so far, so that its progress can be shown."""
@@ -434,6 +441,7 @@ class Store:
                         status=status,
                         counts=dict(row.counts),
                         heartbeat_at=row.heartbeat_at,
+                        missing=dict(row.missing or {}),
                     )
                 )
             return runs
@@ -805,6 +813,8 @@ def _fill_report_row(row: ReportRow, report: Report, content_sha256: str) -> Non
     row.fetched_at = report.fetched_at
     row.content_sha256 = content_sha256
     row.raw_csv_zlib = zlib.compress(report.raw_csv, RAW_CSV_COMPRESSION_LEVEL)
+    _set_figures(row, report.figures)
+    row.shares_mismatch = report.shares_mismatch or None
 
 
 def _insert_trades(session: Session, report_trades: list[tuple[int, tuple[BrokerTrade, ...]]]) -> None:
@@ -841,20 +851,32 @@ def _broker_trade(row: Row[*tuple[Any, ...]]) -> BrokerTrade:
 
 
 def check_report(report: Report) -> None:
-    """Refuses a report that is not a complete, well-formed download (see ReportMismatchError)."""
+    """Refuses a report that is not a complete, well-formed download (see ReportMismatchError).
+
+    RecCount is not compared with the records: on the live site it counts something else."""
     where = f"report {report.stock_code} of {report.trade_date.isoformat()}"
     if report.no_trades:
-        if report.trades or report.rec_count:
+        if report.trades or report.figures:
             raise InvalidReportError(
-                f"{where} is marked no_trades but has {len(report.trades)} trades and RecCount "
-                f"{report.rec_count}; a 查無資料 answer is stored with neither"
+                f"{where} is marked no_trades but has {len(report.trades)} trades or figures; "
+                "a 查無資料 answer is stored with neither"
             )
         return
-    if len(report.trades) != report.rec_count:
+    if report.figures is not None and report.figures.trade_date != report.trade_date:
+        raise InvalidReportError(
+            f"{where}: the report view is of {report.figures.trade_date.isoformat()}; "
+            "a report is stored only under its own trade date"
+        )
+    if not report.trades:
+        raise ReportMismatchError(report.trade_date, report.stock_code, "no records")
+    if len({trade.seq for trade in report.trades}) != len(report.trades):
+        raise InvalidReportError(f"{where} repeats sequence numbers; parse the CSV again")
+    numbers = sorted(trade.seq for trade in report.trades)
+    if numbers[0] != 1 or numbers[-1] != len(numbers):
         raise ReportMismatchError(
             report.trade_date,
             report.stock_code,
-            f"{len(report.trades)} records against RecCount {report.rec_count}",
+            f"records numbered {numbers[0]}..{numbers[-1]} are not 1..{len(numbers)} without a gap",
         )
     if report.total_buy_shares != report.total_sell_shares:
         raise ReportMismatchError(
@@ -862,8 +884,6 @@ def check_report(report: Report) -> None:
             report.stock_code,
             f"{report.total_buy_shares} shares bought against {report.total_sell_shares} sold",
         )
-    if len({trade.seq for trade in report.trades}) != len(report.trades):
-        raise InvalidReportError(f"{where} repeats sequence numbers; parse the CSV again")
     for trade in report.trades:
         if not trade.price.is_finite() or trade.price != trade.price.quantize(CENT) or trade.price < 0:
             raise InvalidReportError(
@@ -873,8 +893,33 @@ def check_report(report: Report) -> None:
             raise InvalidReportError(f"{where}: record {trade.seq} has negative shares")
 
 
+def _set_figures(row: ReportRow, figures: DayFigures | None) -> None:
+    row.trade_count = figures.trade_count if figures else None
+    row.turnover = figures.turnover if figures else None
+    row.traded_shares = figures.traded_shares if figures else None
+    row.open_price = figures.open_price if figures else None
+    row.high_price = figures.high_price if figures else None
+    row.low_price = figures.low_price if figures else None
+    row.close_price = figures.close_price if figures else None
+
+
+def _figures(row: ReportRow) -> DayFigures | None:
+    if row.traded_shares is None:
+        return None
+    return DayFigures(
+        trade_date=row.trade_date,
+        trade_count=row.trade_count or 0,
+        turnover=row.turnover or 0,
+        traded_shares=row.traded_shares,
+        open_price=row.open_price,
+        high_price=row.high_price,
+        low_price=row.low_price,
+        close_price=row.close_price,
+    )
+
+
 def _content_sha256(report: Report) -> str:
-    digest = hashlib.sha256(f"{report.rec_count}\t{report.no_trades}\n".encode())
+    digest = hashlib.sha256(f"{report.rec_count}\t{report.no_trades}\t{report.figures}\n".encode())
     for trade in report.trades:
         line = (
             f"{trade.seq}\t{trade.broker_id}\t{trade.broker_name}\t{trade.price.quantize(CENT)}\t"

@@ -76,4 +76,4 @@ async def test_results_and_errors_come_back_through_the_wrapper(database_url: st
         await store.finish_job_run(run, "succeeded", {"stored": 1})
         assert (await store.list_job_runs())[0].counts == {"stored": 1}
         with pytest.raises(ReportMismatchError):
-            await store.save_report(replace(report, rec_count=21))
+            await store.save_report(replace(report, trades=report.trades[1:]))

@@ -11,6 +11,7 @@ import pytest
 
 from storage import (
     BrokerTrade,
+    DayFigures,
     InvalidReportError,
     Report,
     ReportMismatchError,
@@ -71,17 +72,46 @@ def test_different_report_replaces_the_stored_one_whole(store: Store) -> None:
     assert len(store.report_summaries(TRADE_DATE)) == 1
 
 
-def test_record_count_mismatch_is_refused_and_the_stored_report_kept(store: Store) -> None:
+def test_a_gap_in_the_record_numbers_is_refused_and_the_stored_report_kept(store: Store) -> None:
     stored = small_report()
     store.save_report(stored)
-    cut = small_report(seed=3)
-    cut = replace(cut, trades=cut.trades[:-1])
+    holed = small_report(seed=3)
+    holed = replace(holed, trades=holed.trades[:10] + holed.trades[11:])
     with pytest.raises(ReportMismatchError) as refused:
-        store.save_report(cut)
+        store.save_report(holed)
     message = str(refused.value)
-    assert "39 records against RecCount 40" in message
+    assert "numbered 1..40 are not 1..39 without a gap" in message
     assert "incomplete" in message and "retried" in message
     assert store.load_report(TRADE_DATE, "2330") == stored
+
+
+def test_rec_count_is_kept_as_the_site_gave_it_whatever_the_number_of_records(store: Store) -> None:
+    # On the live site RecCount is not the record count (2330 came with RecCount=62 for ~6,000 records).
+    report = replace(small_report(), rec_count=62)
+    assert store.save_report(report) is SaveResult.INSERTED
+    assert store.load_report(TRADE_DATE, "2330").rec_count == 62
+
+
+def test_figures_of_another_date_are_never_stored_under_this_one(store: Store) -> None:
+    report = small_report()
+    figures = DayFigures(
+        date(2026, 11, 23), 10, 1_000_000, report.total_buy_shares, None, None, None, Decimal("1040.00")
+    )
+    with pytest.raises(InvalidReportError, match="only under its own trade date"):
+        store.save_report(replace(report, figures=figures))
+    assert store.stored_codes(TRADE_DATE) == set()
+
+
+def test_figures_and_a_flagged_share_difference_come_back(store: Store) -> None:
+    report = small_report()
+    figures = DayFigures(
+        TRADE_DATE, 12, 3_456_789, report.total_buy_shares + 1000, Decimal("1035.00"), Decimal("1050.00"),
+        Decimal("1030.00"), Decimal("1045.00"),
+    )
+    store.save_report(replace(report, figures=figures))
+    assert store.load_report(TRADE_DATE, "2330").figures == figures
+    (summary,) = store.report_summaries(TRADE_DATE)
+    assert summary.figures == figures and summary.shares_mismatch == 1000
 
 
 def test_buys_differing_from_sells_is_refused_and_nothing_stored(store: Store) -> None:
@@ -167,7 +197,8 @@ def test_reports_loaded_in_bulk_are_stored_as_saved_ones(store: Store) -> None:
 
 
 def test_a_bulk_load_refuses_an_incomplete_report_and_stores_none(store: Store) -> None:
-    bad = replace(small_report("2317"), rec_count=41)
+    whole = small_report("2317")
+    bad = replace(whole, trades=whole.trades[:-1])  # the last record balances the buys and sells
     with pytest.raises(ReportMismatchError):
         store.load_reports([small_report("2330"), bad])
     assert store.trade_dates() == []
