@@ -10,10 +10,10 @@ import pandas as pd
 from sqlalchemy import func, select
 
 from flows.errors import UnknownBranchError
-from flows.trades import BUY_SHARES, SELL_SHARES, SIDES, frame_of, total, window_trades, with_values
+from flows.trades import BUY_SHARES, SELL_SHARES, SIDES, frame_of, total, window_days, with_values
 from flows.window import Window
 from storage import Store
-from storage.models import BrokerTradeRow, ReportRow
+from storage.models import BranchDayRow
 
 STOCK_COLUMNS = [
     "stock_code",
@@ -43,13 +43,13 @@ class BranchFlows:
 
 def branch_flows(store: Store, broker_id: str, window: Window) -> BranchFlows:
     rows = store.read(
-        window_trades(window, ReportRow.stock_code, func.max(BrokerTradeRow.broker_name), *SIDES)
-        .where(BrokerTradeRow.broker_id == broker_id)
-        .group_by(ReportRow.stock_code)
+        window_days(window, BranchDayRow.stock_code, func.max(BranchDayRow.broker_name), *SIDES)
+        .where(BranchDayRow.broker_id == broker_id)
+        .group_by(BranchDayRow.stock_code)
     )
     if not rows:
         known = store.read(
-            select(BrokerTradeRow.broker_name).where(BrokerTradeRow.broker_id == broker_id).limit(1)
+            select(BranchDayRow.broker_name).where(BranchDayRow.broker_id == broker_id).limit(1)
         )
         if not known:
             raise UnknownBranchError(
@@ -65,9 +65,9 @@ def branch_flows(store: Store, broker_id: str, window: Window) -> BranchFlows:
 
 def _streaks(store: Store, broker_id: str, window: Window) -> pd.DataFrame:
     bought = store.read(
-        window_trades(window, ReportRow.stock_code, ReportRow.trade_date)
-        .where(BrokerTradeRow.broker_id == broker_id)
-        .group_by(ReportRow.stock_code, ReportRow.trade_date)
+        window_days(window, BranchDayRow.stock_code, BranchDayRow.trade_date)
+        .where(BranchDayRow.broker_id == broker_id)
+        .group_by(BranchDayRow.stock_code, BranchDayRow.trade_date)
         .having(total(BUY_SHARES) > total(SELL_SHARES))
     )
     position = {day: index for index, day in enumerate(window.trade_dates)}

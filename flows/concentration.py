@@ -10,9 +10,9 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Select, and_, case, func, select
 
-from flows.trades import BUY_SHARES, SELL_SHARES, frame_of, total, window_trades
+from flows.trades import BUY_SHARES, SELL_SHARES, frame_of, total, window_days
 from flows.window import Window
-from storage.models import BrokerTradeRow, ReportRow
+from storage.models import BranchDayRow
 
 CONCENTRATION_TOP = 15
 COLUMNS = ["stock_code", "volume", "top_buy_shares", "top_sell_shares", "buying_branches", "selling_branches"]
@@ -22,32 +22,32 @@ def concentration_query(window: Window, stock_code: str | None = None) -> Select
     """Per stock (all, or one): volume, the top net buyers' and sellers' shares, branches each way.
 
     The volume is the shares bought (every trade has a buyer and a seller, so it equals the shares sold)."""
-    per_branch = window_trades(
+    per_branch = window_days(
         window,
-        ReportRow.stock_code,
+        BranchDayRow.stock_code,
         total(BUY_SHARES).label("bought"),
         total(BUY_SHARES - SELL_SHARES).label("net"),
-    ).group_by(ReportRow.stock_code, BrokerTradeRow.broker_id)
+    ).group_by(BranchDayRow.stock_code, BranchDayRow.broker_id)
     if stock_code is not None:
-        per_branch = per_branch.where(ReportRow.stock_code == stock_code)
+        per_branch = per_branch.where(BranchDayRow.stock_code == stock_code)
     branches = per_branch.subquery()
+    # One ordering serves both ends: the sellers are the last 15 of the buyers' ranking. How ties are
+    # broken cannot change the sums, so one sort (SQLite sorts for each window) does for both.
     ranked = select(
         branches.c.stock_code,
         branches.c.bought,
         branches.c.net,
         func.row_number()
         .over(partition_by=branches.c.stock_code, order_by=branches.c.net.desc())
-        .label("buy_rank"),
-        func.row_number()
-        .over(partition_by=branches.c.stock_code, order_by=branches.c.net.asc())
-        .label("sell_rank"),
+        .label("rank"),
+        func.count().over(partition_by=branches.c.stock_code).label("branches"),
     ).subquery()
     net = ranked.c.net
     return select(
         ranked.c.stock_code,
         total(ranked.c.bought),
-        total(case((and_(ranked.c.buy_rank <= CONCENTRATION_TOP, net > 0), net), else_=0)),
-        total(case((and_(ranked.c.sell_rank <= CONCENTRATION_TOP, net < 0), -net), else_=0)),
+        total(case((and_(ranked.c.rank <= CONCENTRATION_TOP, net > 0), net), else_=0)),
+        total(case((and_(ranked.c.rank > ranked.c.branches - CONCENTRATION_TOP, net < 0), -net), else_=0)),
         total(case((net > 0, 1), else_=0)),
         total(case((net < 0, 1), else_=0)),
     ).group_by(ranked.c.stock_code)

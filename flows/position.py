@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from flows.trades import SIDES, frame_of, window_trades, with_values
+from flows.trades import SIDES, frame_of, window_days, with_values
 from flows.window import Window
 from storage import Store
-from storage.models import BrokerTradeRow, ReportRow
+from storage.models import BranchDayRow
 
 POSITION_COLUMNS = [
     "trade_date",
@@ -31,9 +31,9 @@ def position(store: Store, broker_id: str, stock_code: str, window: Window) -> p
     position, the price at which the net position was built (NaN while the position is 0). A branch that
     sold more than it bought has a negative position and cost: avg_cost is then what it sold at, net."""
     rows = store.read(
-        window_trades(window, ReportRow.trade_date, *SIDES)
-        .where(BrokerTradeRow.broker_id == broker_id, ReportRow.stock_code == stock_code)
-        .group_by(ReportRow.trade_date)
+        window_days(window, BranchDayRow.trade_date, *SIDES)
+        .where(BranchDayRow.broker_id == broker_id, BranchDayRow.stock_code == stock_code)
+        .group_by(BranchDayRow.trade_date)
     )
     by_day = frame_of(rows, ["trade_date", *(c.name for c in SIDES)]).set_index("trade_date")
     days = by_day.reindex(pd.Index(window.trade_dates, name="trade_date"), fill_value=0).reset_index()

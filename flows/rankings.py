@@ -9,10 +9,10 @@ import pandas as pd
 from sqlalchemy import func
 
 from flows.concentration import concentration_frame, concentration_query
-from flows.trades import SIDES, frame_of, window_trades, with_values
+from flows.trades import SIDES, frame_of, window_days, with_values
 from flows.window import Window
 from storage import Store
-from storage.models import BrokerTradeRow, ReportRow
+from storage.models import BranchDayRow
 
 BRANCH_RANK_COLUMNS = [
     "broker_id",
@@ -38,13 +38,13 @@ def rank_stocks(store: Store, window: Window) -> pd.DataFrame:
 def rank_branches(store: Store, window: Window) -> pd.DataFrame:
     """Every branch that traded in the window, by net value (NT$ bought − sold), the biggest buyer first."""
     rows = store.read(
-        window_trades(
+        window_days(
             window,
-            BrokerTradeRow.broker_id,
-            func.max(BrokerTradeRow.broker_name),
-            func.count(func.distinct(ReportRow.stock_code)),
+            BranchDayRow.broker_id,
+            func.max(BranchDayRow.broker_name),
+            func.count(func.distinct(BranchDayRow.stock_code)),
             *SIDES,
-        ).group_by(BrokerTradeRow.broker_id)
+        ).group_by(BranchDayRow.broker_id)
     )
     frame = with_values(frame_of(rows, ["broker_id", "broker_name", "stocks", *(c.name for c in SIDES)]))
     frame = frame.astype({"stocks": "int64"})

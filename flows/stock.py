@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 
 from flows.concentration import concentration_frame, concentration_query
 from flows.errors import UnknownStockError
-from flows.trades import BUY_SHARES, SELL_SHARES, SIDES, frame_of, total, window_trades, with_values
+from flows.trades import BUY_SHARES, SELL_SHARES, SIDES, frame_of, total, window_days, with_values
 from flows.window import Window
 from storage import Store
-from storage.models import BrokerTradeRow, ReportRow
+from storage.models import BranchDayRow, ReportRow
 
 BRANCH_COLUMNS = [
     "broker_id",
@@ -58,9 +58,9 @@ def stock_flows(store: Store, stock_code: str, window: Window, top: int = 10) ->
     volume_share is a branch's shares bought and sold over twice the volume (each trade counts on both
     sides), so the shares of all branches add up to 1."""
     rows = store.read(
-        window_trades(window, BrokerTradeRow.broker_id, func.max(BrokerTradeRow.broker_name), *SIDES)
-        .where(ReportRow.stock_code == stock_code)
-        .group_by(BrokerTradeRow.broker_id)
+        window_days(window, BranchDayRow.broker_id, func.max(BranchDayRow.broker_name), *SIDES)
+        .where(BranchDayRow.stock_code == stock_code)
+        .group_by(BranchDayRow.broker_id)
     )
     if not rows and not store.read(select(ReportRow.id).where(ReportRow.stock_code == stock_code).limit(1)):
         raise UnknownStockError(
@@ -92,11 +92,11 @@ def _daily_net(store: Store, stock_code: str, window: Window, broker_ids: list[s
     if not broker_ids:
         return frame
     rows = store.read(
-        window_trades(
-            window, ReportRow.trade_date, BrokerTradeRow.broker_id, total(BUY_SHARES - SELL_SHARES)
+        window_days(
+            window, BranchDayRow.trade_date, BranchDayRow.broker_id, total(BUY_SHARES - SELL_SHARES)
         )
-        .where(ReportRow.stock_code == stock_code, BrokerTradeRow.broker_id.in_(broker_ids))
-        .group_by(ReportRow.trade_date, BrokerTradeRow.broker_id)
+        .where(BranchDayRow.stock_code == stock_code, BranchDayRow.broker_id.in_(broker_ids))
+        .group_by(BranchDayRow.trade_date, BranchDayRow.broker_id)
     )
     for trade_date, broker_id, net in rows:
         frame.loc[trade_date, broker_id] = int(net)

@@ -1,4 +1,5 @@
-"""The SQL every flows question is built from: the window's broker trades, and their values in exact cents.
+"""The SQL every flows question is built from: the window's branch days (storage's branch_days: a report's
+records summed per branch), their shares and their values in exact cents.
 
 Aggregation happens in the database (GROUP BY); only one row per branch, stock or day comes back."""
 
@@ -10,13 +11,10 @@ import pandas as pd
 from sqlalchemy import BigInteger, ColumnElement, Select, cast, func, select
 
 from flows.window import Window
-from storage.models import BrokerTradeRow, ReportRow
+from storage.models import BranchDayRow
 
-# Prices are Decimal in storage (REAL on SQLite, NUMERIC on PostgreSQL); a price times 100, rounded, is its
-# exact whole number of cents on both, and cents times shares summed as integers stay exact.
-PRICE_CENTS = cast(func.round(BrokerTradeRow.price * 100), BigInteger)
-BUY_SHARES = BrokerTradeRow.buy_shares
-SELL_SHARES = BrokerTradeRow.sell_shares
+BUY_SHARES = BranchDayRow.buy_shares
+SELL_SHARES = BranchDayRow.sell_shares
 
 
 def total(expression: ColumnElement[Any]) -> ColumnElement[int]:
@@ -26,21 +24,16 @@ def total(expression: ColumnElement[Any]) -> ColumnElement[int]:
 
 # The columns every per-branch or per-stock figure is derived from.
 SIDES = (
-    total(BUY_SHARES).label("buy_shares"),
-    total(SELL_SHARES).label("sell_shares"),
-    total(PRICE_CENTS * BUY_SHARES).label("buy_cents"),
-    total(PRICE_CENTS * SELL_SHARES).label("sell_cents"),
+    total(BranchDayRow.buy_shares).label("buy_shares"),
+    total(BranchDayRow.sell_shares).label("sell_shares"),
+    total(BranchDayRow.buy_cents).label("buy_cents"),
+    total(BranchDayRow.sell_cents).label("sell_cents"),
 )
 
 
-def window_trades(window: Window, *columns: Any) -> Select[Any]:
-    """SELECT `columns` FROM the broker trades of the reports of `window`'s days."""
-    return (
-        select(*columns)
-        .select_from(BrokerTradeRow)
-        .join(ReportRow, ReportRow.id == BrokerTradeRow.report_id)
-        .where(ReportRow.trade_date.between(window.first, window.last))
-    )
+def window_days(window: Window, *columns: Any) -> Select[Any]:
+    """SELECT `columns` FROM the branch days of `window`."""
+    return select(*columns).where(BranchDayRow.trade_date.between(window.first, window.last))
 
 
 def with_values(frame: pd.DataFrame) -> pd.DataFrame:

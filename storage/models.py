@@ -137,6 +137,32 @@ class BrokerTradeRow(Base):
     sell_shares: Mapped[int] = mapped_column(BigInteger)
 
 
+class BranchDayRow(Base):
+    """One branch's trading in one stock on one day: its records of that day's report summed.
+
+    Written with the report, in the same transaction; what flows aggregates over windows of days, since
+    a report's records per branch (one per price) are about 2.5 to 7 times as many rows. Clustered by
+    stock and branch on SQLite (no rowid), so that one stock over any window is one range of the table."""
+
+    __tablename__ = "branch_days"
+    __table_args__ = (
+        Index("ix_branch_days_broker_id_trade_date", "broker_id", "trade_date"),
+        Index("ix_branch_days_trade_date", "trade_date"),
+        {"sqlite_with_rowid": False},
+    )
+
+    stock_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    broker_id: Mapped[str] = mapped_column(String(8), primary_key=True)  # case-sensitive, as on the site
+    trade_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    broker_name: Mapped[str] = mapped_column(String(64))
+    buy_shares: Mapped[int] = mapped_column(BigInteger)
+    sell_shares: Mapped[int] = mapped_column(BigInteger)
+    # Price times shares summed, in whole cents: exact integers on both databases (SQLite keeps any value
+    # that fits 64 bits as an integer; only absurd ones beyond NT$ 92 quadrillion would turn REAL there).
+    buy_cents: Mapped[Decimal] = mapped_column(Numeric(30, 0))
+    sell_cents: Mapped[Decimal] = mapped_column(Numeric(30, 0))
+
+
 class SolveAttemptRow(Base):
     __tablename__ = "solve_attempts"
     __table_args__ = (Index("ix_solve_attempts_queue", "outcome", "label_source", "unreadable"),)
@@ -182,5 +208,6 @@ class ModelVersionRow(Base):
     rolled_back_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
-# The table itself, for the bulk upsert that bypasses the ORM's per-row work.
+# The tables themselves, for bulk statements that bypass the ORM's per-row work.
 SECURITIES = cast(Table, SecurityRow.__table__)
+BRANCH_DAYS = cast(Table, BranchDayRow.__table__)

@@ -16,7 +16,7 @@ from os import PathLike
 from types import TracebackType
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, Row, and_, case, delete, func, or_, select, update
+from sqlalchemy import Engine, Row, and_, case, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.compiler import compiles
@@ -30,7 +30,9 @@ from storage.engine import open_engine, reader, shown, translated_errors, writer
 from storage.errors import InvalidReportError, ReportMismatchError, StorageError, UnknownRecordError
 from storage.migrations import upgrade_engine
 from storage.models import (
+    BRANCH_DAYS,
     SECURITIES,
+    BranchDayRow,
     BrokerTradeRow,
     JobRunRow,
     ModelVersionRow,
@@ -167,10 +169,16 @@ class Store:
                 result = SaveResult.INSERTED
             else:
                 session.execute(delete(BrokerTradeRow).where(BrokerTradeRow.report_id == row.id))
+                session.execute(
+                    delete(BranchDayRow).where(
+                        BranchDayRow.stock_code == report.stock_code, BranchDayRow.trade_date == report.trade_date
+                    )
+                )
                 result = SaveResult.REPLACED
             _fill_report_row(row, report, content_sha256)
             session.flush()
             _insert_trades(session, [(row.id, report.trades)])
+            _insert_branch_days(session, [report])
             return result
 
     def load_reports(self, reports: Iterable[Report]) -> int:
@@ -189,6 +197,7 @@ class Store:
             session.add_all(rows)
             session.flush()
             _insert_trades(session, [(row.id, report.trades) for row, report in zip(rows, checked, strict=True)])
+            _insert_branch_days(session, checked)
         return len(checked)
 
     def stored_codes(self, trade_date: date) -> set[str]:
@@ -844,6 +853,36 @@ def _insert_trades(session: Session, report_trades: list[tuple[int, tuple[Broker
             for t in trades
         ],
     )
+
+
+def _insert_branch_days(session: Session, reports: list[Report]) -> None:
+    """Each report's records summed per branch (see BranchDayRow)."""
+    rows = []
+    for report in reports:
+        by_branch: dict[str, list[Any]] = {}
+        for trade in report.trades:
+            cents = int(trade.price * 100)  # the price is checked to be whole cents
+            day = by_branch.setdefault(trade.broker_id, [trade.broker_name, 0, 0, 0, 0])
+            day[0] = max(day[0], trade.broker_name)
+            day[1] += trade.buy_shares
+            day[2] += trade.sell_shares
+            day[3] += cents * trade.buy_shares
+            day[4] += cents * trade.sell_shares
+        rows += [
+            {
+                "stock_code": report.stock_code,
+                "broker_id": broker_id,
+                "trade_date": report.trade_date,
+                "broker_name": name,
+                "buy_shares": bought,
+                "sell_shares": sold,
+                "buy_cents": buy_cents,
+                "sell_cents": sell_cents,
+            }
+            for broker_id, (name, bought, sold, buy_cents, sell_cents) in by_branch.items()
+        ]
+    if rows:
+        session.connection().execute(insert(BRANCH_DAYS), rows)
 
 
 def _broker_trade(row: Row[*tuple[Any, ...]]) -> BrokerTrade:
