@@ -13,7 +13,7 @@ from flows.errors import UnknownBranchError
 from flows.trades import BUY_SHARES, SELL_SHARES, SIDES, frame_of, total, window_days, with_values
 from flows.window import Window
 from storage import Store
-from storage.models import BranchDayRow
+from storage.models import BranchDayRow, ReportRow
 
 STOCK_COLUMNS = [
     "stock_code",
@@ -25,6 +25,8 @@ STOCK_COLUMNS = [
     "net_value",
     "avg_buy_price",
     "avg_sell_price",
+    "volume_share",
+    "buy_streak",
 ]
 STREAK_COLUMNS = ["stock_code", "days", "first_day", "last_day", "ongoing"]
 
@@ -34,7 +36,9 @@ class BranchFlows:
     broker_id: str
     broker_name: str
     window: Window
-    # One row per stock (STOCK_COLUMNS), the biggest net value bought first and the biggest sold last.
+    # One row per stock (STOCK_COLUMNS), the biggest net value bought first and the biggest sold last;
+    # volume_share is the branch's part of the stock's volume in the window (as in StockFlows), buy_streak
+    # the stock's longest net-buying streak in days (0 where it has none of 2 days or more).
     stocks: pd.DataFrame
     # Per stock, its longest run of consecutive trading days of the window with a net buy (2 days or
     # more; the latest run where two are as long); ongoing when it reaches the window's last day.
@@ -59,8 +63,27 @@ def branch_flows(store: Store, broker_id: str, window: Window) -> BranchFlows:
     else:
         name = max(row[1] for row in rows)
     stocks = with_values(frame_of(rows, ["stock_code", "broker_name", *(c.name for c in SIDES)]))
+    volumes = _volumes(store, window, list(stocks["stock_code"]))
+    stocks["volume_share"] = (stocks["buy_shares"] + stocks["sell_shares"]) / (
+        2 * stocks["stock_code"].map(volumes).where(lambda volume: volume > 0)
+    )
+    streaks = _streaks(store, broker_id, window)
+    stocks["buy_streak"] = stocks["stock_code"].map(dict(zip(streaks["stock_code"], streaks["days"], strict=True)))
+    stocks["buy_streak"] = stocks["buy_streak"].fillna(0).astype("int64")
     stocks = stocks.sort_values(["net_value", "stock_code"], ascending=[False, True], ignore_index=True)
-    return BranchFlows(broker_id, name, window, stocks[STOCK_COLUMNS], _streaks(store, broker_id, window))
+    return BranchFlows(broker_id, name, window, stocks[STOCK_COLUMNS], streaks)
+
+
+def _volumes(store: Store, window: Window, stock_codes: list[str]) -> dict[str, int]:
+    """Shares traded per stock over the window, from the reports' totals (a row per stock and day)."""
+    if not stock_codes:
+        return {}
+    rows = store.read(
+        select(ReportRow.stock_code, total(ReportRow.total_shares))
+        .where(ReportRow.trade_date.between(window.first, window.last), ReportRow.stock_code.in_(stock_codes))
+        .group_by(ReportRow.stock_code)
+    )
+    return {stock_code: int(volume) for stock_code, volume in rows}
 
 
 def _streaks(store: Store, broker_id: str, window: Window) -> pd.DataFrame:

@@ -116,6 +116,10 @@ def test_a_branch_over_three_days_stock_by_stock(history: Store) -> None:
         -41_750.0,
     )
     assert (rows["1101"]["avg_buy_price"], rows["1101"]["avg_sell_price"]) == (40.25, 41.0)
+    # Of 1101's 3,000 shares over the window, 9B2z bought 1,000 and sold 2,000: all of one side.
+    assert rows["1101"]["volume_share"] == 0.5
+    assert rows["2330"]["volume_share"] == pytest.approx(9500 / 14000)
+    assert (rows["2330"]["buy_streak"], rows["1101"]["buy_streak"]) == (3, 0)
     assert as_records(flows.streaks) == [
         {"stock_code": "2330", "days": 3, "first_day": "2026-11-16", "last_day": "2026-11-18", "ongoing": True}
     ]
