@@ -43,6 +43,9 @@ class StockFlows:
     selling_branches: int
     # Net shares per trade date (rows, every day of the window) of the top branches (columns, broker ids).
     daily_net: pd.DataFrame
+    # Per trade date of the window: volume, that day's concentration, and the close as the report view
+    # gave it (NaN where no figures are stored: a gap, never a made-up price).
+    days: pd.DataFrame
 
     def top_buyers(self, count: int) -> pd.DataFrame:
         return self.branches[self.branches["net_shares"] > 0].head(count)
@@ -81,9 +84,25 @@ def stock_flows(store: Store, stock_code: str, window: Window, top: int = 10) ->
         buying_branches=int(summary["buying_branches"].iloc[0]) if len(summary) else 0,
         selling_branches=int(summary["selling_branches"].iloc[0]) if len(summary) else 0,
         daily_net=pd.DataFrame(),
+        days=_days(store, stock_code, window),
     )
     leaders = [*flows.top_buyers(top)["broker_id"], *flows.top_sellers(top)["broker_id"]]
     return StockFlows(**{**flows.__dict__, "daily_net": _daily_net(store, stock_code, window, leaders)})
+
+
+def _days(store: Store, stock_code: str, window: Window) -> pd.DataFrame:
+    daily = concentration_frame(store.read(concentration_query(window, stock_code, daily=True)), daily=True)
+    closes = store.read(
+        select(ReportRow.trade_date, ReportRow.close_price).where(
+            ReportRow.stock_code == stock_code, ReportRow.trade_date.between(window.first, window.last)
+        )
+    )
+    frame = pd.DataFrame({"trade_date": list(window.trade_dates)})
+    frame = frame.merge(daily[["trade_date", "volume", "concentration"]], on="trade_date", how="left")
+    frame["volume"] = frame["volume"].fillna(0).astype("int64")
+    close_by_day = {day: float(close) for day, close in closes if close is not None}
+    frame["close_price"] = frame["trade_date"].map(close_by_day).astype("float64")
+    return frame
 
 
 def _daily_net(store: Store, stock_code: str, window: Window, broker_ids: list[str]) -> pd.DataFrame:

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pytest
 
-from storage import BrokerTrade, Report, Store
+from storage import BrokerTrade, DayFigures, Report, Store
 from storage.synthetic import site_csv
 
 D1, D2, D3 = date(2026, 11, 16), date(2026, 11, 17), date(2026, 11, 18)
@@ -37,6 +37,10 @@ HISTORY: dict[tuple[date, str], list[tuple[str, str, int, int]]] = {
 }
 
 
+# The close as the report view gave it; 2330's report of the 17th was stored without the view's figures.
+CLOSES = {(D1, "2330"): "101.55", (D3, "2330"): "99.50", (D1, "1101"): "40.25", (D3, "1101"): "41.00"}
+
+
 def history_reports() -> list[Report]:
     reports = []
     for (day, code), records in HISTORY.items():
@@ -53,6 +57,7 @@ def history_reports() -> list[Report]:
                 raw_csv=site_csv(code, trades),
                 fetched_at=datetime(day.year, day.month, day.day, 9, tzinfo=UTC),
                 no_trades=not trades,
+                figures=_figures(day, code, trades),
             )
         )
     return reports
@@ -65,3 +70,13 @@ def history(database_url: str) -> Iterator[Store]:
         for report in history_reports():
             store.save_report(report)
         yield store
+
+
+def _figures(day: date, code: str, trades: list[BrokerTrade]) -> DayFigures | None:
+    close = CLOSES.get((day, code))
+    if close is None:
+        return None
+    bought = sum(trade.buy_shares for trade in trades)
+    turnover = int(sum(trade.price * trade.buy_shares for trade in trades))
+    price = Decimal(close)
+    return DayFigures(day, len(trades), turnover, bought, price, price, price, price)

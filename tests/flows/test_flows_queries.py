@@ -84,12 +84,27 @@ def test_a_stocks_daily_net_per_branch_has_every_day(history: Store) -> None:
     assert list(flows.daily_net.index) == [D1, D2, D3]
 
 
+def test_a_stocks_days_have_their_concentration_and_close_with_gaps(history: Store) -> None:
+    days = as_records(stock_flows(history, "2330", resolve_window(history, days=3)).days)
+    assert [day["volume"] for day in days] == [4000, 2000, 1000]
+    # Each day has fewer than 15 branches a side: every day's concentration is 0.
+    assert [day["concentration"] for day in days] == [0.0, 0.0, 0.0]
+    assert [day["close_price"] for day in days] == [101.55, None, 99.5]
+    quiet = as_records(stock_flows(history, "1101", resolve_window(history, days=3)).days)
+    assert [(day["volume"], day["concentration"], day["close_price"]) for day in quiet] == [
+        (1000, 0.0, 40.25),
+        (0, None, None),
+        (2000, 0.0, 41.0),
+    ]
+
+
 def test_the_concentration_counts_the_top_15_each_way(history: Store) -> None:
     flows = stock_flows(history, "2454", resolve_window(history))
     # Top 15 buyers bought 6,000..20,000 = 195,000 net; the top 15 sellers sold 15 x 10,500 = 157,500.
     assert flows.volume == 210_000
     assert flows.concentration == pytest.approx((195_000 - 157_500) / 210_000)
     assert (flows.buying_branches, flows.selling_branches) == (20, 20)
+    assert as_records(flows.days)[0]["concentration"] == pytest.approx((195_000 - 157_500) / 210_000)
 
 
 def test_a_stock_with_no_trades_in_the_window_is_empty_not_unknown(history: Store) -> None:
