@@ -19,9 +19,10 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-from dashboard import api, pages
+from dashboard import api, flows_views, pages
 from dashboard.csrf import CsrfGuard
 from dashboard.formatting import FILTERS
+from flows import FlowsError, NoStoredDaysError, UnknownBranchError, UnknownStockError
 from storage import DatabaseUnavailableError, StorageError, Store, UnknownRecordError
 from trainer.relabel import RelabelError
 
@@ -87,10 +88,15 @@ def create_app(
     app.add_exception_handler(UnknownRecordError, _error_status(404))
     app.add_exception_handler(DatabaseUnavailableError, _error_status(503))
     app.add_exception_handler(StorageError, _error_status(400))
+    for not_found in (UnknownStockError, UnknownBranchError, NoStoredDaysError):
+        app.add_exception_handler(not_found, _error_status(404))
+    app.add_exception_handler(FlowsError, _error_status(400))
 
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
     app.include_router(api.router, prefix="/api")
+    app.include_router(flows_views.api, prefix="/api")
     app.include_router(pages.router)
+    app.include_router(flows_views.pages)
     return app
 
 
