@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     base_url: str = REAL_SITE_URL
     chromium: str = ""
     model: str = ""
+    # The dashboard's access token; beyond loopback one is made at start when this is empty.
+    dashboard_token: str = ""
     captcha_data: Path = REPO_ROOT.parent / "shared" / "data" / "twse-captcha-2019"
 
     @property
