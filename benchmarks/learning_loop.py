@@ -145,7 +145,7 @@ def main() -> None:
         store.activate_model_version(weak.stem)
 
         with replica_process(first_pool, console) as base_url:
-            codes = [security.code for security in load_universe("all", base_url)]
+            codes = [security.code for security in load_universe("all")]
             before = asyncio.run(fetch_round(store, base_url, codes[: args.securities], workdir, args.concurrency))
         human_labels = relabel_failures(store, truth)
         console.print(f"relabelled {human_labels} failures")

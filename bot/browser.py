@@ -1,6 +1,6 @@
 """Launching Chromium for the bot: a system build with the closed-network flags, else Playwright's own.
 
-One browser per job; each worker gets its own context (cookies, session) and recycles it."""
+One browser per job; each worker gets its own context (cookies, session), dressed as a person's browser in Taipei."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser, BrowserContext, async_playwright
 
 # Without these, Chromium spends its time calling home through a network that may be closed.
 CHROMIUM_FLAGS = [
@@ -22,6 +22,11 @@ CHROMIUM_FLAGS = [
     "--disable-dev-shm-usage",
 ]
 SYSTEM_CHROMIUMS = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
+# What a person's browser in Taipei says of itself: the working scrapers of 2026 all send an ordinary
+# Chrome user agent, and a headless one announces itself as HeadlessChrome.
+LOCALE = "zh-TW"
+TIMEZONE = "Asia/Taipei"
+HEADLESS_MARKER = "HeadlessChrome"
 
 
 def chromium_executable(configured: str = "") -> str | None:
@@ -48,3 +53,19 @@ async def launch_browser(chromium: str = "", headless: bool = True) -> AsyncIter
             yield browser
         finally:
             await browser.close()
+
+
+async def person_user_agent(browser: Browser) -> str:
+    """The browser's own user agent without the headless marker, as a person's Chrome sends it."""
+    probe = await browser.new_context()
+    try:
+        page = await probe.new_page()
+        return (await page.evaluate("navigator.userAgent")).replace(HEADLESS_MARKER, "Chrome")
+    finally:
+        await probe.close()
+
+
+async def person_context(browser: Browser, user_agent: str) -> BrowserContext:
+    """A new context that looks like a person's Chrome in Taipei: `user_agent` (see person_user_agent),
+    Traditional Chinese, Taipei time."""
+    return await browser.new_context(user_agent=user_agent, locale=LOCALE, timezone_id=TIMEZONE)

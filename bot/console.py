@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from collections import Counter
 from dataclasses import replace
 from datetime import date
 
@@ -83,8 +84,13 @@ async def fetch_with_progress(
             progress.stop()
         stops.job = stops.task = None
     console.print(summary_table(summary))
-    for code, reason in sorted(summary.failures.items()):
-        console.print(f"[red]failed[/] {code}: {reason}")
+    if summary.rolled_over_to is not None:
+        console.print(
+            f"[yellow]the site began serving {summary.rolled_over_to:%Y-%m-%d} during the run[/]: "
+            f"nothing of it was stored under {summary.trade_date:%Y-%m-%d}"
+        )
+    for code, reason in sorted(summary.missing.items()):
+        console.print(f"[red]missing[/] {code}: {reason}")
     return summary
 
 
@@ -96,10 +102,15 @@ def summary_table(summary: FetchSummary) -> Table:
         ("stored", summary.statuses[SecurityStatus.STORED]),
         ("no trades (查無資料)", summary.statuses[SecurityStatus.NO_TRADES]),
         ("failed", summary.statuses[SecurityStatus.FAILED]),
+        ("not asked", len(summary.not_asked)),
         ("already stored before this run", summary.already_stored),
         ("captcha answers", summary.answers),
         ("attempts per report", f"{summary.attempts_per_report:.3f}"),
+        ("answers per security", _histogram(summary.answers_per_security)),
         ("captchas refreshed unanswered", summary.refreshes),
+        ("errors by kind", _histogram(summary.errors) or "none"),
+        ("pauses of every worker", f"{summary.pauses} ({summary.paused_s:.1f} s)"),
+        ("pace halved by throttling", summary.slowdowns),
         ("duration", f"{summary.duration_s:.1f} s"),
     ]
     if summary.stopped:
@@ -107,6 +118,10 @@ def summary_table(summary: FetchSummary) -> Table:
     for what, value in rows:
         table.add_row(what, str(value))
     return table
+
+
+def _histogram(counts: Counter) -> str:
+    return ", ".join(f"{key}: {n}" for key, n in sorted(counts.items(), key=lambda item: str(item[0])))
 
 
 async def fetch(options: FetchOptions, model: str, database_url: str, console: Console) -> FetchSummary:

@@ -32,6 +32,28 @@ class BlockedError(BotError):
         )
 
 
+class ThrottledError(BotError):
+    """The site is throttling: HTTP 403, a blank or short answer, an answer without link or message.
+
+    Not a redesign: every worker pauses, the pace slows, and the security is tried again."""
+
+    def __init__(self, what: str, url: str) -> None:
+        self.what = what
+        super().__init__(f"the site is throttling ({what} at {url}): slowing down and trying again")
+
+
+class SiteRolledOverError(BotError):
+    """The site began serving the next trading day while a run was fetching the day before."""
+
+    def __init__(self, fetching: date, served: date) -> None:
+        self.fetching = fetching
+        self.served = served
+        super().__init__(
+            f"the site began serving {served:%Y-%m-%d} while {fetching:%Y-%m-%d} was being fetched: "
+            f"the rest of {fetching:%Y-%m-%d} is gone; fetch {served:%Y-%m-%d} with --date auto"
+        )
+
+
 class TransientSiteError(BotError):
     """A network error, a timeout or an HTTP 5xx: worth another try after a pause."""
 

@@ -11,17 +11,21 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from pathlib import Path
 
 import structlog
 from playwright.async_api import Browser, BrowserContext
 
-from bot.browser import launch_browser
+from bot.browser import launch_browser, person_context, person_user_agent
 from bot.errors import (
     BlockedError,
+    BotError,
     ReportFormatError,
     SiteChangedError,
+    SiteRolledOverError,
     SiteUnreachableError,
+    ThrottledError,
     TradeDateNotServedError,
     TransientSiteError,
 )
@@ -37,6 +41,8 @@ from storage.records import Attempt, AttemptOutcome, JobStatus, Report
 
 log = structlog.get_logger("bot.job")
 SERVED_DATE_TRIES = 3
+SITE_CHANGED_AFTER = 3  # complete pages without the form, on fresh loads in a row, before the run stops
+MAX_THROTTLED = 20  # signs of throttling one security may meet before it is left for a catch-up round
 HEARTBEAT_S = 30.0  # a run silent for storage.store.JOB_RUN_LOST_AFTER was killed
 
 ATTEMPT_OUTCOMES = {
@@ -70,11 +76,29 @@ class FetchOptions:
     policy: RetryPolicy = field(default_factory=RetryPolicy)
 
 
-class SecurityStatus:
+class SecurityStatus(StrEnum):
+    """How one security ended in a run."""
+
     STORED = "stored"
     NO_TRADES = "no_trades"
     FAILED = "failed"
-    SKIPPED = "skipped"  # stopped before its turn
+
+
+@dataclass
+class SecurityFetch:
+    """One security's way through a run, as crawlee's Request carries its own: what it took and what went wrong."""
+
+    code: str
+    answers: int = 0  # captcha answers given: what max_attempts bounds
+    failures: int = 0  # network errors, timeouts, 5xx, refused downloads: the backoff grows with them
+    throttled: int = 0  # signs of throttling met: they pause everyone and cost no answer
+    figure_mismatches: int = 0  # downloads whose buys disagreed with the report view's 成交股數
+    last_error: str = "no try was made"
+    errors: Counter[str] = field(default_factory=Counter)  # by kind, for the run's statistics
+
+    def note(self, kind: str, error: BaseException) -> None:
+        self.errors[kind] += 1
+        self.last_error = str(error)
 
 
 @dataclass
@@ -86,11 +110,18 @@ class FetchSummary:
     already_stored: int = 0
     statuses: Counter[str] = field(default_factory=Counter)
     failures: dict[str, str] = field(default_factory=dict)
+    not_asked: list[str] = field(default_factory=list)  # left in the queue when the run stopped
     attempts: Counter[str] = field(default_factory=Counter)
     refreshes: int = 0
+    errors: Counter[str] = field(default_factory=Counter)  # every error met, by kind
+    answers_per_security: Counter[int] = field(default_factory=Counter)  # how many securities took N answers
+    pauses: int = 0  # times every worker paused together (firewall, throttling)
+    paused_s: float = 0.0
+    slowdowns: int = 0  # times throttling halved the pace
     overheads_ms: list[float] = field(default_factory=list)  # per security: wall time less the site's time
     duration_s: float = 0.0
     stopped: bool = False
+    rolled_over_to: date | None = None  # the site began serving this day while the run went on
 
     @property
     def answers(self) -> int:
@@ -101,9 +132,25 @@ class FetchSummary:
         done = self.statuses[SecurityStatus.STORED] + self.statuses[SecurityStatus.NO_TRADES]
         return self.answers / done if done else 0.0
 
+    @property
+    def missing(self) -> dict[str, str]:
+        """Securities this run set out to fetch and did not store, with why."""
+        if self.rolled_over_to is not None:
+            why = f"not asked: the site serves {self.rolled_over_to:%Y-%m-%d} now"
+        else:
+            why = "not asked: the run was stopped"
+        return {**self.failures, **dict.fromkeys(self.not_asked, why)}
+
     def counts(self) -> dict[str, int]:
         attempts = {f"attempts_{name}": n for name, n in self.attempts.items()}
-        return {"planned": self.planned, "already_stored": self.already_stored, **self.statuses, **attempts}
+        return {
+            "planned": self.planned,
+            "already_stored": self.already_stored,
+            **{str(status): n for status, n in self.statuses.items()},
+            "not_asked": len(self.not_asked),
+            "pauses": self.pauses,
+            **attempts,
+        }
 
 
 ProgressCallback = Callable[[str, str], None]
@@ -118,6 +165,8 @@ class FetchJob:
         self.store = store
         self.stop_requested = asyncio.Event()
         self.pacing = Pacing(options.rate, options.policy)
+        self._formless_in_a_row = 0  # complete pages without the form, across workers
+        self._rolled_over_to: date | None = None
 
     def request_stop(self) -> None:
         """Finish the queries in flight, start no new one."""
@@ -128,7 +177,8 @@ class FetchJob:
     ) -> FetchSummary:
         started = time.monotonic()
         async with launch_browser(self.options.chromium, self.options.headless) as browser:
-            trade_date = await self._trade_date(browser)
+            user_agent = await person_user_agent(browser)
+            trade_date = await self._trade_date(browser, user_agent)
             summary = FetchSummary(trade_date=trade_date)
             codes = await self._pending_codes(trade_date, summary)
             summary.planned = len(codes)
@@ -142,7 +192,9 @@ class FetchJob:
             status = JobStatus.FAILED
             try:
                 workers = [
-                    asyncio.create_task(self._worker(browser, queue, summary, job_run_id, on_done))
+                    asyncio.create_task(
+                        self._worker(browser, user_agent, queue, summary, job_run_id, on_done)
+                    )
                     for _ in range(max(1, min(self.options.concurrency, len(codes))))
                 ]
                 # A worker that fails for good (a changed site) asks the others to stop; they finish their
@@ -151,10 +203,11 @@ class FetchJob:
                 for outcome in ended:
                     if isinstance(outcome, BaseException):
                         raise outcome
-                summary.stopped = self.stop_requested.is_set()
+                summary.rolled_over_to = self._rolled_over_to
+                summary.stopped = self.stop_requested.is_set() and self._rolled_over_to is None
                 if summary.stopped:
                     status = JobStatus.INTERRUPTED
-                elif not summary.failures:
+                elif not summary.failures and summary.rolled_over_to is None:
                     status = JobStatus.SUCCEEDED
             except asyncio.CancelledError:  # a second Ctrl-C abandoned the queries in flight
                 status = JobStatus.INTERRUPTED
@@ -162,8 +215,11 @@ class FetchJob:
             finally:
                 heartbeat.cancel()
                 await asyncio.gather(heartbeat, return_exceptions=True)
+                summary.not_asked = [queue.get_nowait() for _ in range(queue.qsize())]
+                summary.pauses, summary.paused_s = self.pacing.pauses, self.pacing.paused_s
+                summary.slowdowns = self.pacing.slowdowns
                 summary.duration_s = time.monotonic() - started
-                await self.store.finish_job_run(job_run_id, status, summary.counts())
+                await self.store.finish_job_run(job_run_id, status, summary.counts(), missing=summary.missing)
         log.info("fetch finished", trade_date=str(trade_date), status=status.value, **summary.counts())
         return summary
 
@@ -174,17 +230,19 @@ class FetchJob:
             await asyncio.sleep(self.options.heartbeat_s)
             await self.store.beat_job_run(job_run_id)
 
-    async def _trade_date(self, browser: Browser) -> date:
-        # One HTTP 500 or dropped connection must not cost the day's run; a wrong URL still fails within seconds.
+    async def _trade_date(self, browser: Browser, user_agent: str) -> date:
+        # One HTTP 500, 403 or dropped connection must not cost the day's run; a wrong URL still fails within seconds.
         for failures in range(1, SERVED_DATE_TRIES + 1):
             try:
-                served = await served_trade_date(browser, self.options.base_url, self.options.evidence_dir)
+                served = await served_trade_date(
+                    browser, self.options.base_url, self.options.evidence_dir, user_agent
+                )
                 break
             except SiteUnreachableError as error:
                 if failures == SERVED_DATE_TRIES:
                     raise
                 log.warning("retrying", step="served trade date", error=str(error))
-                await asyncio.sleep(self.options.policy.transient_delay(failures))
+                await asyncio.sleep(self.pacing.jittered(self.options.policy.transient_delay(failures)))
         wanted = self.options.trade_date
         if wanted is not None and wanted != served:
             raise TradeDateNotServedError(wanted, served)
@@ -204,6 +262,7 @@ class FetchJob:
     async def _worker(
         self,
         browser: Browser,
+        user_agent: str,
         queue: asyncio.Queue[str],
         summary: FetchSummary,
         job_run_id: int,
@@ -221,18 +280,26 @@ class FetchJob:
                 if form is None or queries >= self.options.recycle_after:
                     if context is not None:
                         await context.close()
-                    context = await browser.new_context()
+                    context = await person_context(browser, user_agent)
                     form = await ReportForm.open_in(
                         context, self.options.base_url, self.options.evidence_dir, self.options.timeout_s
                     )
                     queries = 0
                 started, site_before = time.perf_counter(), form.site_s
-                status, tries = await self._fetch_security(form, code, summary, job_run_id)
+                fetch = SecurityFetch(code)
+                status = await self._fetch_security(form, fetch, summary, job_run_id)
+                if status is None:  # the site moved on to the next day: this one was not asked for
+                    queue.put_nowait(code)
+                    return
                 summary.overheads_ms.append(
                     (time.perf_counter() - started - (form.site_s - site_before)) * 1000
                 )
-                queries += tries
+                queries += fetch.answers + fetch.failures + fetch.throttled
                 summary.statuses[status] += 1
+                summary.errors.update(fetch.errors)
+                summary.answers_per_security[fetch.answers] += 1
+                if status is SecurityStatus.FAILED:
+                    summary.failures[code] = fetch.last_error
                 await self.store.update_job_run_counts(job_run_id, summary.counts())  # for the dashboard
                 if on_done:
                     on_done(code, status)
@@ -245,71 +312,104 @@ class FetchJob:
                 await context.close()
 
     async def _fetch_security(
-        self, form: ReportForm, code: str, summary: FetchSummary, job_run_id: int
-    ) -> tuple[str, int]:
-        """One security, from a fresh captcha to a stored report; its status and how many tries it took."""
+        self, form: ReportForm, fetch: SecurityFetch, summary: FetchSummary, job_run_id: int
+    ) -> SecurityStatus | None:
+        """One security, from a fresh captcha to a stored report; None when the site rolled over to the
+        next trading day, so that it is not asked for under the old one."""
         options = self.options
-        tries = failures = 0
-        reason = "no try was made"
-        submitted = None
-        while tries < options.max_attempts:
+        while (
+            fetch.answers < options.max_attempts
+            and fetch.failures < options.max_attempts
+            and fetch.throttled < MAX_THROTTLED
+        ):
+            if self._rolled_over_to is not None:
+                return None
             await self.pacing.wait_turn()
-            tries += 1
             try:
-                if not form.has_captcha:
-                    await form.open_form()
-                image = await form.read_captcha()
-                solve_started = time.perf_counter()
-                solution = await self.solver.solve_async(image)
-                solve_ms = (time.perf_counter() - solve_started) * 1000
-                if solution.confidence < options.min_confidence:
-                    summary.refreshes += 1
-                    tries -= 1  # a refresh spends no answer; the limit below keeps it finite
-                    if summary.refreshes > options.max_attempts * 1000:
-                        raise TransientSiteError("the solver is unsure of every captcha")
-                    await form.open_form()
-                    continue
-                submitted = solution
-                await form.submit(code, solution.text, options.answer_delay_s)
-                outcome = await form.outcome()
-                submitted = None
-                await self._record(code, job_run_id, image, solution, solve_ms, ATTEMPT_OUTCOMES[outcome])
-                summary.attempts[ATTEMPT_OUTCOMES[outcome].value] += 1
-                self.pacing.unblocked()
-                if outcome is Outcome.REPORT:
-                    raw, rec_count = await form.download_csv()
-                    report = parse_report(raw, code, summary.trade_date, rec_count, datetime.now(UTC))
-                    await self.store.save_report(report)
-                    return SecurityStatus.STORED, tries
-                if outcome is Outcome.NO_DATA:
-                    await self.store.save_report(
-                        Report(summary.trade_date, code, 0, (), b"", datetime.now(UTC), no_trades=True)
-                    )
-                    return SecurityStatus.NO_TRADES, tries
-                reason = f"the site said {outcome.value}"
+                status = await self._try(form, fetch, summary, job_run_id)
+                if status is not None:
+                    return status
+            except SiteRolledOverError as error:
+                log.warning("the site rolled over", stock_code=fetch.code, error=str(error))
+                self._rolled_over_to = error.served
+                self.request_stop()
+                return None
+            except SiteChangedError as error:
+                # One page without the form may be a half-served one; several fresh loads in a row are a redesign.
+                self._formless_in_a_row += 1
+                if self._formless_in_a_row >= SITE_CHANGED_AFTER:
+                    raise
+                fetch.note("formless page", error)
+                form.discard_captcha()
+            except ThrottledError as error:
+                fetch.throttled += 1
+                fetch.note("throttled", error)
+                form.discard_captcha()
+                log.warning("throttled", stock_code=fetch.code, error=error.what)
+                await self.pacing.throttled()
+            except BlockedError as error:
+                fetch.note("blocked", error)
+                form.discard_captcha()
+                log.warning("blocked by the site's firewall", stock_code=fetch.code)
+                await self.pacing.blocked()
             except (
-                BlockedError,
                 TransientSiteError,
                 ReportFormatError,
                 ReportMismatchError,
                 InvalidReportError,
                 SolverInputError,  # a captcha body that only looks like an image: take a fresh one
             ) as error:
-                reason = str(error)
+                fetch.failures += 1
+                fetch.note(type(error).__name__, error)
                 form.discard_captcha()
-                if submitted is not None:  # answered, but the site's verdict never came back
-                    await self._record(code, job_run_id, image, submitted, solve_ms, AttemptOutcome.ERROR)
-                    summary.attempts[AttemptOutcome.ERROR.value] += 1
-                    submitted = None
-                if isinstance(error, BlockedError):
-                    log.warning("blocked by the site's firewall", stock_code=code)
-                    await self.pacing.blocked()
-                else:
-                    failures += 1
-                    log.warning("retrying", stock_code=code, error=reason)
-                    await asyncio.sleep(options.policy.transient_delay(failures))
-        summary.failures[code] = reason
-        return SecurityStatus.FAILED, tries
+                log.warning("retrying", stock_code=fetch.code, error=str(error))
+                await asyncio.sleep(self.pacing.jittered(options.policy.transient_delay(fetch.failures)))
+        return SecurityStatus.FAILED
+
+    async def _try(
+        self, form: ReportForm, fetch: SecurityFetch, summary: FetchSummary, job_run_id: int
+    ) -> SecurityStatus | None:
+        """One captcha answered and what follows it; None when the answer leaves the security to try again."""
+        options = self.options
+        if not form.has_captcha:
+            await form.open_form()
+        self._formless_in_a_row = 0
+        image = await form.read_captcha()
+        solve_started = time.perf_counter()
+        solution = await self.solver.solve_async(image)
+        solve_ms = (time.perf_counter() - solve_started) * 1000
+        if solution.confidence < options.min_confidence:
+            summary.refreshes += 1  # a refresh spends no answer; the limit below keeps it finite
+            if summary.refreshes > options.max_attempts * 1000:
+                raise TransientSiteError("the solver is unsure of every captcha")
+            await form.open_form()
+            return None
+        fetch.answers += 1
+        try:
+            await form.submit(fetch.code, solution.text, options.answer_delay_s)
+            outcome = await form.outcome()
+        except BotError:  # answered, but the site's verdict never came back
+            await self._record(fetch.code, job_run_id, image, solution, solve_ms, AttemptOutcome.ERROR)
+            summary.attempts[AttemptOutcome.ERROR.value] += 1
+            raise
+        self._formless_in_a_row = 0
+        await self._record(fetch.code, job_run_id, image, solution, solve_ms, ATTEMPT_OUTCOMES[outcome])
+        summary.attempts[ATTEMPT_OUTCOMES[outcome].value] += 1
+        self.pacing.answered()
+        if outcome is Outcome.REPORT:
+            await form.read_report_view()
+            raw, rec_count = await form.download_csv()
+            report = parse_report(raw, fetch.code, summary.trade_date, rec_count, datetime.now(UTC))
+            await self.store.save_report(report)
+            return SecurityStatus.STORED
+        if outcome is Outcome.NO_DATA:
+            await self.store.save_report(
+                Report(summary.trade_date, fetch.code, 0, (), b"", datetime.now(UTC), no_trades=True)
+            )
+            return SecurityStatus.NO_TRADES
+        fetch.last_error = f"the site said {outcome.value}"
+        fetch.errors[outcome.value] += 1
+        return None
 
     async def _record(
         self,
@@ -335,13 +435,13 @@ class FetchJob:
         )
 
 
-async def served_trade_date(browser: Browser, base_url: str, evidence_dir: Path) -> date:
+async def served_trade_date(browser: Browser, base_url: str, evidence_dir: Path, user_agent: str = "") -> date:
     """The trade date the site serves now; a site that answers nothing usable is unreachable."""
-    context = await browser.new_context()
+    context = await person_context(browser, user_agent or await person_user_agent(browser))
     try:
         form = await ReportForm.open_in(context, base_url, evidence_dir)
         return await form.read_trade_date()
-    except (TransientSiteError, SiteChangedError) as error:
+    except (TransientSiteError, ThrottledError, BlockedError, SiteChangedError) as error:
         raise SiteUnreachableError(base_url, str(error)) from error
     finally:
         await context.close()

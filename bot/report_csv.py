@@ -19,6 +19,7 @@ from storage.records import BrokerTrade, Report
 FULL_WIDTH_SPACE = "\u3000"
 BROKER_ID_LENGTH = 4
 RECORD_FIELDS = 5
+LINE_FIELDS = 2 * RECORD_FIELDS + 1  # two records and the empty field between them
 _STOCK_CODE_LINE = re.compile(r'^\s*股票代碼\s*,\s*="?([^"\s]+)"?')
 
 
@@ -54,7 +55,11 @@ def parse_report(
         raise ReportFormatError(f"asked for {stock_code} but the site sent the report of {found_code}")
     body = lines[code_line + 2 :]  # the 11-field header follows the code line
     trades = sorted(
-        (trade for row in csv.reader(io.StringIO("\n".join(body))) for trade in _row_trades(row)),
+        (
+            trade
+            for number, row in enumerate(csv.reader(io.StringIO("\n".join(body))), start=code_line + 3)
+            for trade in _row_trades(number, row)
+        ),
         key=lambda trade: trade.seq,
     )
     return Report(
@@ -67,10 +72,12 @@ def parse_report(
     )
 
 
-def _row_trades(row: list[str]) -> list[BrokerTrade]:
+def _row_trades(number: int, row: list[str]) -> list[BrokerTrade]:
     fields = [field.strip() for field in row]
     if not any(fields):
         return []
+    if len(fields) != LINE_FIELDS:  # every line of the site's CSV has 11 fields: this one was cut
+        raise ReportFormatError(f"line {number} of the report has {len(fields)} fields, not {LINE_FIELDS}: it is cut")
     halves = [fields[:RECORD_FIELDS], fields[RECORD_FIELDS + 1 : 2 * RECORD_FIELDS + 1]]
     return [_trade(half) for half in halves if len(half) == RECORD_FIELDS and half[0]]
 

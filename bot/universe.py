@@ -1,39 +1,89 @@
-"""Which securities a job fetches: the exchange's listed securities, a file of codes, or the replica's list.
+"""Which securities a job fetches: those on the exchange's list on the day, or a file of codes.
 
-The exchange's list comes from the code table that the `twstock` package maintains."""
+When the list cannot be read, the codes it listed at its last successful read, else twstock's bundled table."""
 
 from __future__ import annotations
 
 import csv
 import importlib.util
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
-from urllib.parse import urljoin
+from typing import Literal
 
-import httpx
-
+from bot.listing import KINDS, ListingError, fetch_listing, listing_date
+from storage.async_store import AsyncStore
 from storage.records import Security
 
-# twstock's type column, mapped to our kinds; warrants (上市認購(售)權證) only when asked for by file.
-TWSTOCK_KINDS = {
-    "股票": "stock",
-    "ETF": "etf",
-    "ETN": "etn",
-    "特別股": "preferred",
-    "創新板": "innovation",
-    "臺灣存託憑證(TDR)": "tdr",
-    "受益證券-不動產投資信託": "reit",
-}
-REPLICA_SECURITIES = "/replica/api/securities"
+UniverseSource = Literal["exchange", "stored", "twstock", "file"]
+# A read of the list with fewer codes than this share of the last read's is taken for a cut-off page.
+SHRINK_LIMIT = 0.5
 
 
 class UniverseError(ValueError):
     """The universe asked for cannot be read."""
 
 
-def load_universe(spec: str, base_url: str) -> list[Security]:
-    """`all`: the site's own list when it is the replica, else the exchange's; anything else: a file."""
+@dataclass(frozen=True)
+class Universe:
+    """The securities of a run, where they came from, and a line for the run to say so."""
+
+    securities: tuple[Security, ...]
+    source: UniverseSource
+    note: str
+
+
+async def resolve_universe(spec: str, listing_url: str, store: AsyncStore, seen_on: date) -> Universe:
+    """`all`: the securities on the exchange's list at `listing_url` on `seen_on` (the list read is stored,
+    with the day each code was first and last seen); failing that the stored list of the last successful
+    read, failing that twstock's table. Anything else names a file of codes."""
+    if spec != "all":
+        path = Path(spec)
+        securities = _file_securities(path)
+        return Universe(tuple(securities), "file", f"{len(securities)} codes from {path}")
+    try:
+        listing = await fetch_listing(listing_url)
+        # The list may carry a listing announced for a later day: that code is asked for from its first day.
+        securities = tuple(item for item in listing.securities if _listed_by(item, seen_on))
+        _, stored = await store.last_listing()
+        if len(securities) < len(stored) * SHRINK_LIMIT:
+            # Listings and delistings move a handful of codes a day: a list this much shorter was cut off.
+            reason = f"it lists {len(securities)} securities where its last read listed {len(stored)}"
+            raise ListingError(listing_url, reason)
+    except ListingError as error:
+        return await _fallback(error, store, seen_on)
+    await store.record_listing(securities, seen_on)
+    updated = f", updated {listing.updated_on:%Y/%m/%d}" if listing.updated_on else ""
+    return Universe(securities, "exchange", f"{len(securities)} securities on the exchange's list{updated}")
+
+
+async def _fallback(error: ListingError, store: AsyncStore, seen_on: date) -> Universe:
+    last_read, stored = await store.last_listing()
+    if stored:
+        note = (
+            f"the exchange's list could not be read ({error.reason}): using the {len(stored)} securities "
+            f"it listed on {last_read:%Y-%m-%d}"
+        )
+        return Universe(tuple(stored), "stored", note)
+    securities = tuple(item for item in twstock_securities() if _listed_by(item, seen_on))
+    await store.upsert_securities(securities)
+    note = (
+        f"the exchange's list could not be read ({error.reason}) and none is stored: using twstock's "
+        f"bundled table ({len(securities)} securities, as old as the installed twstock)"
+    )
+    return Universe(securities, "twstock", note)
+
+
+def _listed_by(security: Security, day: date) -> bool:
+    return security.listed_on is None or security.listed_on <= day
+
+
+def load_universe(spec: str, base_url: str = "") -> list[Security]:
+    """The securities of `spec` without the network or the store: twstock's table for `all`, else a file.
+
+    A run calls `resolve_universe`; `base_url` is accepted from callers that still pass it, and not read."""
     if spec == "all":
-        return _replica_securities(base_url) or exchange_securities()
+        return twstock_securities()
     return _file_securities(Path(spec))
 
 
@@ -48,26 +98,18 @@ def parse_stock_codes(text: str) -> list[str]:
     return codes
 
 
-def exchange_securities() -> list[Security]:
+def twstock_securities() -> list[Security]:
+    """The listed securities but the warrants in the exchange's list as twstock's release bundles it."""
     spec = importlib.util.find_spec("twstock")
     if spec is None or spec.origin is None:
         raise UniverseError("the twstock package is missing: run `make setup`")
     table = Path(spec.origin).parent / "codes" / "twse_equities.csv"
     with table.open(encoding="utf-8") as rows:
         return [
-            Security(code=row["code"], name=row["name"], kind=TWSTOCK_KINDS[row["type"]])
+            Security(row["code"], row["name"], KINDS[row["type"]], listing_date(row["start"]))
             for row in csv.DictReader(rows)
-            if row["type"] in TWSTOCK_KINDS
+            if row["type"] in KINDS
         ]
-
-
-def _replica_securities(base_url: str) -> list[Security]:
-    try:
-        response = httpx.get(urljoin(base_url, REPLICA_SECURITIES), timeout=10)
-        listed = response.json() if response.status_code == 200 else []
-    except (httpx.HTTPError, ValueError):
-        return []
-    return [Security(code=item["code"], name=item["name"], kind=item["kind"]) for item in listed]
 
 
 def _file_securities(path: Path) -> list[Security]:

@@ -11,6 +11,8 @@ from platformdirs import user_data_path
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REAL_SITE_URL = "https://bsr.twse.com.tw/bshtm/"
+# The exchange's ISIN list of listed securities, which twstock's own updater reads too.
+EXCHANGE_LISTING_URL = "https://isin.twse.com.tw/isin/C_public.jsp?strMode=2"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -26,6 +28,7 @@ class Settings(BaseSettings):
     data_dir: Path = _default_data_dir()
     database_url: str = ""
     base_url: str = REAL_SITE_URL
+    listing_url: str = EXCHANGE_LISTING_URL
     chromium: str = ""
     model: str = ""
     # The dashboard's access token; beyond loopback one is made at start when this is empty.

@@ -1,54 +1,72 @@
-"""The replica's ASGI app: the pages of bsr.twse.com.tw/bshtm plus a small control API under /replica/api/.
+"""The replica's ASGI app: the pages of bsr.twse.com.tw/bshtm, the exchange's ISIN list of listed securities,
+and a small control API under /replica/api/.
 
 `create_app(config)` wires market, captchas, viewstates, sessions, stats and faults into one Starlette app."""
 
 from __future__ import annotations
 
-import base64
 import dataclasses
+import hashlib
+import io
 import json
 import random
+import time
+from collections.abc import Callable
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
+from PIL import Image
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from replica import pages
 from replica.captcha_store import AnswerCheck, CaptchaSource, CaptchaStore, ReplayCaptchas, SyntheticCaptchas
 from replica.config import CaptchaSourceName, ReplicaConfig, ReplicaConfigError
-from replica.faults import FaultDice, FaultLayer, Firewall
-from replica.market import FAMOUS, Market, Report, securities
+from replica.faults import ClientLimit, FaultDice, FaultLayer
+from replica.market import FAMOUS, Market, Report, Security, daily_report, sample_warrants
 from replica.report_csv import report_csv_bytes
 from replica.sessions import COOKIE, Session, Sessions, new_session_id
 from replica.stats import ReplicaStats
 from replica.viewstate import ViewStateError, ViewStateSigner
 
-# The site's logo, a 1x1 GIF: it only has to be an image that comes before the captcha.
-LOGO_GIF = base64.b64decode("R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==")
 CHARSETS = {"utf-8-sig": "utf-8", "cp950": "big5"}
+# The exchange's ISIN list lives on another host (isin.twse.com.tw): the report site's faults never reach it.
+ISIN_PREFIX = "/isin/"
+# What a view's trade_qty is off by under the view_mismatch_rate fault: one lot.
+VIEW_MISMATCH_SHARES = 1_000
+LISTING_KINDS = ("stock", "etf", "etn", "preferred", "innovation", "tdr", "reit")
+STATIC = Path(__file__).parent / "static"
+# The files bsMenu.aspx loads, by their path under /bshtm/, and the file of replica/static that stands for each.
+STATIC_FILES = {
+    "scripts/jquery-3.7.0.min.js": ("scripts/jquery-3.7.0.min.js", "application/javascript"),
+    "scripts/jquery.autocomplete.js": ("scripts/jquery.autocomplete.js", "application/javascript"),
+    "css/jquery.autocomplete.css": ("css/jquery.autocomplete.css", "text/css"),
+}
+RECCOUNT_RANGE = 200
 
 
 class ReplicaState:
     """Everything a running replica holds. The config is live: pages read it on every request.
 
     Trade date, CSV encoding, captcha TTL and delay, and the fault knobs may change while it runs;
-    the captcha source changes through `use_captcha_source`; the seed is read once, at start."""
+    the captcha source changes through `use_captcha_source`; the seed is read once, at start.
+    `clock` is what captcha expiry, the minimum answer delay, the firewall and the throttle measure time by."""
 
-    def __init__(self, config: ReplicaConfig) -> None:
+    def __init__(self, config: ReplicaConfig, clock: Callable[[], float] = time.monotonic) -> None:
         config.validate()
         self.config = config
         self._initial = dataclasses.replace(config)
         self.stats = ReplicaStats()
         self.market = Market(config.seed)
-        self.captchas = CaptchaStore(_captcha_source(config), config)
+        self.captchas = CaptchaStore(_captcha_source(config), config, clock)
         self.signer = ViewStateSigner()
         self.sessions = Sessions()
-        self.firewall = Firewall()
+        self.firewall = ClientLimit(clock)
+        self.throttle = ClientLimit(clock)
         self.dice = FaultDice(config.seed)
 
     def use_captcha_source(self, source: CaptchaSourceName, replay_dir: Path | None = None) -> None:
@@ -59,15 +77,18 @@ class ReplicaState:
         self.config.captcha_source, self.config.replay_dir = source, replay_dir
 
     def reset(self) -> None:
-        """Back to how it started: settings, captcha source, fault dice, counters, firewall, sessions and captchas."""
+        """Back to how it started: settings, captcha source, fault dice, counters, firewall and throttle,
+        sessions and captchas."""
         for field in dataclasses.fields(ReplicaConfig):
             setattr(self.config, field.name, getattr(self._initial, field.name))
         self.captchas.source = _captcha_source(self._initial)
         self.stats.reset()
         self.dice.reset()
         self.firewall.clear()
+        self.throttle.clear()
         self.sessions.clear()
         self.captchas.clear()
+        self.market.reset_listings()
 
 
 def _captcha_source(config: ReplicaConfig) -> CaptchaSource:
@@ -88,14 +109,19 @@ class ReplicaApp(Starlette):
 
     def build_middleware_stack(self) -> ASGIApp:
         state = self.replica
-        return FaultLayer(
-            super().build_middleware_stack(), state.config, state.stats, state.dice, state.firewall
-        )
+        plain = super().build_middleware_stack()
+        faulty = FaultLayer(plain, state.config, state.stats, state.dice, state.firewall, state.throttle)
+
+        async def by_host(scope: Scope, receive: Receive, send: Send) -> None:
+            chosen = plain if scope.get("path", "").startswith(ISIN_PREFIX) else faulty
+            await chosen(scope, receive, send)
+
+        return by_host
 
 
-def create_app(config: ReplicaConfig) -> Starlette:
-    """The replica as an ASGI app; `app.state.replica` is its ReplicaState."""
-    return ReplicaApp(ReplicaState(config))
+def create_app(config: ReplicaConfig, clock: Callable[[], float] = time.monotonic) -> Starlette:
+    """The replica as an ASGI app; `app.state.replica` is its ReplicaState. Tests pass a fake `clock`."""
+    return ReplicaApp(ReplicaState(config, clock))
 
 
 def _session(request: Request, response: Response, state: ReplicaState) -> Session:
@@ -123,8 +149,8 @@ def _menu_response(
     state.stats.bump("captchas_issued")
     state.stats.bump("menus_served")
     viewstate, validation = state.signer.issue(guid)
-    download = "" if report is None else f"bsContent.aspx?StkNo={stock_code}&RecCount={len(report.records)}"
-    page = pages.MenuPage(viewstate, validation, guid, stock_code, message, download, block_trades)
+    count = None if report is None else rec_count(state.config.seed, report)
+    page = pages.MenuPage(viewstate, validation, guid, stock_code, message, count, block_trades)
     if state.dice.hits(state.config.redesign_rate):
         state.stats.bump("faults_redesign")
         page = dataclasses.replace(page, stock_field="TextBox_StockNo")
@@ -135,10 +161,32 @@ def _menu_response(
     return response
 
 
+def rec_count(seed: int, report: Report) -> int:
+    """The `RecCount` of a report's links: a number in 1..200, the same for a security and seed, never its
+    number of records. On the live site it is not the record count either (2330 came with 62 for about
+    6,000 records); what it counts there is unknown."""
+    digest = hashlib.sha256(f"reccount-{seed}-{report.stock_code}".encode()).digest()
+    count = 1 + int.from_bytes(digest[:4], "big") % RECCOUNT_RANGE
+    return count if count != len(report.records) else count % RECCOUNT_RANGE + 1
+
+
+@lru_cache(maxsize=1)
+def _banner_png() -> bytes:
+    """The page's banner.png: a plain band the colour of the page, since only its place on the page matters."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (800, 60), (76, 76, 76)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@lru_cache(maxsize=8)
+def _static_file(name: str) -> bytes:
+    return (STATIC / name).read_bytes()
+
+
 @lru_cache(maxsize=256)
-def _csv_body(seed: int, trade_date: date, stock_code: str, encoding: str, unbalanced: bool = False) -> bytes:
+def _csv_body(seed: int, trade_date: date, security: Security, encoding: str, unbalanced: bool = False) -> bytes:
     """The report's CSV; `unbalanced` adds a lot to the first record's buys, so buys no longer equal sells."""
-    report = Market(seed).report(trade_date, stock_code)
+    report = daily_report(seed, trade_date, security)
     if report is None:
         return b""
     if unbalanced:
@@ -165,7 +213,8 @@ def _routes(state: ReplicaState) -> list[Route]:
         form = await request.form()
         field = {name: str(value) for name, value in form.items()}
         stock_code = field.get("TextBox_Stkno", "").strip().upper()
-        block_trades = field.get("RadioButton_Normal") == "RadioButton_Excd"
+        # The two radio buttons have names of their own: block trades are asked for by RadioButton_Excd.
+        block_trades = field.get("RadioButton_Excd") == "RadioButton_Excd"
         try:
             page_state = state.signer.open(field.get("__VIEWSTATE", ""), field.get("__EVENTVALIDATION", ""))
         except ViewStateError as error:
@@ -173,9 +222,19 @@ def _routes(state: ReplicaState) -> list[Route]:
             detail = "The state information is invalid for this page and might be corrupted."
             return HTMLResponse(pages.server_error(str(error), detail), status_code=500)
         if "btnOK" not in field:
+            if field.get("__EVENTTARGET") == "RadioButton_Excd":
+                # Choosing 鉅額交易 posts back; its live answer was not captured: the form, redrawn with it chosen.
+                return _menu_response(request, state, stock_code=stock_code, block_trades=True)
             # Button_Reset and other postbacks just redraw the form.
             return _menu_response(request, state)
         check = state.captchas.check(page_state.captcha_guid, field.get("CaptchaControl1", ""))
+        # The live site's throttled answers of 2026; either way the captcha was spent.
+        if state.dice.hits(config.blank_post_rate):
+            stats.bump("faults_blank_post")
+            return HTMLResponse(pages.blank_post())
+        if state.dice.hits(config.silent_post_rate):
+            stats.bump("faults_silent_post")
+            return _menu_response(request, state, stock_code=stock_code, block_trades=block_trades)
         if check is AnswerCheck.EXPIRED:
             stats.bump("answers_expired")
             return _menu_response(
@@ -196,6 +255,9 @@ def _routes(state: ReplicaState) -> list[Route]:
         return _menu_response(request, state, stock_code=stock_code, report=report)
 
     async def captcha_image(request: Request) -> Response:
+        if state.dice.hits(config.forbidden_captcha_rate):
+            stats.bump("faults_forbidden_captcha")
+            return HTMLResponse(pages.forbidden(), status_code=403)
         if state.dice.hits(config.nonimage_captcha_rate):
             stats.bump("faults_nonimage_captcha")
             return HTMLResponse(pages.server_busy())
@@ -209,6 +271,9 @@ def _routes(state: ReplicaState) -> list[Route]:
         return Response(image, media_type="image/jpeg", headers={"Cache-Control": "private, no-cache"})
 
     async def content(request: Request) -> Response:
+        if request.query_params.get("v") != "t" and state.dice.hits(config.forbidden_csv_rate):
+            stats.bump("faults_forbidden_csv")
+            return HTMLResponse(pages.forbidden(), status_code=403)
         session = state.sessions.get(request.cookies.get(COOKIE, ""))
         stock_code = request.query_params.get("StkNo", "").strip().upper() or (
             session.last_code if session else ""
@@ -218,11 +283,17 @@ def _routes(state: ReplicaState) -> list[Route]:
             stats.bump("reports_refused")
             return HTMLResponse("")
         trade_date = session.granted[stock_code]
+        security = state.market.security(stock_code)
+        assert security is not None  # granted only for listed securities with a report
         if request.query_params.get("v") == "t":
-            report = state.market.report(trade_date, stock_code)
-            assert report is not None  # granted only for securities with a report
+            report = daily_report(config.seed, trade_date, security)
+            assert report is not None
+            traded_shares = report.total_buy
+            if state.dice.hits(config.view_mismatch_rate):
+                stats.bump("faults_view_mismatch")
+                traded_shares += VIEW_MISMATCH_SHARES
             stats.bump("report_views_served")
-            return HTMLResponse(pages.report_view(report))
+            return HTMLResponse(pages.report_view(report, security.name, traded_shares))
         served_code = stock_code
         if state.dice.hits(config.stale_csv_rate):
             stats.bump("faults_stale_csv")
@@ -230,7 +301,9 @@ def _routes(state: ReplicaState) -> list[Route]:
         unbalanced = state.dice.hits(config.unbalanced_csv_rate)
         if unbalanced:
             stats.bump("faults_unbalanced_csv")
-        body = _csv_body(config.seed, trade_date, served_code, config.csv_encoding, unbalanced)
+        served = state.market.security(served_code)
+        assert served is not None
+        body = _csv_body(config.seed, trade_date, served, config.csv_encoding, unbalanced)
         if state.dice.hits(config.truncated_csv_rate):
             stats.bump("faults_truncated_csv")
             body = body[: int(len(body) * state.dice.fraction())]
@@ -241,11 +314,30 @@ def _routes(state: ReplicaState) -> list[Route]:
             headers={"Content-Disposition": f"attachment; filename={stock_code}.csv"},
         )
 
-    async def logo(request: Request) -> Response:
-        return Response(LOGO_GIF, media_type="image/gif")
+    async def web_resource(request: Request) -> Response:
+        # What the two live resources hold was not captured; both answer the WebForm_* functions the page calls.
+        if request.query_params.get("d") not in pages.WEB_RESOURCES:
+            return HTMLResponse(
+                pages.server_error("This is an invalid webresource request.", "HTTP 404."), status_code=404
+            )
+        return Response(_static_file("scripts/webforms.js"), media_type="application/javascript")
 
-    async def stylesheet(request: Request) -> Response:
-        return Response(".title { font-weight: bold; }\n", media_type="text/css")
+    async def static_file(request: Request) -> Response:
+        name, media_type = STATIC_FILES[request.url.path.removeprefix("/bshtm/")]
+        return Response(_static_file(name), media_type=media_type)
+
+    async def stock_suggestions(request: Request) -> Response:
+        # ACStock.aspx feeds the code field's autocomplete; its live answers were never captured: nothing.
+        return Response(b"", media_type="text/plain")
+
+    async def banner(request: Request) -> Response:
+        return Response(_banner_png(), media_type="image/png")
+
+    async def terms_of_use(request: Request) -> Response:
+        return HTMLResponse(pages.terms_of_use())
+
+    async def privacy(request: Request) -> Response:
+        return HTMLResponse(pages.privacy())
 
     async def api_stats(request: Request) -> Response:
         return JSONResponse(stats.snapshot())
@@ -254,8 +346,25 @@ def _routes(state: ReplicaState) -> list[Route]:
         stats.reset()
         return JSONResponse(stats.snapshot())
 
-    async def api_securities(request: Request) -> Response:
-        return JSONResponse([dataclasses.asdict(security) for security in securities()])
+    async def isin_list(request: Request) -> Response:
+        # Only the list of listed securities (strMode=2) is served; other modes list other markets.
+        if request.query_params.get("strMode") != "2":
+            return HTMLResponse("", status_code=404)
+        stats.bump("listings_served")
+        listed = [*state.market.listed(config.trade_date), *sample_warrants()]
+        page = pages.isin_list(config.trade_date, listed)
+        # The real page is MS950; the odd character Big5 lacks goes out as a character reference.
+        return Response(page.encode("cp950", "xmlcharrefreplace"), media_type="text/html; charset=MS950")
+
+    async def api_listings(request: Request) -> Response:
+        if request.method == "POST":
+            try:
+                body = await request.json()
+                security = _listing(body)
+            except (json.JSONDecodeError, ReplicaConfigError) as error:
+                return JSONResponse({"error": str(error)}, status_code=400)
+            state.market.add_listing(security)
+        return JSONResponse([_listing_json(security) for security in state.market.listed(config.trade_date)])
 
     async def api_faults(request: Request) -> Response:
         if request.method == "POST":
@@ -294,15 +403,49 @@ def _routes(state: ReplicaState) -> list[Route]:
         Route("/bshtm/bsMenu.aspx", menu_post, methods=["POST"]),
         Route("/bshtm/CaptchaImage.aspx", captcha_image),
         Route("/bshtm/bsContent.aspx", content),
-        Route("/bshtm/images/bshtm_logo.gif", logo),
-        Route("/bshtm/bshtm.css", stylesheet),
+        Route("/bshtm/WebResource.axd", web_resource),
+        *(Route(f"/bshtm/{path}", static_file) for path in STATIC_FILES),
+        Route("/bshtm/ACStock.aspx", stock_suggestions, methods=["GET", "POST"]),
+        Route("/bshtm/banner.png", banner),
+        Route("/bshtm/use.htm", terms_of_use),
+        Route("/bshtm/privacy.htm", privacy),
         Route("/replica/api/stats", api_stats),
         Route("/replica/api/stats/reset", api_stats_reset, methods=["POST"]),
-        Route("/replica/api/securities", api_securities),
+        Route("/isin/C_public.jsp", isin_list),
+        Route("/replica/api/listings", api_listings, methods=["GET", "POST"]),
         Route("/replica/api/faults", api_faults, methods=["GET", "POST"]),
         Route("/replica/api/trade-date", api_trade_date, methods=["GET", "POST"]),
         Route("/replica/api/reset", api_reset, methods=["POST"]),
     ]
+
+
+def _listing(body: object) -> Security:
+    """A listing from the control API's JSON: code, name, kind, listed_on and an optional delisted_on."""
+    usage = (
+        'send {"code": "00400A", "name": "...", "kind": "etf", "listed_on": "YYYY-MM-DD", '
+        f'"delisted_on": "YYYY-MM-DD" or null}}; kind is one of {", ".join(LISTING_KINDS)}'
+    )
+    try:
+        if not isinstance(body, dict):
+            raise TypeError("not a JSON object")
+        code, name, kind = str(body["code"]).strip().upper(), str(body["name"]), str(body["kind"])
+        listed_on = date.fromisoformat(body["listed_on"])
+        delisted_on = date.fromisoformat(body["delisted_on"]) if body.get("delisted_on") else None
+    except (KeyError, TypeError, ValueError) as error:
+        raise ReplicaConfigError(usage) from error
+    if kind not in LISTING_KINDS or not (code.isalnum() and 4 <= len(code) <= 6):
+        raise ReplicaConfigError(usage)
+    return Security(code, name, kind, listed_on, delisted_on)
+
+
+def _listing_json(security: Security) -> dict[str, str | None]:
+    return {
+        "code": security.code,
+        "name": security.name,
+        "kind": security.kind,
+        "listed_on": security.listed_on.isoformat(),
+        "delisted_on": security.delisted_on and security.delisted_on.isoformat(),
+    }
 
 
 def _stale_code(state: ReplicaState, trade_date: date, stock_code: str) -> str:

@@ -11,6 +11,7 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -100,11 +101,15 @@ class IssuedCaptcha:
 class CaptchaStore:
     """Issued captchas by guid. Each allows one answer, right or wrong, and expires after the configured TTL.
 
-    TTL and minimum answer delay are read from the live config, so tests can change them while it runs."""
+    TTL and minimum answer delay are read from the live config, so tests can change them while it runs;
+    time is read from `clock`, so tests can move it on instead of waiting."""
 
-    def __init__(self, source: CaptchaSource, config: ReplicaConfig) -> None:
+    def __init__(
+        self, source: CaptchaSource, config: ReplicaConfig, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.source = source
         self._config = config
+        self._clock = clock
         self._issued: OrderedDict[str, IssuedCaptcha] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -114,7 +119,7 @@ class CaptchaStore:
         guid = str(uuid.uuid4())
         with self._lock:
             self._forget_expired()
-            self._issued[guid] = IssuedCaptcha(answer, image_key, time.monotonic())
+            self._issued[guid] = IssuedCaptcha(answer, image_key, self._clock())
         return guid
 
     def image(self, guid: str) -> bytes | None:
@@ -130,7 +135,7 @@ class CaptchaStore:
             self._issued.pop(guid, None)
         if issued is None:
             return AnswerCheck.EXPIRED
-        if time.monotonic() - issued.issued_at < self._config.min_answer_delay_s:
+        if self._clock() - issued.issued_at < self._config.min_answer_delay_s:
             return AnswerCheck.TOO_FAST
         return AnswerCheck.RIGHT if answer.strip().upper() == issued.answer.upper() else AnswerCheck.WRONG
 
@@ -146,13 +151,13 @@ class CaptchaStore:
 
     def _live(self, guid: str) -> IssuedCaptcha | None:
         issued = self._issued.get(guid)
-        if issued is None or time.monotonic() - issued.issued_at >= self._config.captcha_ttl_s:
+        if issued is None or self._clock() - issued.issued_at >= self._config.captcha_ttl_s:
             return None
         return issued
 
     def _forget_expired(self) -> None:
         # Guids are kept in issue order, so the expired ones are all at the front.
-        now = time.monotonic()
+        now = self._clock()
         while self._issued:
             guid, oldest = next(iter(self._issued.items()))
             if now - oldest.issued_at < self._config.captcha_ttl_s:

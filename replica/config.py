@@ -28,12 +28,21 @@ RATE_KNOBS = (
     "truncated_csv_rate",
     "unbalanced_csv_rate",
     "redesign_rate",
+    "forbidden_rate",
+    "blank_post_rate",
+    "silent_post_rate",
+    "forbidden_csv_rate",
+    "forbidden_captcha_rate",
+    "view_mismatch_rate",
 )
+COUNT_KNOBS = ("firewall_requests_per_minute", "throttle_requests_per_minute")
 FAULT_KNOBS = (
     "latency_s",
     *RATE_KNOBS,
     "firewall_requests_per_minute",
     "firewall_block_s",
+    "throttle_requests_per_minute",
+    "throttle_block_s",
 )
 
 
@@ -57,8 +66,10 @@ def latest_trade_date(now: datetime | None = None) -> date:
 class ReplicaConfig:
     """Settings of one replica; every fault knob is off (zero) by default.
 
-    The rates are probabilities per request (0..1); the firewall blocks a client IP for `firewall_block_s`
-    once it sends more than `firewall_requests_per_minute` requests within a minute (0 turns it off)."""
+    The rates are probabilities per request (0..1). The firewall answers a client IP its block page for
+    `firewall_block_s` once it sends more than `firewall_requests_per_minute` requests within a minute; the
+    throttle answers HTTP 403 for `throttle_block_s` once a client asks for more than
+    `throttle_requests_per_minute` of the site's pages within a minute (0 turns either off)."""
 
     trade_date: date = dataclasses.field(default_factory=latest_trade_date)
     captcha_source: CaptchaSourceName = "synthetic"
@@ -77,6 +88,15 @@ class ReplicaConfig:
     truncated_csv_rate: float = 0.0
     unbalanced_csv_rate: float = 0.0  # share of CSVs whose buys differ from their sells (one record altered)
     redesign_rate: float = 0.0  # share of forms served with renamed fields, as after a redesign of the site
+    # The throttling seen on the live site in September 2026:
+    forbidden_rate: float = 0.0  # share of the site's pages answered with HTTP 403
+    throttle_requests_per_minute: int = 0
+    throttle_block_s: float = 120.0
+    blank_post_rate: float = 0.0  # share of queries answered with a blank page of about 236 bytes
+    silent_post_rate: float = 0.0  # share of queries answered with a new form but neither message nor link
+    forbidden_csv_rate: float = 0.0  # share of CSV downloads answered with HTTP 403
+    forbidden_captcha_rate: float = 0.0  # share of captcha images answered with HTTP 403
+    view_mismatch_rate: float = 0.0  # share of HTML views whose trade_qty differs from the CSV's total buys
 
     def validate(self) -> None:
         """Raise ReplicaConfigError naming the first setting that is out of range."""
@@ -94,7 +114,7 @@ class ReplicaConfig:
             )
         if not isinstance(self.trade_date, date):
             raise ReplicaConfigError(f"trade_date must be a date, got {self.trade_date!r}")
-        for name in ("captcha_ttl_s", "min_answer_delay_s", "latency_s", "firewall_block_s"):
+        for name in ("captcha_ttl_s", "min_answer_delay_s", "latency_s", "firewall_block_s", "throttle_block_s"):
             if getattr(self, name) < 0:
                 raise ReplicaConfigError(f"{name} must be zero or more seconds, got {getattr(self, name)}")
         if self.captcha_ttl_s == 0:
@@ -104,10 +124,9 @@ class ReplicaConfig:
                 raise ReplicaConfigError(
                     f"{name} is a probability: give a number from 0 to 1, got {getattr(self, name)}"
                 )
-        if self.firewall_requests_per_minute < 0:
-            raise ReplicaConfigError(
-                "firewall_requests_per_minute must be 0 (off) or a positive number of requests"
-            )
+        for name in COUNT_KNOBS:
+            if getattr(self, name) < 0:
+                raise ReplicaConfigError(f"{name} must be 0 (off) or a positive number of requests")
 
     def faults(self) -> dict[str, float | int]:
         """The fault knobs and their current values."""
@@ -124,7 +143,7 @@ class ReplicaConfig:
         for name, value in changes.items():
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise ReplicaConfigError(f"{name} takes a number, got {value!r}")
-            kind = int if name == "firewall_requests_per_minute" else float
+            kind = int if name in COUNT_KNOBS else float
             setattr(candidate, name, kind(value))
         candidate.validate()
         for name in changes:

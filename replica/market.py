@@ -9,6 +9,7 @@ import hashlib
 import importlib.util
 import math
 import random
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -27,6 +28,8 @@ KINDS = {
     "受益證券-不動產投資信託": "reit",
     "臺灣存託憑證(TDR)": "tdr",
 }
+WARRANTS = "上市認購(售)權證"
+WARRANT_SAMPLE = 12
 FULL_WIDTH_SPACE = "\u3000"
 # Share of ordinary securities with no trades on a given day (the site answers 查無資料 for them).
 NO_TRADE_SHARE = 0.012
@@ -38,9 +41,24 @@ class MarketDataError(RuntimeError):
 
 @dataclass(frozen=True)
 class Security:
+    """A listed security as the exchange's ISIN list shows it; listed from `listed_on`, until `delisted_on`."""
+
     code: str
     name: str
     kind: str
+    listed_on: date
+    delisted_on: date | None = None  # the first day it is no longer listed
+    isin: str = ""
+    industry: str = ""
+    cfi: str = ""
+
+    def listed(self, trade_date: date) -> bool:
+        return self.listed_on <= trade_date and (self.delisted_on is None or trade_date < self.delisted_on)
+
+
+# Listed after twstock's table was made (its newest listing is of 2026-03-26). SITE.md has 00400A trading by
+# September 2026 but no listing date: the replica lists it from 2026-08-03, a date of its own choosing.
+LISTED_SINCE_TWSTOCK = (Security("00400A", "主動國泰動能高息", "etf", date(2026, 8, 3)),)
 
 
 @dataclass(frozen=True)
@@ -226,20 +244,37 @@ def _twstock_equities_csv() -> Path:
     return path
 
 
+def _twstock_rows() -> list[dict[str, str]]:
+    with _twstock_equities_csv().open(encoding="utf-8", newline="") as stream:
+        return list(csv.DictReader(stream))
+
+
+def _security(row: dict[str, str], kind: str) -> Security:
+    return Security(
+        row["code"], row["name"], kind, _slashed_date(row["start"]),
+        isin=row["ISIN"], industry=row["group"], cfi=row["CFI"],
+    )  # fmt: skip
+
+
+def _slashed_date(text: str) -> date:
+    year, month, day = (int(part) for part in text.split("/"))
+    return date(year, month, day)
+
+
 @cache
 def securities() -> tuple[Security, ...]:
-    """Every listed security but the warrants (about 1,350), in the exchange's order."""
-    with _twstock_equities_csv().open(encoding="utf-8", newline="") as stream:
-        return tuple(
-            Security(row["code"], row["name"], KINDS[row["type"]])
-            for row in csv.DictReader(stream)
-            if row["type"] in KINDS
-        )
+    """Every security ever listed but the warrants (about 1,350), in the exchange's order, with their dates."""
+    listed = tuple(_security(row, KINDS[row["type"]]) for row in _twstock_rows() if row["type"] in KINDS)
+    return listed + LISTED_SINCE_TWSTOCK
 
 
 @cache
-def _securities_by_code() -> dict[str, Security]:
-    return {security.code: security for security in securities()}
+def sample_warrants() -> tuple[Security, ...]:
+    """A few of twstock's 33,894 warrants: enough for the ISIN list's warrant section, which readers skip.
+
+    The replica reports no trades for them; the real list carries them all (megabytes of rows)."""
+    rows = [row for row in _twstock_rows() if row["type"] == WARRANTS][:WARRANT_SAMPLE]
+    return tuple(_security(row, "warrant") for row in rows)
 
 
 def _rng(*parts: object) -> np.random.Generator:
@@ -248,23 +283,48 @@ def _rng(*parts: object) -> np.random.Generator:
 
 
 class Market:
-    """Reports of every security for any trade date, computed on demand and cached."""
+    """Reports of every security for any trade date, computed on demand and cached.
+
+    Which securities are listed can change while the replica runs (`add_listing`), so tests can list and delist."""
 
     def __init__(self, seed: int) -> None:
         self.seed = seed
+        self._lock = threading.Lock()
+        self._listings = {security.code: security for security in securities()}
 
     def security(self, stock_code: str) -> Security | None:
-        return _securities_by_code().get(stock_code)
+        """The security of `stock_code` as listed at some time, listed now or not."""
+        with self._lock:
+            return self._listings.get(stock_code)
+
+    def add_listing(self, security: Security) -> None:
+        """Lists a new security, or changes the name, kind or dates of a known one."""
+        with self._lock:
+            self._listings[security.code] = security
+
+    def listed(self, trade_date: date) -> list[Security]:
+        """The securities listed on `trade_date`, in the exchange's order."""
+        with self._lock:
+            return [security for security in self._listings.values() if security.listed(trade_date)]
+
+    def reset_listings(self) -> None:
+        with self._lock:
+            self._listings = {security.code: security for security in securities()}
 
     def report(self, trade_date: date, stock_code: str) -> Report | None:
-        """The broker report of `stock_code` on `trade_date`, or None where it did not trade (查無資料)."""
-        return _report(self.seed, trade_date, stock_code)
+        """The broker report of `stock_code` on `trade_date`, or None where it did not trade (查無資料),
+        was not yet listed, or no longer was."""
+        security = self.security(stock_code)
+        if security is None or not security.listed(trade_date):
+            return None
+        return daily_report(self.seed, trade_date, security)
 
 
 @lru_cache(maxsize=4096)
-def _report(seed: int, trade_date: date, stock_code: str) -> Report | None:
-    security = _securities_by_code().get(stock_code)
-    if security is None or trade_date.weekday() >= 5:
+def daily_report(seed: int, trade_date: date, security: Security) -> Report | None:
+    """`security`'s report on `trade_date` whatever its listing dates, or None on a quiet day or a weekend."""
+    stock_code = security.code
+    if trade_date.weekday() >= 5:
         return None
     profile = _rng(seed, stock_code)
     day = _rng(seed, trade_date.isoformat(), stock_code)

@@ -1,6 +1,7 @@
 """The HTML of the replica's pages, written the way ASP.NET WebForms renders the real site's.
 
-Frameset, welcome page, the query form with its answers, the report's HTML view, and the error pages."""
+Frameset, welcome page, the query form with its answers, the report's HTML view, the error pages, and the
+exchange's ISIN list of listed securities (another host of the exchange, served here too)."""
 
 from __future__ import annotations
 
@@ -8,16 +9,23 @@ from dataclasses import dataclass
 from datetime import date
 from html import escape
 
-from replica.market import Report, format_price
+from replica.market import Record, Report, Security, format_price
 
 DOCTYPE = (
     '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" '
     '"http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">\n'
 )
-VIEWSTATE_GENERATOR = "9A4F3E21"
+VIEWSTATE_GENERATOR = "AA1F01CB"
 NO_DATA = "查無資料"
 WRONG_ANSWER = "驗證碼錯誤!"
 EXPIRED_ANSWER = "驗證碼已逾期!"
+# The page loads two WebResource.axd scripts; their `d=` tokens are ASP.NET's encrypted resource names, and
+# `t=` the assembly's build time in .NET ticks. These are the replica's own values, of the live ones' shape.
+WEB_RESOURCES = (
+    "Xq3nB8v0LrT2aYk9cWm5JdPzHs7uEfGi1oNlQw4tVbR6yKjZxCa-Ue_gMp0DhSsLk2nTfYr8WqIvBo3zXcPaEu5lGjHdRy7mNt1",
+    "Fk7pLm2QzXw9RtYb4NcVs1HjGa8UeDo5KiTr3WnBq6MyZxPl0CvEu_gSdJf-hAoIk9bLw2mYs4RtQpNz7XcVeGa1UjHdFo8KlB3",
+)
+WEB_RESOURCE_TICKS = "638412345670000000"
 
 
 def site_date(trade_date: date) -> str:
@@ -62,35 +70,121 @@ def welcome(trade_date: date) -> str:
 
 @dataclass(frozen=True)
 class MenuPage:
-    """One rendering of bsMenu.aspx: its hidden fields, its captcha and what the last query came to."""
+    """One rendering of bsMenu.aspx: its hidden fields, its captcha and what the last query came to.
+
+    `rec_count` is set on the answer that found a report: the page then sends frame page2 to the report's
+    HTML view and links its CSV (ASP.NET leaves the link out entirely otherwise)."""
 
     viewstate: str
     event_validation: str
     captcha_guid: str
     stock_code: str = ""
     error_message: str = ""
-    download_href: str = ""
+    rec_count: int | None = None
     block_trades: bool = False
     stock_field: str = "TextBox_Stkno"  # another name when the replica plays a redesigned site
 
 
+def _web_resource(d: str) -> str:
+    return f'<script src="/bshtm/WebResource.axd?d={d}&amp;t={WEB_RESOURCE_TICKS}" type="text/javascript"></script>'
+
+
+# The page's style block, abbreviated to the rules of the classes the page uses.
+MENU_STYLE = """    <style type="text/css">
+        body {
+            margin: 0;
+            padding: 0;
+            border: 0;
+            overflow: hidden;
+            height: 100%;
+            max-height: 100%;
+        }
+
+        td {
+            font-family: Verdana;
+            font-size: 10pt;
+        }
+
+        .Tse_Page_Title_Report {
+            font-size: 14pt;
+            font-family: 標楷體,Arial,Helvetica,Sans-Serif;
+            color: #FFFFFF;
+            font-weight: bold;
+        }
+
+        .button2 {
+            font-family: Verdana;
+            font-size: 10pt;
+            border: #a9a9a9 1px solid;
+            COLOR: #000000;
+            cursor: hand;
+        }
+
+        .radio {
+            background-color: #4c4c4c;
+            color: white;
+            border-style: none;
+            font-size: 12pt;
+            font-family: 標楷體;
+        }
+    </style>
+"""
+
+
 def menu(page: MenuPage) -> str:
+    """bsMenu.aspx as the live site rendered it in September 2026, for the GET and for every answer."""
+    field = page.stock_field
     normal_checked = "" if page.block_trades else ' checked="checked"'
     excd_checked = ' checked="checked"' if page.block_trades else ""
-    download = (
-        f'<a id="HyperLink_DownloadCSV" href="{page.download_href}">下載 CSV</a>'
-        if page.download_href
-        else ""
-    )
-    return (
-        DOCTYPE
-        + f"""<html xmlns="http://www.w3.org/1999/xhtml">
-<head><title>買賣日報表查詢系統</title>
-<meta http-equiv="Content-Type" content="text/html; charset=utf-8" />
-<link href="bshtm.css" rel="stylesheet" type="text/css" /></head>
-<body>
-<form name="form1" method="post" action="./bsMenu.aspx" id="form1">
-<div class="aspNetHidden">
+    # Captured: the labels are cyan on the answer that found a report and colour "0" on an error answer;
+    # the GET page's colour was not captured and is taken to be the cyan.
+    label_colour = "0" if page.error_message else "#1affff"
+    report_script = download = ""
+    if page.rec_count is not None:
+        code = escape(page.stock_code)
+        report_script = f"""
+<script type="text/javascript">
+//<![CDATA[
+top.page2.location.href='bsContent.aspx?v=t&StkNo={code}&RecCount={page.rec_count}'//]]>
+</script>
+"""
+        download = (
+            f'<a id="HyperLink_DownloadCSV" href="bsContent.aspx?StkNo={code}&amp;RecCount={page.rec_count}"'
+            f' target="_blank">下載  {code} CSV</a>'
+        )
+    return f"""
+
+
+<html xmlns="http://www.w3.org/1999/xhtml">
+<head><title>
+\t未命名頁面
+</title>
+{MENU_STYLE}
+    <link href="css/jquery.autocomplete.css" rel="stylesheet" type="text/css" />
+    <script src="scripts/jquery-3.7.0.min.js"></script>
+    <script>
+        jQuery.browser = {{}};
+        (function () {{
+            jQuery.browser.msie = false;
+            jQuery.browser.version = 0;
+            if (navigator.userAgent.match(/MSIE ([0-9]+)./)) {{
+                jQuery.browser.msie = true;
+                jQuery.browser.version = RegExp.$1;
+            }}
+        }})();
+
+    </script>
+    <script src="scripts/jquery.autocomplete.js" type="text/javascript"></script>
+    <script type="text/javascript">
+        $(document).ready(function () {{
+            $("#{field}").autocomplete('ACStock.aspx');
+        }});
+    </script>
+</head>
+<body bottommargin="0" leftmargin="0" topmargin="0" rightmargin="0" scroll="no" link="#FFFF00"
+    vlink="#FFFF00" alink="#FFFF00">
+    <form name="form1" method="post" action="./bsMenu.aspx" onkeypress="javascript:return WebForm_FireDefaultButton(event, 'btnOK')" id="form1">
+<div>
 <input type="hidden" name="__EVENTTARGET" id="__EVENTTARGET" value="" />
 <input type="hidden" name="__EVENTARGUMENT" id="__EVENTARGUMENT" value="" />
 <input type="hidden" name="__LASTFOCUS" id="__LASTFOCUS" value="" />
@@ -113,82 +207,257 @@ function __doPostBack(eventTarget, eventArgument) {{
 //]]>
 </script>
 
-<div class="aspNetHidden">
-<input type="hidden" name="__VIEWSTATEGENERATOR" id="__VIEWSTATEGENERATOR" value="{VIEWSTATE_GENERATOR}" />
-<input type="hidden" name="__EVENTVALIDATION" id="__EVENTVALIDATION" value="{escape(page.event_validation)}" />
+
+{_web_resource(WEB_RESOURCES[0])}
+
+{report_script}
+{_web_resource(WEB_RESOURCES[1])}
+<div>
+
+\t<input type="hidden" name="__VIEWSTATEGENERATOR" id="__VIEWSTATEGENERATOR" value="{VIEWSTATE_GENERATOR}" />
+\t<input type="hidden" name="__EVENTVALIDATION" id="__EVENTVALIDATION" value="{escape(page.event_validation)}" />
 </div>
-<table width="100%" border="0" cellpadding="0" cellspacing="0">
-  <tr>
-    <td width="220" rowspan="3"><img src="images/bshtm_logo.gif" alt="臺灣證券交易所" width="200" height="50" /></td>
-    <td colspan="2" class="title">買賣日報表查詢系統</td>
-  </tr>
-  <tr>
-    <td>
-      <input id="RadioButton_Normal" type="radio" name="RadioButton_Normal" value="RadioButton_Normal"{normal_checked} /><label for="RadioButton_Normal">個別證券</label>
-      <input id="RadioButton_Excd" type="radio" name="RadioButton_Normal" value="RadioButton_Excd"{excd_checked} /><label for="RadioButton_Excd">鉅額交易</label>
-      &nbsp;證券代號：<input name="{page.stock_field}" type="text" value="{escape(page.stock_code)}" maxlength="8" id="{page.stock_field}" style="width:80px;" />
-    </td>
-    <td rowspan="2">
-      <div id="Panel_bshtm">
-        <div><img src="CaptchaImage.aspx?guid={page.captcha_guid}" border='0' width=200 height=60></div>
-        <div>請輸入驗證碼：<input name="CaptchaControl1" id="CaptchaControl1" type="text" maxlength="5" style="width:80px;" /></div>
-      </div>
-    </td>
-  </tr>
-  <tr>
-    <td>
-      <input type="submit" name="btnOK" value="查詢" id="btnOK" />
-      <input type="submit" name="Button_Reset" value="重新輸入" id="Button_Reset" />
-      <span id="Label_ErrorMsg" style="color:Red;">{escape(page.error_message)}</span>
-      {download}
-    </td>
-  </tr>
+        <div>
+            <table width="100%" border="0" cellpadding="5" cellspacing="0" height="100%">
+                <tr align="center">
+                    <td>
+                        <img src="banner.png" width="100%" />
+                    </td>
+                </tr>
+                <tr>
+                    <td align="center" style="background-color: #4c4c4c;" height="80%" valign="top">
+                        <table width="100%" border="0" cellpadding="5" cellspacing="0" height="100%">
+                            <tr>
+                                <td valign="top" align="center">
+                                    <table border="0" cellpadding="5" cellspacing="0" height="100%">
+                                        <tr>
+                                            <td class="Tse_Page_Title_Report">
+                                                <nobr>&lt;&lt;買賣日報表查詢系統&gt;&gt;</nobr>
+                                            </td>
+                                        </tr>
+                                    </table>
+                                </td>
+                            </tr>
+                            <tr>
+                                <td>
+                                    <table cellspacing="0" cellpadding="0" border="0" style="width:270px;border-collapse:collapse;">
+\t<tr style="width:270px;">
+\t\t<td align="left" valign="top" style="width:35%;"><span class="radio" style="color:{label_colour};"><input id="RadioButton_Normal" type="radio" name="RadioButton_Normal" value="RadioButton_Normal"{normal_checked} /><label for="RadioButton_Normal">一般交易</label></span><br />
+                                                <br />
+                                                <span class="radio"><input id="RadioButton_Excd" type="radio" name="RadioButton_Excd" value="RadioButton_Excd"{excd_checked} onclick="javascript:setTimeout(&#39;__doPostBack(\\&#39;RadioButton_Excd\\&#39;,\\&#39;\\&#39;)&#39;, 0)" /><label for="RadioButton_Excd">鉅額交易</label></span></td><td valign="top">
+                                                <div class="radio">
+                                                    <span id="Label_Stkno" class="radioT" style="color:{label_colour};">證券代號: </span><input name="{field}" type="text" value="{escape(page.stock_code)}" maxlength="6" id="{field}" onkeyup="this.value=this.value.replace(/[^u4e00-u9fa5w]/g,&#39;&#39;)" style="height:20px;width:65px;" />
+                                                </div>
+                                            </td>
+\t</tr>
 </table>
+                                </td>
+                            </tr>
+                            <tr>
+                                <td>
+                                    <div id="Panel_bshtm">
+\t
+                                        <table border="0" width="100%" cellpadding="0" cellspacing="0">
+                                            <tr>
+                                                <td valign="top" align="center">
+                                                    <table border="0">
+                                                        <tr>
+                                                            <td align="left" colspan="2">
+                                                                <div style='color:White;font-family:標楷體;'><div style='text-align:center;margin:5px;'><img src='CaptchaImage.aspx?guid={page.captcha_guid}' border='0' width=200 height=60></div><div style='text-align:left;'>輸入圖形中5碼文數字:&nbsp;&nbsp;<input name=CaptchaControl1 type=text size=5 maxlength=5 AutoComplete='Off'  value=''></div></div>
+                                                                <br />
+                                                                <span id="Label_ErrorMsg" class="radio" style="color:Chartreuse;font-size:12pt;">{escape(page.error_message)}</span>
+                                                                <br />
+
+                                                            </td>
+                                                        </tr>
+                                                        <tr>
+                                                            <td align="center">
+                                                                <input type="submit" name="btnOK" value="查詢" onclick="javascript:WebForm_DoPostBackWithOptions(new WebForm_PostBackOptions(&quot;btnOK&quot;, &quot;&quot;, true, &quot;&quot;, &quot;&quot;, false, false))" id="btnOK" class="button2" />&nbsp;&nbsp;
+                                                                <input type="submit" name="Button_Reset" value="重設" onclick="javascript:WebForm_DoPostBackWithOptions(new WebForm_PostBackOptions(&quot;Button_Reset&quot;, &quot;&quot;, true, &quot;&quot;, &quot;&quot;, false, false))" id="Button_Reset" class="button2" />
+                                                                &nbsp;&nbsp;
+                                                                {download}
+                                                            </td>
+                                                        </tr>
+
+                                                        <tr>
+                                                            <td align="center">
+                                                                <br />
+                                                                <br />
+                                                                <div style="text-align: left; font-family: 標楷體; color: yellow; font-size: 12pt">
+                                                                    此資料不得逕自<span style="font-weight: bold;">散布</span>或<span style="font-weight: bold;">販售</span>，<br />
+                                                                    並請詳閱「使用條款」
+                                                                </div>
+                                                            </td>
+                                                        </tr>
+
+                                                    </table>
+                                                </td>
+                                            </tr>
+
+                                        </table>
+
+</div>
+                                </td>
+                            </tr>
+
+                            <tr>
+                                <td height="80%">&nbsp;</td>
+                            </tr>
+                        </table>
+                    </td>
+                </tr>
+                <tr>
+                    <td height="10%" align="center" style="background-color: #4c4c4c;" valign="top">
+                        <div class="links">
+                            <span><a href="#" style="font-family: 標楷體; font-size: 12pt;" onclick="window.open('use.htm',null,'scrollbars=yes,width=516,height=500')">使用條款</a></span>
+                            &nbsp; <span>
+                                <a href="#" style="font-family: 標楷體; font-size: 12pt;" onclick="window.open('privacy.htm','null','scrollbars=yes,width=516,height=500')">隱私權保護說明</a></span>
+                        </div>
+                    </td>
+                </tr>
+            </table>
+            <span id="sp_Files" name="sp_Files" style="display: none;"></span>
+            <span id="spLog" name="spLog" style="display: none;"></span><span id="sp_DropDownList" name="sp_DropDownList" style="display: none;"></span>
+        </div>
+
+
+<script type="text/javascript">
+//<![CDATA[
+WebForm_AutoFocus('txtTASKNO');//]]>
+</script>
 </form>
 </body>
 </html>
+
 """
-    )
 
 
 def _thousands(value: int) -> str:
     return f"{value:,}"
 
 
-def report_view(report: Report) -> str:
-    """bsContent.aspx?v=t: the report as HTML, with the day's date and prices the CSV lacks."""
-    rows = "\n".join(
-        f'<tr><td class="column_value_center">{number}</td><td class="column_value_left">{escape(record.broker.label)}</td>'
-        f'<td class="column_value_right">{format_price(record.price_cents)}</td>'
-        f'<td class="column_value_right">{_thousands(record.buy)}</td>'
-        f'<td class="column_value_right">{_thousands(record.sell)}</td></tr>'
-        for number, record in enumerate(report.records, start=1)
+# What 2022-2026 scrapers read from bsContent.aspx?v=t (SITE.md, "The report"): ids, single-quoted attributes,
+# label/value pairs in table#Table1 and two detail tables side by side. No 2026 capture of the page is public,
+# so the title, the order of the pairs, the table attributes and the widths of 序號 are the replica's choice.
+REPORT_VIEW_TITLE = "券商買賣股票成交價量資訊"
+DETAIL_COLUMNS = ("序", "證券商", "成交單價", "買進股數", "賣出股數")
+FILLER_ROW = "<td class='column_value_center'>&nbsp;</td><td class='column_value_left'>&nbsp;</td>" + (
+    "<td class='column_value_right'>&nbsp;</td>" * 3
+)
+
+
+def report_view(report: Report, stock_name: str, traded_shares: int) -> str:
+    """bsContent.aspx?v=t: the report as HTML, with the day's date and prices the CSV lacks.
+
+    `traded_shares` is what trade_qty shows: the CSV's total buys, unless a fault makes the two disagree."""
+    pairs = (
+        ("交易日期", "receive_date", site_date(report.trade_date)),
+        ("股票代號", "stock_id", f"{escape(report.stock_code)}&nbsp;{escape(stock_name)}"),
+        ("成交筆數", "trade_rec", _thousands(report.trade_count)),
+        ("成交金額", "trade_amt", _thousands(report.turnover)),
+        ("成交股數", "trade_qty", _thousands(traded_shares)),
+        ("開盤價", "open_price", format_price(report.open_cents)),
+        ("最高價", "high_price", format_price(report.high_cents)),
+        ("最低價", "low_price", format_price(report.low_cents)),
+        ("收盤價", "last_price", format_price(report.last_cents)),
     )
+    header = "\n".join(
+        f"  <tr><td class='column_title_1'>{label}</td><td class='column_value_1' id='{cell_id}'>{value}</td></tr>"
+        for label, cell_id, value in pairs
+    )
+    numbered = list(enumerate(report.records, start=1))
+    left, right = numbered[0::2], numbered[1::2]
     return (
         DOCTYPE
         + f"""<html xmlns="http://www.w3.org/1999/xhtml">
-<head><title>券商買賣股票成交價量資訊</title>
+<head><title>{REPORT_VIEW_TITLE}</title>
 <meta http-equiv="Content-Type" content="text/html; charset=utf-8" /></head>
 <body>
-<table class="table_header" border="1" cellspacing="0" cellpadding="2">
-  <tr><td>日期</td><td id="receive_date">{site_date(report.trade_date)}</td>
-      <td>證券代號</td><td id="stock_id">{escape(report.stock_code)}</td></tr>
-  <tr><td>成交筆數</td><td id="trade_rec">{_thousands(report.trade_count)}</td>
-      <td>成交金額</td><td id="trade_amt">{_thousands(report.turnover)}</td>
-      <td>成交股數</td><td id="trade_qty">{_thousands(report.total_buy)}</td></tr>
-  <tr><td>開盤價</td><td id="open_price">{format_price(report.open_cents)}</td>
-      <td>最高價</td><td id="high_price">{format_price(report.high_cents)}</td>
-      <td>最低價</td><td id="low_price">{format_price(report.low_cents)}</td>
-      <td>收盤價</td><td id="last_price">{format_price(report.last_cents)}</td></tr>
+<table id='Table1' class='table_header' border='0' cellspacing='1' cellpadding='2'>
+{header}
 </table>
-<table class="table_detail" id="table2" border="1" cellspacing="0" cellpadding="2">
-<tr class="column_title"><td>序</td><td>證券商</td><td>成交單價</td><td>買進股數</td><td>賣出股數</td></tr>
-{rows}
+<table id='Table2' border='0' cellspacing='0' cellpadding='0'>
+<tr>
+<td valign='top'>{_detail_table(left, len(right) - len(left))}</td>
+<td valign='top'>{_detail_table(right, len(left) - len(right))}</td>
+</tr>
 </table>
 </body>
 </html>
 """
     )
+
+
+def _detail_table(numbered: list[tuple[int, Record]], fillers: int) -> str:
+    """One of the two detail tables; rows alternate between the classes _2 and _3 as the site's do."""
+    title = "".join(f"<td class='column_title_2'>{column}</td>" for column in DETAIL_COLUMNS)
+    rows = [
+        f"<td class='column_value_center'>{number:>4}</td>"
+        f"<td class='column_value_left'>{escape(record.broker.broker_id)}  {escape(record.broker.name)}</td>"
+        f"<td class='column_value_right'>{format_price(record.price_cents)}</td>"
+        f"<td class='column_value_right'>{_thousands(record.buy)}</td>"
+        f"<td class='column_value_right'>{_thousands(record.sell)}</td>"
+        for number, record in numbered
+    ] + [FILLER_ROW] * max(0, fillers)
+    body = "\n".join(
+        f"<tr class='column_value_price_{2 + index % 2}'>{cells}</tr>" for index, cells in enumerate(rows)
+    )
+    return f"<table class='table_detail' border='0' cellspacing='1' cellpadding='2'>\n<tr>{title}</tr>\n{body}\n</table>"
+
+
+# The exchange's ISIN list (isin.twse.com.tw/isin/C_public.jsp?strMode=2), laid out as its parsers and a 2022
+# copy show it: bare attributes, the sections' unclosed <B>, and the code and name joined by U+3000.
+ISIN_LIST_TITLE = "本國上市證券國際證券辨識號碼一覽表"
+ISIN_COLUMNS = ("有價證券代號及名稱 ", "國際證券辨識號碼(ISIN Code)", "上市日", "市場別", "產業別", "CFICode", "備註")
+ISIN_SECTIONS = (
+    ("股票", "stock"),
+    ("上市認購(售)權證", "warrant"),
+    ("特別股", "preferred"),
+    ("創新板", "innovation"),
+    ("ETF", "etf"),
+    ("ETN", "etn"),
+    ("臺灣存託憑證(TDR)", "tdr"),
+    ("受益證券-不動產投資信託", "reit"),
+)
+
+
+def isin_list(updated_on: date, listed: list[Security]) -> str:
+    """The exchange's list of listed securities, one section per kind, as of `updated_on`."""
+    rows = ["<tr align=center>" + "".join(f"<td bgcolor=#D5FFD5>{column}</td>" for column in ISIN_COLUMNS) + "</tr>"]
+    for section, kind in ISIN_SECTIONS:
+        members = [security for security in listed if security.kind == kind]
+        if not members:
+            continue
+        rows.append(f"<tr><td bgcolor=#FAFAD2 colspan=7 ><B> {section} <B> </td></tr>")
+        for security in members:
+            cells = (
+                f"{security.code}\u3000{security.name}",
+                security.isin,
+                site_date(security.listed_on),
+                "上市",
+                security.industry,
+                security.cfi,
+                "",
+            )
+            rows.append("<tr>" + "".join(f"<td bgcolor=#FAFAD2>{escape(cell)}</td>" for cell in cells) + "</tr>")
+    table = "\n".join(rows)
+    return f"""<html><head>
+<meta http-equiv="Content-Type" content="text/html; charset=MS950">
+<title>{ISIN_LIST_TITLE}</title>
+<link rel="stylesheet" href="/isin/style1.css" type="text/css">
+</head>
+<body>
+<table  align=center>
+<h2><strong><font class='h1'>{ISIN_LIST_TITLE}</font></strong></h2>
+<h2><strong><font class='h1'><center>最近更新日期:{site_date(updated_on)}  </center> </font></strong></h2>
+<h2><font color='red'><center>掛牌日以正式公告為準</center></font></h2>
+</table>
+<TABLE class='h4' align=center cellSpacing=3 cellPadding=2 width=750 border=0>
+{table}
+</table>
+<font color='red'><center>掛牌日以正式公告為準</center></font>
+</body></html>
+"""
 
 
 def server_error(message: str, detail: str) -> str:
@@ -223,13 +492,65 @@ def server_busy() -> str:
     )
 
 
-def firewall_block(support_id: str) -> str:
-    """The block page the site's firewall answers with once it has flagged a client."""
-    return f"""<html><head><title>Request Rejected</title></head>
+def firewall_block(error_code: str) -> str:
+    """The block page the firewall in front of TWSE's hosts answers, with HTTP 200, as captured in 2026."""
+    return f"""<html>
+<head>
+<meta http-equiv="Content-Type" content="text/html; charset=utf-8">
+</head>
 <body>
-<h2>THE PAGE CANNOT BE ACCESSED!</h2>
-<p>FOR SECURITY REASONS, THIS PAGE CAN NOT BE ACCESSED!</p>
-<p>頁面無法執行：基於安全性考量，您的連線已被阻擋。</p>
-<p>Your support ID is: {escape(support_id)}</p>
+因為安全性考量，您所執行的頁面無法呈現。<BR>
+FOR SECURITY REASONS, THIS PAGE CAN NOT BE ACCESSED.<BR>
+錯誤代碼：{escape(error_code)}<BR>
 </body></html>
 """
+
+
+def forbidden() -> str:
+    """The HTTP 403 the site throttles with. Its live body was never published: this is IIS's plain page,
+    and clients must go by the status code, not by this text."""
+    return (
+        DOCTYPE
+        + """<html xmlns="http://www.w3.org/1999/xhtml">
+<head><title>403 - Forbidden: Access is denied.</title></head>
+<body>
+<div id="header"><h1>Server Error</h1></div>
+<div id="content">
+<h2>403 - Forbidden: Access is denied.</h2>
+<h3>You do not have permission to view this directory or page using the credentials that you supplied.</h3>
+</div>
+</body>
+</html>
+"""
+    )
+
+
+# The live site answered some queries in 2026 with an empty page of about 236 bytes and no form.
+BLANK_POST_BYTES = 236
+
+
+def blank_post() -> str:
+    """An empty HTML skeleton padded with whitespace to the size of the live blank answers."""
+    skeleton = "\r\n\r\n<html xmlns=\"http://www.w3.org/1999/xhtml\">\r\n<head><title>\r\n</title></head>\r\n<body>\r\n"
+    ending = "</body>\r\n</html>\r\n"
+    return skeleton + " " * (BLANK_POST_BYTES - len(skeleton) - len(ending)) + ending
+
+
+def _small_page(title: str, text: str) -> str:
+    return f"""<html>
+<head><meta http-equiv="Content-Type" content="text/html; charset=utf-8" /><title>{title}</title></head>
+<body>
+<h3>{title}</h3>
+<p>{text}</p>
+</body>
+</html>
+"""
+
+
+# What use.htm and privacy.htm say on the live site was not captured; these pages only name themselves.
+def terms_of_use() -> str:
+    return _small_page("使用條款", "此資料不得逕自散布或販售。")
+
+
+def privacy() -> str:
+    return _small_page("隱私權保護說明", "本網站之隱私權保護說明。")

@@ -23,10 +23,11 @@ STARTUP_TIMEOUT_S = 15.0
 class ReplicaServer:
     """The replica on 127.0.0.1 at a free port, in a background thread; usable from sync and async tests.
 
-    `base_url` ends in /bshtm/ like the real site's; `config` is the live config the pages read."""
+    `base_url` ends in /bshtm/ like the real site's; `config` is the live config the pages read. A test that
+    waits out a captcha's expiry or a block passes a fake `clock` and moves it on."""
 
-    def __init__(self, config: ReplicaConfig | None = None) -> None:
-        self.app = create_app(config or ReplicaConfig())
+    def __init__(self, config: ReplicaConfig | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+        self.app = create_app(config or ReplicaConfig(), clock)
         self.state: ReplicaState = self.app.state.replica
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -43,6 +44,11 @@ class ReplicaServer:
     @property
     def base_url(self) -> str:
         return f"{self.root_url}/bshtm/"
+
+    @property
+    def listing_url(self) -> str:
+        """The replica's copy of the exchange's ISIN list, as of the trade date it serves."""
+        return f"{self.root_url}/isin/C_public.jsp?strMode=2"
 
     def stats(self) -> dict[str, int]:
         return self.state.stats.snapshot()

@@ -21,6 +21,7 @@ COUNTERS = (
     "viewstate_errors",
     "reports_served",
     "report_views_served",
+    "listings_served",
     "reports_refused",
     "faults_error",
     "faults_dropped",
@@ -29,7 +30,14 @@ COUNTERS = (
     "faults_truncated_csv",
     "faults_unbalanced_csv",
     "faults_redesign",
+    "faults_view_mismatch",
     "firewall_blocked",
+    "throttled",
+    "faults_forbidden",
+    "faults_blank_post",
+    "faults_silent_post",
+    "faults_forbidden_csv",
+    "faults_forbidden_captcha",
 )
 
 

@@ -77,6 +77,10 @@ class SecurityRow(Base):
     code: Mapped[str] = mapped_column(String(16), primary_key=True)
     name: Mapped[str] = mapped_column(String(128))
     kind: Mapped[str] = mapped_column(String(32))
+    listed_on: Mapped[date | None] = mapped_column(Date)
+    # The first and the last day the exchange's list was read with this code on it (None: never read so).
+    first_seen: Mapped[date | None] = mapped_column(Date)
+    last_seen: Mapped[date | None] = mapped_column(Date, index=True)
 
 
 class JobRunRow(Base):

@@ -120,11 +120,13 @@ class Attempt:
 
 @dataclass(frozen=True)
 class Security:
-    """A listed security: code, name and kind as the exchange's list gives them (股票, ETF, 認購權證...)."""
+    """A listed security: code, name and kind as the exchange's list gives them (股票, ETF, 認購權證...),
+    and its listing date (上市日) where known."""
 
     code: str
     name: str
     kind: str
+    listed_on: date | None = None
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,34 @@ def replica(replica_server):
     return replica_server
 
 
+class FakeClock:
+    """Time as the replica reads it, standing still until a test moves it on."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def clocked_replica(clock: FakeClock) -> Iterator:
+    """A replica of its own whose captchas, firewall and throttle go by `clock`."""
+    from replica.config import ReplicaConfig
+    from replica.server import ReplicaServer
+
+    with ReplicaServer(ReplicaConfig(trade_date=REPLICA_TRADE_DATE, seed=1), clock=clock) as server:
+        yield server
+
+
 @pytest.fixture
 async def browser():
     """A real Chromium, launched as the bot launches it (system build, closed-network flags)."""

@@ -14,10 +14,16 @@ from bot.pacing import RetryPolicy
 from bsr.settings import get_settings
 from replica.captcha import random_text, render
 from solver import Solver
-from storage import AsyncStore, Store
+from storage import AsyncStore, Report, Store
 
 # Backoffs short enough for tests; the behaviour (wait, then try again) is the same as in production.
 QUICK = RetryPolicy(transient_base_s=0.05, transient_cap_s=0.2, blocked_base_s=0.5, blocked_cap_s=1.0)
+
+
+def assert_whole(report: Report) -> None:
+    """A stored report is a complete download: records numbered 1..N without a gap, buys equal to sells."""
+    assert [trade.seq for trade in report.trades] == list(range(1, len(report.trades) + 1))
+    assert report.total_buy_shares == report.total_sell_shares
 
 
 @pytest.fixture(scope="session")

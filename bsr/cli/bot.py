@@ -91,7 +91,7 @@ def fetch(
         headless=not headed,
     )
     summary = asyncio.run(run_fetch(options, settings.model, settings.resolved_database_url, console))
-    if summary.failures:
+    if summary.missing:
         raise typer.Exit(1)
 
 
@@ -100,7 +100,7 @@ def demo() -> None:
     from bsr.demo import run_demo
 
     summary = run_demo(get_settings(), console)
-    if summary.failures:
+    if summary.missing:
         raise typer.Exit(1)
 
 

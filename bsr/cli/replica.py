@@ -71,6 +71,20 @@ def serve(
     redesign_rate: float = typer.Option(
         0.0, help="Share of forms served with renamed fields (a redesigned site)."
     ),
+    forbidden_rate: float = typer.Option(0.0, help="Share of the site's pages answered with HTTP 403."),
+    throttle_rpm: int = typer.Option(
+        0, help="Answer a client HTTP 403 after this many pages in a minute (0: off)."
+    ),
+    throttle_block: float = typer.Option(120.0, help="Seconds a throttled client gets HTTP 403."),
+    blank_post_rate: float = typer.Option(0.0, help="Share of queries answered with a blank page."),
+    silent_post_rate: float = typer.Option(
+        0.0, help="Share of queries answered with a new form but neither message nor download link."
+    ),
+    forbidden_csv_rate: float = typer.Option(0.0, help="Share of CSV downloads answered with HTTP 403."),
+    forbidden_captcha_rate: float = typer.Option(0.0, help="Share of captcha images answered with HTTP 403."),
+    view_mismatch_rate: float = typer.Option(
+        0.0, help="Share of HTML report views whose traded shares differ from the CSV's total buys."
+    ),
     allow_remote: bool = typer.Option(False, help="Allow listening on a non-loopback address."),
 ) -> None:
     """Serve the replica until interrupted; prints its URL."""
@@ -96,5 +110,13 @@ def serve(
         truncated_csv_rate=truncated_csv_rate,
         unbalanced_csv_rate=unbalanced_csv_rate,
         redesign_rate=redesign_rate,
+        forbidden_rate=forbidden_rate,
+        throttle_requests_per_minute=throttle_rpm,
+        throttle_block_s=throttle_block,
+        blank_post_rate=blank_post_rate,
+        silent_post_rate=silent_post_rate,
+        forbidden_csv_rate=forbidden_csv_rate,
+        forbidden_captcha_rate=forbidden_captcha_rate,
+        view_mismatch_rate=view_mismatch_rate,
     )
     serve_replica(config, host, port, announce=typer.echo)

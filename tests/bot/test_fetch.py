@@ -17,9 +17,11 @@ from datetime import datetime
 import pytest
 
 from bot.errors import SiteUnreachableError
-from bot.job import SecurityStatus
-from storage import Store
+from bot.job import FetchJob, FetchOptions, SecurityStatus
+from solver import Solver
+from storage import AsyncStore, Store
 from storage.records import AttemptOutcome, JobStatus
+from tests.fetching import QUICK, assert_whole
 
 UNKNOWN_CODE = "9998"  # not listed: the site answers 查無資料
 
@@ -68,27 +70,42 @@ async def test_wrong_answers_are_retried_then_given_up(replica, fetch, store, tm
     assert len(store.failure_queue(limit=10)) == 3
 
 
-async def test_expired_captchas_are_recorded_and_retried(replica, fetch) -> None:
-    # Every answer reaches the site after the captcha's lifetime: each response is slower than it lives.
-    replica.config.captcha_ttl_s = 0.6
-    replica.config.latency_s = 0.4
-    summary = await fetch(stock_codes=("2330",), max_attempts=3)
+class SlowReader:
+    """The shipped solver, but a captcha's lifetime passes on the replica's clock while it reads each one."""
+
+    def __init__(self, solver: Solver, clock, lifetime_s: float) -> None:  # noqa: ANN001
+        self.solver, self.clock, self.lifetime_s = solver, clock, lifetime_s
+
+    async def solve_async(self, image: bytes):  # noqa: ANN201
+        self.clock.advance(self.lifetime_s)
+        return await self.solver.solve_async(image)
+
+
+async def test_expired_captchas_are_recorded_and_retried(clocked_replica, clock, solver, store, tmp_path) -> None:
+    reader = SlowReader(solver, clock, clocked_replica.config.captcha_ttl_s)
+    options = FetchOptions(
+        base_url=clocked_replica.base_url, evidence_dir=tmp_path, stock_codes=("2330",), rate=0, max_attempts=3,
+        policy=QUICK,
+    )
+    summary = await FetchJob(options, reader, AsyncStore(store)).run()
     assert summary.statuses[SecurityStatus.FAILED] == 1
-    assert set(summary.attempts) == {AttemptOutcome.EXPIRED.value}
-    assert replica.stats()["answers_expired"] == summary.attempts[AttemptOutcome.EXPIRED.value] >= 1
+    assert summary.attempts == {AttemptOutcome.EXPIRED.value: 3}
+    assert clocked_replica.stats()["answers_expired"] == 3
+    assert "expired_captcha" in summary.failures["2330"]
 
 
 async def test_the_firewall_pauses_the_workers_then_they_go_on(replica, fetch) -> None:
-    # A query takes five requests, so this blocks the bot more than once over three securities.
-    replica.config.firewall_requests_per_minute = 8
+    # A query takes about ten requests (answer page, its scripts, captcha, report view, CSV), so this blocks
+    # the bot at least once over three securities.
+    replica.config.firewall_requests_per_minute = 20
     replica.config.firewall_block_s = 1.0
     summary = await fetch(stock_codes=("2317", "2454", "0050"), max_attempts=8)
-    assert summary.statuses[SecurityStatus.STORED] == 3
-    assert replica.stats()["firewall_blocked"] >= 2
+    assert summary.statuses[SecurityStatus.STORED] == 3, summary.failures
+    assert replica.stats()["firewall_blocked"] >= 1
 
 
 async def test_the_run_beats_while_a_slow_query_gives_no_other_sign_of_life(replica, fetch, store) -> None:
-    replica.config.latency_s = 0.3  # a query takes five requests: well over a second before any count moves
+    replica.config.latency_s = 0.3  # a query takes about ten requests: seconds before any count moves
     running = asyncio.create_task(fetch(stock_codes=("2330",), heartbeat_s=0.05))
     beats: set[datetime] = set()
     while not running.done():
@@ -122,7 +139,8 @@ def test_a_killed_fetch_leaves_only_whole_reports_and_a_rerun_completes(replica,
         assert 0 < len(stored) < 12
         for code in stored:
             report = store.load_report(trade_date, code)
-            assert report.no_trades or len(report.trades) == report.rec_count
+            if not report.no_trades:
+                assert_whole(report)
     finally:
         store.close()
     rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)

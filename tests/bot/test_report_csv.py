@@ -77,9 +77,19 @@ def test_a_malformed_record_is_refused() -> None:
         parse(broken.encode("utf-8"))
 
 
-def test_a_truncated_body_parses_to_fewer_records_than_rec_count() -> None:
-    # Truncation is caught by the count check when the report is stored; the parser keeps what is whole.
+def test_a_body_cut_inside_a_line_is_refused() -> None:
     raw = QUOTED.encode("utf-8")
-    cut = raw[: raw.index(b'"3","1030')]
-    report = parse(cut)
-    assert len(report.trades) == 2 < report.rec_count
+    with pytest.raises(ReportFormatError, match="line 5 of the report has 7 fields, not 11: it is cut"):
+        parse(raw[: raw.index(b'"4","1030')])
+
+
+def test_a_body_cut_between_lines_parses_to_what_is_whole() -> None:
+    # Buys then differ from sells, which storage refuses; the parser keeps what is whole.
+    raw = QUOTED.encode("utf-8")
+    report = parse(raw[: raw.index(b'"3","1030')])
+    assert [trade.seq for trade in report.trades] == [1, 2]
+
+
+def test_rec_count_is_kept_as_the_site_gave_it() -> None:
+    # On the live site RecCount is not the number of records.
+    assert parse(QUOTED.encode("utf-8"), rec_count=62).rec_count == 62

@@ -17,6 +17,7 @@ from bot.report_csv import parse_report
 from solver import Solver
 from storage import AsyncStore, Store
 from storage.records import AttemptOutcome
+from tests.fetching import assert_whole
 
 
 async def test_answers_faster_than_the_sites_minimum_delay_are_rejected_as_wrong(
@@ -40,28 +41,30 @@ async def test_an_answer_delay_waits_out_the_minimum_and_the_report_is_stored(re
     assert store.stored_codes(summary.trade_date) == {"2317", "0050"}
 
 
-async def test_a_firewall_block_of_seconds_is_waited_out_with_growing_pauses(
+async def test_a_firewall_block_is_waited_out_with_growing_pauses_of_every_worker(
     replica, solver: Solver, store: Store, tmp_path: Path
 ) -> None:
-    # Three securities take about a dozen requests: the eighth trips a block that lasts 3 s.
-    replica.config.firewall_requests_per_minute = 8
-    replica.config.firewall_block_s = 3.0
-    policy = RetryPolicy(transient_base_s=0.05, transient_cap_s=0.2, blocked_base_s=0.25, blocked_cap_s=8.0)
+    # A fresh form takes about ten requests (frameset, pages, scripts, captcha): this trips a 1 s block.
+    # How pauses grow is tested on Pacing itself (tests/bot/test_pacing.py), without the clock of a run.
+    replica.config.firewall_requests_per_minute = 30  # two fresh forms and two answers take about forty
+    replica.config.firewall_block_s = 1.0
+    policy = RetryPolicy(
+        transient_base_s=0.05, transient_cap_s=0.2, blocked_base_s=0.25, blocked_cap_s=8.0, jitter=0.0
+    )
     options = FetchOptions(
         base_url=replica.base_url,
         evidence_dir=tmp_path,
-        stock_codes=("2317", "2454", "0050"),
+        stock_codes=("2317", "2454"),
         rate=0,
+        concurrency=2,
         max_attempts=8,
         policy=policy,
     )
-    job = FetchJob(options, solver, AsyncStore(store))
-    summary = await job.run()
-    assert summary.statuses[SecurityStatus.STORED] == 3, summary.failures
-    blocked = replica.stats()["firewall_blocked"]
-    # Pauses of 0.25 s without growth would knock about 12 times on a 3 s block; doubling ones 4 or 5 times.
-    assert 2 <= blocked <= 7, f"the bot knocked {blocked} times on the block"
-    assert job.pacing.blocked_s >= 2.0, "the bot went on before the block could have ended"
+    summary = await FetchJob(options, solver, AsyncStore(store)).run()
+    assert summary.statuses[SecurityStatus.STORED] == 2, summary.failures
+    assert replica.stats()["firewall_blocked"] > 0, "the block never happened: the test proves nothing"
+    assert summary.errors["blocked"] >= summary.pauses > 0, "the block paused every worker"
+    assert summary.paused_s >= 0.25 * summary.pauses
 
 
 async def test_a_csv_whose_buys_differ_from_sells_is_refused_and_fetched_again(replica, fetch, store) -> None:
@@ -75,9 +78,7 @@ async def test_a_csv_whose_buys_differ_from_sells_is_refused_and_fetched_again(r
         summary.attempts[AttemptOutcome.ACCEPTED.value] == len(codes) + refused
     )  # each refusal costs an answer
     for code in codes:
-        report = store.load_report(summary.trade_date, code)
-        assert len(report.trades) == report.rec_count
-        assert report.total_buy_shares == report.total_sell_shares
+        assert_whole(store.load_report(summary.trade_date, code))
 
 
 async def test_captcha_bodies_that_only_look_like_jpegs_cost_a_try_not_the_run(

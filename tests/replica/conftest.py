@@ -1,18 +1,22 @@
-"""A visitor of the replica over real HTTP: opens the form, answers its captcha, follows the download link.
+"""A visitor of the replica over real HTTP: opens the form, answers its captcha, follows the download link;
+also one of a replica whose clock the test moves on.
 
-It reads pages the way a scraper does, by field names and ids, so the tests check the markup too."""
+The visitor reads pages the way a scraper does, by field names and ids, so the tests check the markup too."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from html import unescape
 
 import httpx
 import pytest
 
+from replica.server import ReplicaServer
+
 HIDDEN_FIELD = re.compile(r'<input type="hidden" name="(\w+)" id="\w+" value="([^"]*)" />')
-CAPTCHA_GUID = re.compile(r'<img src="CaptchaImage\.aspx\?guid=([0-9a-f-]{36})"')
+CAPTCHA_GUID = re.compile(r"<img src='CaptchaImage\.aspx\?guid=([0-9a-f-]{36})'")
 ERROR_MESSAGE = re.compile(r'<span id="Label_ErrorMsg"[^>]*>([^<]*)</span>')
 DOWNLOAD_LINK = re.compile(r'<a id="HyperLink_DownloadCSV" href="([^"]+)"')
 
@@ -33,7 +37,8 @@ class MenuForm:
         message = ERROR_MESSAGE.search(html)
         assert guid is not None and message is not None, html[:500]
         link = DOWNLOAD_LINK.search(html)
-        return cls(html, dict(HIDDEN_FIELD.findall(html)), guid.group(1), message.group(1), link and link.group(1))
+        href = link and unescape(link.group(1))
+        return cls(html, dict(HIDDEN_FIELD.findall(html)), guid.group(1), message.group(1), href)
 
 
 class Visitor:
@@ -84,5 +89,12 @@ class Visitor:
 @pytest.fixture
 def visitor(replica) -> Iterator[Visitor]:
     opened = Visitor(replica)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def clocked_visitor(clocked_replica: ReplicaServer) -> Iterator[Visitor]:
+    opened = Visitor(clocked_replica)
     yield opened
     opened.close()

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import io
-import time
 
 import httpx
 from PIL import Image
 
+from replica.app import rec_count
 from replica.captcha import ALPHABET
 from replica.market import Market, securities
+from tests.replica.conftest import MenuForm
 
 WRONG, EXPIRED, NO_DATA = "驗證碼錯誤!", "驗證碼已逾期!", "查無資料"
 
@@ -18,13 +19,27 @@ def wrong_answer_for(answer: str) -> str:
     return "".join(ALPHABET[(ALPHABET.index(char) + 1) % len(ALPHABET)] for char in answer.upper())
 
 
-def test_right_answer_links_the_report_with_its_record_count(replica, visitor) -> None:
+def test_right_answer_links_the_report_and_shows_it_in_page2(replica, visitor) -> None:
     answer_page = visitor.solve(visitor.open_form(), "2330")
-    records = len(Market(replica.config.seed).report(replica.config.trade_date, "2330").records)
     assert answer_page.error_message == ""
-    assert answer_page.download_href == f"bsContent.aspx?StkNo=2330&RecCount={records}"
+    count = int(answer_page.download_href.rsplit("RecCount=", 1)[1])
+    assert answer_page.download_href == f"bsContent.aspx?StkNo=2330&RecCount={count}"
+    assert f"top.page2.location.href='bsContent.aspx?v=t&StkNo=2330&RecCount={count}'" in answer_page.html
     assert 'name="TextBox_Stkno" type="text" value="2330"' in answer_page.html
     assert replica.stats()["answers_right"] == 1
+
+
+def test_reccount_is_deterministic_in_1_to_200_and_never_the_record_count(replica, visitor) -> None:
+    market = Market(replica.config.seed)
+    reports = [report for s in securities() if (report := market.report(replica.config.trade_date, s.code))]
+    counts = {report.stock_code: rec_count(replica.config.seed, report) for report in reports}
+    assert all(1 <= count <= 200 for count in counts.values())
+    assert all(counts[report.stock_code] != len(report.records) for report in reports)
+    assert len(set(counts.values())) > 100, "it varies with the security"
+    assert rec_count(replica.config.seed + 1, reports[0]) != counts[reports[0].stock_code] or rec_count(
+        replica.config.seed + 1, reports[1]
+    ) != counts[reports[1].stock_code], "and with the seed"
+    assert visitor.solve(visitor.open_form(), "2330").download_href.endswith(f"RecCount={counts['2330']}")
 
 
 def test_every_answer_page_carries_a_fresh_captcha(replica, visitor) -> None:
@@ -61,27 +76,31 @@ def test_one_try_per_captcha_right_or_wrong(replica, visitor) -> None:
     assert replica.stats()["answers_expired"] == 2
 
 
-def test_expired_captcha(replica, visitor) -> None:
-    replica.config.captcha_ttl_s = 1.0  # long enough for the first look, even on a busy machine
+def test_expired_captcha(clocked_replica, clocked_visitor, clock) -> None:
+    visitor = clocked_visitor
     form = visitor.open_form()
-    answer = replica.captcha_answer(form.captcha_guid)
+    answer = clocked_replica.captcha_answer(form.captcha_guid)
+    clock.advance(89.9)
     assert visitor.captcha(form).status_code == 200
-    time.sleep(1.1)
+    clock.advance(0.1)
     assert visitor.captcha(form).status_code == 404
     answer_page = visitor.submit(form, "2330", answer)
     assert answer_page.error_message == EXPIRED and answer_page.download_href is None
+    assert clocked_replica.stats()["answers_expired"] == 1
 
 
-def test_answers_faster_than_the_minimum_delay_are_wrong(replica, visitor) -> None:
-    replica.config.min_answer_delay_s = 1.0  # an answer sent at once is faster, even on a busy machine
+def test_answers_faster_than_the_minimum_delay_are_wrong(clocked_replica, clocked_visitor, clock) -> None:
+    clocked_replica.config.min_answer_delay_s = 3.0
+    visitor = clocked_visitor
     form = visitor.open_form()
-    answer = replica.captcha_answer(form.captcha_guid)
+    answer = clocked_replica.captcha_answer(form.captcha_guid)
+    clock.advance(2.9)
     assert visitor.submit(form, "2330", answer).error_message == WRONG
     patient = visitor.open_form()
-    answer = replica.captcha_answer(patient.captcha_guid)
-    time.sleep(1.05)
+    answer = clocked_replica.captcha_answer(patient.captcha_guid)
+    clock.advance(3.0)
     assert visitor.submit(patient, "2330", answer).download_href
-    assert replica.stats()["answers_too_fast"] == 1
+    assert clocked_replica.stats()["answers_too_fast"] == 1
 
 
 def test_no_data_for_unknown_codes_quiet_securities_and_block_trades(replica, visitor) -> None:
@@ -92,8 +111,19 @@ def test_no_data_for_unknown_codes_quiet_securities_and_block_trades(replica, vi
         assert answer_page.error_message == NO_DATA and answer_page.download_href is None, code
     form = visitor.open_form()
     answer = replica.captcha_answer(form.captcha_guid)
-    assert visitor.submit(form, "2330", answer, RadioButton_Normal="RadioButton_Excd").error_message == NO_DATA
+    block_trades = visitor.post(form, "2330", answer, RadioButton_Excd="RadioButton_Excd")
+    assert MenuForm.parse(block_trades.text).error_message == NO_DATA
     assert replica.stats()["no_data"] == 4
+
+
+def test_choosing_block_trades_posts_back_and_redraws_the_form_with_it_chosen(replica, visitor) -> None:
+    form = visitor.open_form()
+    fields = form.hidden | {"__EVENTTARGET": "RadioButton_Excd", "RadioButton_Excd": "RadioButton_Excd"}
+    redrawn = MenuForm.parse(visitor.http.post("bsMenu.aspx", data=fields | {"TextBox_Stkno": "2330"}).text)
+    assert 'name="RadioButton_Excd" value="RadioButton_Excd" checked="checked"' in redrawn.html
+    assert 'value="RadioButton_Normal" checked' not in redrawn.html
+    assert 'name="TextBox_Stkno" type="text" value="2330"' in redrawn.html
+    assert redrawn.error_message == "" and replica.stats()["answers_right"] == 0
 
 
 def test_forged_or_foreign_viewstate_gets_the_error_page(replica, visitor) -> None:

@@ -30,6 +30,9 @@ def test_default_config_has_every_fault_off() -> None:
     assert config.trade_date.weekday() < 5
     assert config.faults()["firewall_requests_per_minute"] == 0
     assert all(config.faults()[name] == 0 for name in ("latency_s", "error_rate", "drop_rate"))
+    assert config.throttle_requests_per_minute == 0 and config.throttle_block_s == 120
+    throttling = ("forbidden_rate", "blank_post_rate", "silent_post_rate", "forbidden_csv_rate", "forbidden_captcha_rate")
+    assert all(config.faults()[name] == 0 for name in throttling)
 
 
 @pytest.mark.parametrize(
@@ -42,6 +45,9 @@ def test_default_config_has_every_fault_off() -> None:
         ({"latency_s": -1.0}, "latency_s must be zero or more"),
         ({"captcha_ttl_s": 0.0}, "captcha_ttl_s"),
         ({"firewall_requests_per_minute": -3}, "firewall_requests_per_minute"),
+        ({"throttle_requests_per_minute": -1}, "throttle_requests_per_minute"),
+        ({"throttle_block_s": -1.0}, "throttle_block_s must be zero or more"),
+        ({"blank_post_rate": 2.0}, "blank_post_rate is a probability"),
     ],
 )
 def test_out_of_range_settings_name_themselves(changes: dict, message: str) -> None:

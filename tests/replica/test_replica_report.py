@@ -9,7 +9,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from replica.market import Market, securities, stock_tick_cents
+from replica.market import Market, format_price, securities, stock_tick_cents
 
 TITLE = "券商買賣股票成交價量資訊"
 HEADER = ["序號", "券商", "價格", "買進股數", "賣出股數", "", "序號", "券商", "價格", "買進股數", "賣出股數"]
@@ -80,11 +80,11 @@ def test_csv_in_cp950(replica, visitor) -> None:
     assert served_code == code and len(records) % 2 == 1
 
 
-def test_download_link_record_count_matches_the_csv(replica, visitor) -> None:
+def test_a_large_report_through_the_download_link_whose_reccount_is_not_its_size(replica, visitor) -> None:
     answer_page = visitor.solve(visitor.open_form(), "2330")
-    record_count = int(re.search(r"RecCount=(\d+)", answer_page.download_href).group(1))
+    rec_count = int(re.search(r"RecCount=(\d+)", answer_page.download_href).group(1))
     _, records = parse_report(visitor.http.get(answer_page.download_href).content.decode("utf-8-sig"))
-    assert len(records) == record_count > 5_000
+    assert len(records) > 5_000 and 1 <= rec_count <= 200, "as on the live site, RecCount is not the record count"
     labels = {label for _, label, *_ in records}
     assert any("\u3000" in label for label in labels)
     assert 700 <= len(labels) <= 916
@@ -110,24 +110,68 @@ def test_report_only_to_the_session_that_solved_its_captcha(replica, visitor) ->
     assert replica.stats()["reports_refused"] == 2
 
 
+def view_cell(page: str, cell_id: str) -> str:
+    match = re.search(rf"<td class='column_value_1' id='{cell_id}'>([^<]*)</td>", page)
+    assert match, cell_id
+    return match.group(1)
+
+
 def test_html_view_has_the_day_summary_and_details(replica, visitor) -> None:
     answer_page = visitor.solve(visitor.open_form(), "2330")
     page = visitor.http.get(answer_page.download_href + "&v=t").text
     report = Market(replica.config.seed).report(replica.config.trade_date, "2330")
 
     def cell(cell_id: str) -> str:
-        match = re.search(rf'id="{cell_id}">([^<]*)<', page)
-        assert match, cell_id
-        return match.group(1)
+        return view_cell(page, cell_id)
 
-    assert cell("receive_date") == "2026/11/20" and cell("stock_id") == "2330"
-    assert int(cell("trade_qty").replace(",", "")) == report.total_buy
-    assert int(cell("trade_rec").replace(",", "")) > 0 and int(cell("trade_amt").replace(",", "")) > 0
+    assert "<table id='Table1'" in page
+    assert cell("receive_date") == "2026/11/20" and cell("stock_id") == "2330&nbsp;台積電"
+    assert cell("trade_qty") == f"{report.total_buy:,}" and "," in cell("trade_qty")
+    assert cell("trade_rec") == f"{report.trade_count:,}" and cell("trade_amt") == f"{report.turnover:,}"
     low, high = Decimal(cell("low_price")), Decimal(cell("high_price"))
+    assert "," not in cell("high_price") and high > 1000, "prices carry no thousands separators"
     assert low <= Decimal(cell("open_price")) <= high and low <= Decimal(cell("last_price")) <= high
-    assert "<td>序</td><td>證券商</td><td>成交單價</td><td>買進股數</td><td>賣出股數</td>" in page
-    assert page.count("<tr><td class=\"column_value_center\">") == len(report.records)
+    assert page.count("<td class='column_title_2'>序</td><td class='column_title_2'>證券商</td>") == 2
+    rows = re.findall(r"<tr class='column_value_price_([23])'>(.*?)</tr>", page)
+    numbers = [int(cells.split(">", 1)[1].split("<", 1)[0]) for _, cells in rows]
+    half = (len(report.records) + 1) // 2
+    assert numbers[:half] == list(range(1, len(report.records) + 1, 2)), "odd 序號 in the left table"
+    assert numbers[half:] == list(range(2, len(report.records) + 1, 2)), "even 序號 in the right table"
+    assert [kind for kind, _ in rows[:4]] == ["2", "3", "2", "3"]
+    first = report.records[0]
+    assert rows[0][1] == (
+        f"<td class='column_value_center'>   1</td>"
+        f"<td class='column_value_left'>{first.broker.broker_id}  {first.broker.name}</td>"
+        f"<td class='column_value_right'>{format_price(first.price_cents)}</td>"
+        f"<td class='column_value_right'>{first.buy:,}</td><td class='column_value_right'>{first.sell:,}</td>"
+    )
     assert visitor.http.get("bsContent.aspx?v=t").text == page
+
+
+def test_html_view_fills_the_right_table_when_the_count_is_odd(replica, visitor) -> None:
+    code = record_count_parity(replica, 1)
+    answer_page = visitor.solve(visitor.open_form(), code)
+    page = visitor.http.get(answer_page.download_href + "&v=t").text
+    count = len(Market(replica.config.seed).report(replica.config.trade_date, code).records)
+    assert page.count("<tr class='column_value_price_") == count + 1
+    assert page.count("<td class='column_value_center'>&nbsp;</td>") == 1
+    assert page.count("&nbsp;</td>") == 5
+
+
+def test_view_mismatch_makes_trade_qty_disagree_with_the_csv(replica, visitor) -> None:
+    control = httpx.Client(base_url=replica.root_url + "/replica/api/", timeout=10)
+    assert control.post("faults", json={"view_mismatch_rate": 2}).status_code == 400
+    assert control.post("faults", json={"view_mismatch_rate": 1}).json()["view_mismatch_rate"] == 1
+    answer_page = visitor.solve(visitor.open_form(), "2317")
+    _, records = parse_report(visitor.http.get(answer_page.download_href).content.decode("utf-8-sig"))
+    total_buys = sum(buy for _, _, _, buy, _ in records)
+    page = visitor.http.get(answer_page.download_href + "&v=t").text
+    assert int(view_cell(page, "trade_qty").replace(",", "")) == total_buys + 1_000
+    assert replica.stats()["faults_view_mismatch"] == 1
+    control.post("faults", json={"view_mismatch_rate": 0})
+    page = visitor.http.get(answer_page.download_href + "&v=t").text
+    assert int(view_cell(page, "trade_qty").replace(",", "")) == total_buys
+    assert replica.stats()["faults_view_mismatch"] == 1
 
 
 def test_reports_are_deterministic_per_seed_and_date(replica) -> None:
