@@ -175,7 +175,8 @@ class SolveAttemptRow(Base):
     attempted_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     job_run_id: Mapped[int | None] = mapped_column(ForeignKey("job_runs.id", ondelete="SET NULL"), index=True)
     stock_code: Mapped[str] = mapped_column(String(16))
-    image: Mapped[bytes] = mapped_column(LargeBinary)
+    # Deferred: lists, labels and figures never need the bytes; only calls that ask for images load them.
+    image: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     image_sha256: Mapped[str] = mapped_column(String(64), index=True)
     model_version: Mapped[str] = mapped_column(String(64), index=True)
     guess: Mapped[str] = mapped_column(String(16))
