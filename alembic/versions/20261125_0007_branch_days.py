@@ -40,10 +40,8 @@ def upgrade() -> None:
         "GROUP BY r.stock_code, t.broker_id, r.trade_date"
     )
     op.create_index('ix_branch_days_broker_id_trade_date', 'branch_days', ['broker_id', 'trade_date'], unique=False)
-    op.create_index('ix_branch_days_trade_date', 'branch_days', ['trade_date'], unique=False)
 
 
 def downgrade() -> None:
-    op.drop_index('ix_branch_days_trade_date', table_name='branch_days')
     op.drop_index('ix_branch_days_broker_id_trade_date', table_name='branch_days')
     op.drop_table('branch_days')
