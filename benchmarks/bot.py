@@ -17,9 +17,11 @@ from pathlib import Path
 
 import psutil
 from rich.console import Console
+from rich.table import Table
 
-from bot.job import FetchJob, FetchOptions, FetchSummary
-from bsr.demo import replica_process
+from bot.job import FetchJob, FetchOptions, FetchSummary, SecurityStatus
+from bot.pacing import RetryPolicy
+from bsr.demo import REPLICA_LISTING_PATH, replica_process
 from bsr.settings import get_settings
 from solver import Solver
 from storage import AsyncStore, Store
@@ -65,16 +67,57 @@ class MemorySampler:
         return max((mib for done, mib in self.samples if low <= done < high), default=float("nan"))
 
 
-async def fetch(base_url: str, solver: Solver, limit: int, concurrency: int, on_done=None) -> FetchSummary:  # noqa: ANN001
+def replica_listing_url(base_url: str) -> str:
+    """The replica's copy of the exchange's list of securities, beside its report site at `base_url`."""
+    return base_url.removesuffix("/bshtm/") + REPLICA_LISTING_PATH
+
+
+async def fetch(
+    base_url: str,
+    solver: Solver,
+    limit: int,
+    concurrency: int,
+    on_done=None,  # noqa: ANN001
+    policy: RetryPolicy | None = None,
+) -> FetchSummary:
     with tempfile.TemporaryDirectory() as folder:
         store = Store.open(f"sqlite:///{Path(folder) / 'bench.sqlite3'}")
         try:
             options = FetchOptions(
-                base_url=base_url, evidence_dir=Path(folder), limit=limit, concurrency=concurrency, rate=0
+                base_url=base_url,
+                listing_url=replica_listing_url(base_url),
+                evidence_dir=Path(folder),
+                limit=limit,
+                concurrency=concurrency,
+                rate=0,
+                policy=policy or RetryPolicy(),
             )
             return await FetchJob(options, solver, AsyncStore(store)).run(on_done=on_done)
         finally:
             store.close()
+
+
+def reports_done(summary: FetchSummary) -> int:
+    return summary.statuses[SecurityStatus.STORED] + summary.statuses[SecurityStatus.NO_TRADES]
+
+
+def answers_per_report(summary: FetchSummary) -> str:
+    """How many securities took 1, 2, ... captcha answers, e.g. `1: 118, 2: 2`."""
+    return ", ".join(f"{n}: {count}" for n, count in sorted(summary.answers_per_security.items())) or "-"
+
+
+def trouble(summary: FetchSummary) -> str:
+    """Errors met by kind, pauses and slowdowns, flagged and missing securities: '-' for a clean run."""
+    parts = [f"{kind} {n}" for kind, n in summary.errors.most_common()]
+    if summary.pauses:
+        parts.append(f"{summary.pauses} pauses ({summary.paused_s:.0f} s)")
+    if summary.slowdowns:
+        parts.append(f"{summary.slowdowns} slowdowns")
+    if summary.flagged:
+        parts.append(f"flagged {sorted(summary.flagged)}")
+    if summary.missing:
+        parts.append(f"missing {sorted(summary.missing)}")
+    return "; ".join(parts) or "-"
 
 
 def main() -> None:
@@ -88,18 +131,23 @@ def main() -> None:
     solver = Solver.load()
     console.print(f"model {solver.model_version} on {solver.info['device']}; captchas: {replay or 'synthetic'}")
     with replica_process(replay, console) as base_url:
+        runs = Table(title=f"{args.securities} securities per run, replica, no rate limit")
+        for column in ("workers", "reports", "s", "reports/min", "answers/report", "answers per security",
+                       "overhead median ms", "overhead p90 ms", "failed", "errors, pauses, missing"):  # fmt: skip
+            runs.add_column(column, justify="left" if column.startswith(("answers per", "errors")) else "right")
         answers = stored = 0
         for concurrency in (int(n) for n in args.concurrency.split(",")):
             summary = asyncio.run(fetch(base_url, solver, args.securities, concurrency))
-            done = summary.statuses["stored"] + summary.statuses["no_trades"]
+            done = reports_done(summary)
             answers, stored = answers + summary.answers, stored + done
-            console.print(
-                f"concurrency {concurrency}: {done} reports in {summary.duration_s:.1f} s = "
-                f"{done / summary.duration_s * 60:.0f} reports/min; attempts per report "
-                f"{summary.attempts_per_report:.4f}; bot overhead per query median "
-                f"{statistics.median(summary.overheads_ms):.1f} ms (p90 "
-                f"{statistics.quantiles(summary.overheads_ms, n=10)[-1]:.1f} ms); failed {len(summary.failures)}"
-            )
+            runs.add_row(
+                str(concurrency), str(done), f"{summary.duration_s:.1f}", f"{done / summary.duration_s * 60:.0f}",
+                f"{summary.attempts_per_report:.4f}", answers_per_report(summary),
+                f"{statistics.median(summary.overheads_ms):.1f}",
+                f"{statistics.quantiles(summary.overheads_ms, n=10)[-1]:.1f}",
+                str(len(summary.failures)), trouble(summary),
+            )  # fmt: skip
+        console.print(runs)
         console.print(f"all runs: {answers} answers for {stored} reports = {answers / stored:.4f} attempts per report")
         if args.memory_run:
             with MemorySampler() as memory:
@@ -111,12 +159,16 @@ def main() -> None:
                 summary = asyncio.run(fetch(base_url, solver, args.memory_run, 2, on_done=advance))
             n = memory.done
             first, last = memory.peak_between(0, 300), memory.peak_between(n - 300, n + 1)
-            console.print(
-                f"memory run: {n} securities in {time.monotonic() - started:.0f} s, attempts per report "
-                f"{summary.attempts_per_report:.4f}; peak RSS first 300 {first:.0f} MiB, last 300 {last:.0f} MiB "
-                f"({(last / first - 1) * 100:+.1f}%)"
-            )
-
+            table = Table(title=f"memory run: {args.memory_run} securities at concurrency 2")
+            table.add_column("figure")
+            table.add_column("value", justify="right")
+            table.add_row("securities done", f"{n} ({reports_done(summary)} reports, {len(summary.failures)} failed)")
+            table.add_row("wall time", f"{time.monotonic() - started:.0f} s")
+            table.add_row("attempts per report", f"{summary.attempts_per_report:.4f} ({dict(summary.attempts)})")
+            table.add_row("answers per security", answers_per_report(summary))
+            table.add_row("errors, pauses, missing", trouble(summary))
+            table.add_row("peak RSS first 300 / last 300", f"{first:.0f} / {last:.0f} MiB ({(last / first - 1) * 100:+.1f}%)")
+            console.print(table)
 
 if __name__ == "__main__":
     main()

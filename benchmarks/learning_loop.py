@@ -23,7 +23,7 @@ from rich.table import Table
 
 from bot.console import load_solver
 from bot.job import FetchJob, FetchOptions, FetchSummary
-from bot.universe import load_universe
+from bot.universe import twstock_securities
 from bsr.demo import replica_process
 from bsr.settings import get_settings
 from solver import Solver
@@ -145,7 +145,7 @@ def main() -> None:
         store.activate_model_version(weak.stem)
 
         with replica_process(first_pool, console) as base_url:
-            codes = [security.code for security in load_universe("all")]
+            codes = [security.code for security in twstock_securities()]
             before = asyncio.run(fetch_round(store, base_url, codes[: args.securities], workdir, args.concurrency))
         human_labels = relabel_failures(store, truth)
         console.print(f"relabelled {human_labels} failures")

@@ -1,8 +1,8 @@
-"""Reliability figures for docs/RELIABILITY.md: `bsr fetch` killed at random moments, and a full-universe run
-with the replica's faults on at realistic rates.
+"""Reliability figures for docs/RELIABILITY.md: `bsr fetch` killed at random moments, full-universe runs under
+the replica's faults and its 2026 throttling, and a run during which the site rolls over to the next day.
 
-Both run the replica in its own process (replaying the real captchas when they are there). Run from the
-repository root: `.venv/bin/python -m benchmarks.reliability --help`."""
+They run the replica in its own process, the rollover in this one (replaying the real captchas when they are
+there). Run from the repository root: `.venv/bin/python -m benchmarks.reliability --help`."""
 
 from __future__ import annotations
 
@@ -16,18 +16,23 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
 import psutil
 from rich.console import Console
+from rich.table import Table
 from sqlalchemy import create_engine, inspect, text
 
-from benchmarks.bot import MemorySampler
+from benchmarks.bot import MemorySampler, answers_per_report, replica_listing_url
 from bot.job import FetchJob, FetchOptions, FetchSummary, SecurityStatus
+from bot.pacing import RetryPolicy
 from bsr.demo import replica_process
 from bsr.settings import get_settings
+from replica.config import ReplicaConfig
+from replica.server import ReplicaServer
 from solver import Solver
 from storage import AsyncStore, Store
 from storage.engine import parse_url
@@ -43,29 +48,66 @@ REALISTIC_FAULTS = {
     "truncated_csv_rate": 0.01,
     "unbalanced_csv_rate": 0.01,
 }
+# The throttling seen on the live site in September 2026 (SITE.md): 403s on any page, blank and silent answers.
+THROTTLING_FAULTS = {"forbidden_rate": 0.06, "blank_post_rate": 0.08, "silent_post_rate": 0.05}
+# ...and, for the full-universe run, the firewall and the throttle's 403s for a while on top of every other fault.
+CLIENT_LIMITS = {
+    "firewall_requests_per_minute": 600,
+    "firewall_block_s": 10,
+    "throttle_requests_per_minute": 300,
+    "throttle_block_s": 10,
+}
+# The default policy would pause a minute and more and slow to a query every 16 s under a 403 in about every
+# third query, making a full universe take hours: the throttled run uses shorter pauses and a nearer floor.
+THROTTLED_RUN_POLICY = RetryPolicy(
+    throttled_base_s=1.0,
+    throttled_cap_s=10.0,
+    blocked_base_s=5.0,
+    blocked_cap_s=30.0,
+    throttled_interval_s=0.25,
+    slowest_interval_s=1.0,
+    quiet_answers=5,
+    seed=7,
+)
+# Big and small reports, ETFs among them, for the throttled `bsr fetch`.
+THROTTLING_CODES = ("2330", "2317", "0050", "00878", "2412", "2882", "2303", "2454", "1101", "2881", "006208", "2002")
+ROLLOVER_SECURITIES = 40
+ROLLOVER_AFTER = 10  # reports stored before the replica starts serving the next trading day
 # Large and small reports, and a code the site does not know (查無資料), so that kills land in every step.
 CRASH_CODES = ("2330", "2317", "0050", "00878", "2412", "2882", "9998")
 
 _REPORTS = text(
-    "SELECT r.stock_code, r.rec_count, r.no_trades, COUNT(t.seq) AS records, "
+    "SELECT r.stock_code, r.no_trades, r.traded_shares, r.shares_mismatch, COUNT(t.seq) AS records, "
+    "COALESCE(MIN(t.seq), 0) AS first_seq, COALESCE(MAX(t.seq), 0) AS last_seq, "
     "COALESCE(SUM(t.buy_shares), 0) AS bought, COALESCE(SUM(t.sell_shares), 0) AS sold "
     "FROM reports r LEFT JOIN broker_trades t ON t.report_id = r.id WHERE r.trade_date = :trade_date "
-    "GROUP BY r.id, r.stock_code, r.rec_count, r.no_trades"
+    "GROUP BY r.id, r.stock_code, r.no_trades, r.traded_shares, r.shares_mismatch"
 )
 _DUPLICATES = text(
     "SELECT stock_code FROM reports WHERE trade_date = :trade_date GROUP BY stock_code HAVING COUNT(*) > 1"
 )
 
 
-def stored_reports(database_url: str, trade_date: date) -> tuple[set[str], list[str]]:
-    """The codes stored for `trade_date` and every way the database breaks "whole reports, once each".
+@dataclass(frozen=True)
+class StoredReport:
+    """What the database holds of one report, read with plain SQL."""
+
+    records: int
+    bought: int
+    traded_shares: int | None
+
+
+def stored_reports(database_url: str, trade_date: date) -> tuple[dict[str, StoredReport], list[str]]:
+    """The reports stored for `trade_date` by code, and every way the database breaks "whole reports, once each":
+    records numbered 1..N without a gap, buys equal to sells, and the report view's 成交股數 equal to the buys
+    unless the report was stored flagged (RecCount counts something else and is not compared).
 
     Reads the tables with plain SQL, not through the Store, so that the check does not share the code it checks."""
     engine = create_engine(parse_url(database_url))
     try:
         with engine.connect() as connection:
             if not inspect(connection).has_table("reports"):  # killed before its first start had made it
-                return set(), []
+                return {}, []
             rows = connection.execute(_REPORTS, {"trade_date": trade_date}).all()
             duplicates = connection.execute(_DUPLICATES, {"trade_date": trade_date}).scalars().all()
     finally:
@@ -74,11 +116,14 @@ def stored_reports(database_url: str, trade_date: date) -> tuple[set[str], list[
     for row in rows:
         if row.no_trades and row.records:
             problems.append(f"{row.stock_code} is marked no-trades but has {row.records} records")
-        elif not row.no_trades and row.records != row.rec_count:
-            problems.append(f"{row.stock_code} has {row.records} of its {row.rec_count} records")
+        elif not row.no_trades and not (row.records and row.first_seq == 1 and row.last_seq == row.records):
+            problems.append(f"{row.stock_code} has {row.records} records numbered {row.first_seq}..{row.last_seq}")
         elif row.bought != row.sold:
             problems.append(f"{row.stock_code} has {row.bought} shares bought against {row.sold} sold")
-    return {row.stock_code for row in rows}, problems
+        elif row.traded_shares is not None and row.shares_mismatch is None and row.traded_shares != row.bought:
+            problems.append(f"{row.stock_code} has {row.bought} shares bought against 成交股數 {row.traded_shares}")
+    reports = {row.stock_code: StoredReport(row.records, row.bought, row.traded_shares) for row in rows}
+    return reports, problems
 
 
 def bsr_fetch(base_url: str, codes: Sequence[str], *extra: str, rate: float = 0) -> list[str]:
@@ -143,7 +188,7 @@ def crash_trials(base_url: str, trials: int, seed: int, folder: Path) -> None:
         rerun = subprocess.run(command, env=environment, capture_output=True, text=True, check=False)
         after, problems_after = stored_reports(database_url, trade_date)
         whole += not problems and not problems_after
-        done = rerun.returncode == 0 and after == set(CRASH_CODES)
+        done = rerun.returncode == 0 and set(after) == set(CRASH_CODES)
         completed += done
         verdict = "ok" if done and not problems and not problems_after else "PROBLEM"
         console.print(
@@ -161,12 +206,25 @@ def crash_trials(base_url: str, trials: int, seed: int, folder: Path) -> None:
 
 
 async def _load_job(
-    base_url: str, solver: Solver, database_url: str, folder: Path, memory: MemorySampler, limit: int
+    base_url: str,
+    solver: Solver,
+    database_url: str,
+    folder: Path,
+    memory: MemorySampler,
+    limit: int,
+    policy: RetryPolicy,
 ) -> FetchSummary:
     store = AsyncStore(await asyncio.to_thread(Store.open, database_url))
     try:
         options = FetchOptions(
-            base_url=base_url, evidence_dir=folder, limit=limit, concurrency=2, rate=0, max_attempts=8
+            base_url=base_url,
+            listing_url=replica_listing_url(base_url),
+            evidence_dir=folder,
+            limit=limit,
+            concurrency=2,
+            rate=0,
+            max_attempts=8,
+            policy=policy,
         )
 
         def advance(code: str, status: str) -> None:
@@ -177,35 +235,162 @@ async def _load_job(
         await store.close()
 
 
-def load_run(base_url: str, solver: Solver, folder: Path, limit: int, replica_pid: int) -> None:
-    """The whole universe the replica lists, faults on, into a fresh SQLite database; the memory of this
-    process and its Chromium (the replica's left out) sampled."""
-    database_url = f"sqlite:///{folder / 'load.sqlite3'}"
+def load_run(
+    base_url: str,
+    solver: Solver,
+    folder: Path,
+    limit: int,
+    replica_pid: int,
+    name: str = "load",
+    policy: RetryPolicy | None = None,
+) -> None:
+    """The whole universe the replica lists, with the faults turned on, into a fresh SQLite database; the memory
+    of this process and its Chromium (the replica's left out) sampled."""
+    database_url = f"sqlite:///{folder / f'{name}.sqlite3'}"
     root = base_url.split("/bshtm/")[0]
     httpx.post(f"{root}/replica/api/stats/reset", timeout=10)
     load_before = os.getloadavg()[0]
     with MemorySampler(interval_s=1.0, skip_pids={replica_pid}) as memory:
-        summary = asyncio.run(_load_job(base_url, solver, database_url, folder, memory, limit))
+        summary = asyncio.run(
+            _load_job(base_url, solver, database_url, folder, memory, limit, policy or RetryPolicy())
+        )
     stats = httpx.get(f"{root}/replica/api/stats", timeout=10).json()
     stored, problems = stored_reports(database_url, summary.trade_date)
     n = memory.done
     first, last = memory.peak_between(0, 300), memory.peak_between(n - 300, n + 1)
-    faults = {name: count for name, count in stats.items() if name.startswith("faults_") and count}
-    console.print(
-        f"load run: {summary.planned} securities in {summary.duration_s / 60:.1f} min "
-        f"({summary.planned / summary.duration_s * 60:.0f}/min; load average {load_before:.1f} at the start)\n"
-        f"  stored {summary.statuses[SecurityStatus.STORED]}, no trades {summary.statuses[SecurityStatus.NO_TRADES]}, "
-        f"failed {summary.statuses[SecurityStatus.FAILED]}; {summary.answers} captcha answers = "
-        f"{summary.attempts_per_report:.3f} attempts per report ({dict(summary.attempts)})\n"
-        f"  faults the replica served: {faults}; firewall blocks {stats['firewall_blocked']}\n"
-        f"  database: {len(stored)} reports, problems: {problems or 'none'}\n"
-        f"  peak RSS (bot + Chromium) first 300 securities {first:.0f} MiB, last 300 {last:.0f} MiB "
-        f"({(last / first - 1) * 100:+.1f}%)"
-    )
+    served = {kind: count for kind, count in stats.items() if count and (
+        kind.startswith("faults_") or kind in ("firewall_blocked", "throttled"))}  # fmt: skip
+    table = Table(title=f"{name} run: every security the replica lists, 2 workers, no rate limit")
+    table.add_column("figure")
+    table.add_column("value")
+    table.add_row("securities", f"{summary.planned} (universe: {summary.universe})")
+    table.add_row("stored / no trades / failed", f"{summary.statuses[SecurityStatus.STORED]} / "
+                  f"{summary.statuses[SecurityStatus.NO_TRADES]} / {summary.statuses[SecurityStatus.FAILED]}")  # fmt: skip
+    table.add_row("missing", ", ".join(f"{code}: {why}" for code, why in sorted(summary.missing.items())) or "none")
+    table.add_row("flagged (成交股數 less buys)", str(summary.flagged or "none"))
+    table.add_row("captcha answers", f"{summary.answers} = {summary.attempts_per_report:.3f} per report "
+                  f"({dict(summary.attempts)})")  # fmt: skip
+    table.add_row("securities by answers taken", answers_per_report(summary))
+    table.add_row("pauses of every worker", f"{summary.pauses}, {summary.paused_s:.0f} s in all")
+    table.add_row("pace slowdowns", str(summary.slowdowns))
+    table.add_row("errors met, by kind", ", ".join(f"{kind} {n}" for kind, n in summary.errors.most_common()) or "none")
+    table.add_row("faults the replica served", ", ".join(f"{kind} {n}" for kind, n in served.items()) or "none")
+    table.add_row("database", f"{len(stored)} reports; problems: {'; '.join(problems) or 'none'}")
+    table.add_row("wall time", f"{summary.duration_s / 60:.1f} min ({summary.planned / summary.duration_s * 60:.0f} "
+                  f"securities/min; load average {load_before:.1f} at the start)")  # fmt: skip
+    table.add_row("peak RSS (bot + Chromium) first 300 / last 300",
+                  f"{first:.0f} / {last:.0f} MiB ({(last / first - 1) * 100:+.1f}%)")  # fmt: skip
+    console.print(table)
     for code, reason in sorted(summary.failures.items()):
         console.print(f"  failed {code}: {reason}")
     curve = [f"{done}:{mib:.0f}" for done, mib in memory.samples[:: max(1, len(memory.samples) // 20)]]
     console.print(f"  memory curve (securities done: MiB): {' '.join(curve)}")
+
+
+def throttled_fetch(base_url: str, folder: Path) -> None:
+    """`bsr fetch` of THROTTLING_CODES at concurrency 2 as a subprocess under the 2026 throttling: every report
+    stored whole, exit code 0, and no page taken for a redesign (nothing under BSR_DATA_DIR/site-changes)."""
+    data_dir = folder / "throttled-fetch"
+    database_url = f"sqlite:///{data_dir / 'bsr.sqlite3'}"
+    data_dir.mkdir()
+    trade_date = served_trade_date(base_url)
+    command = bsr_fetch(base_url, THROTTLING_CODES, "--concurrency", "2")
+    started = time.monotonic()
+    run = subprocess.run(
+        command, env=fetch_environment(database_url, data_dir), capture_output=True, text=True, check=False
+    )
+    wall_s = time.monotonic() - started
+    stored, problems = stored_reports(database_url, trade_date)
+    evidence = sorted(path.name for path in (data_dir / "site-changes").glob("*"))
+    table = Table(title=f"bsr fetch of {len(THROTTLING_CODES)} securities, concurrency 2, under {THROTTLING_FAULTS}")
+    table.add_column("figure")
+    table.add_column("value")
+    table.add_row("command", " ".join(["bsr", *command[3:]]))
+    table.add_row("exit code", str(run.returncode))
+    table.add_row("stored whole", f"{len(set(stored) & set(THROTTLING_CODES))} / {len(THROTTLING_CODES)}; "
+                  f"problems: {'; '.join(problems) or 'none'}")  # fmt: skip
+    table.add_row("saved under site-changes", ", ".join(evidence) or "nothing")
+    table.add_row("wall time", f"{wall_s:.0f} s")
+    console.print(table)
+    if run.returncode != 0 or evidence:
+        console.print(run.stdout[-3000:], run.stderr[-3000:], soft_wrap=True)
+
+
+def throttling_runs(base_url: str, solver: Solver, folder: Path, limit: int, replica_pid: int) -> None:
+    """The 2026 throttling alone on a few securities through the CLI, then on the whole universe together with
+    every older fault, the firewall and the throttle's 403s for a while."""
+    turn_faults(base_url, {name: 0 for name in REALISTIC_FAULTS | CLIENT_LIMITS} | THROTTLING_FAULTS)
+    throttled_fetch(base_url, folder)
+    turn_faults(base_url, REALISTIC_FAULTS | THROTTLING_FAULTS | CLIENT_LIMITS)
+    console.print(f"throttled run: faults {REALISTIC_FAULTS | THROTTLING_FAULTS | CLIENT_LIMITS}; {THROTTLED_RUN_POLICY}")
+    load_run(base_url, solver, folder, limit, replica_pid, name="throttled", policy=THROTTLED_RUN_POLICY)
+
+
+def next_weekday(day: date) -> date:
+    day += timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+async def _rollover_job(server: ReplicaServer, solver: Solver, database_url: str, folder: Path) -> FetchSummary:
+    store = AsyncStore(await asyncio.to_thread(Store.open, database_url))
+    next_day = next_weekday(server.config.trade_date)
+    stored = 0
+
+    def roll_over(code: str, status: str) -> None:
+        nonlocal stored
+        stored += status == SecurityStatus.STORED
+        if stored == ROLLOVER_AFTER:
+            server.config.trade_date = next_day
+
+    try:
+        options = FetchOptions(
+            base_url=server.base_url,
+            listing_url=server.listing_url,
+            evidence_dir=folder,
+            limit=ROLLOVER_SECURITIES,
+            concurrency=2,
+            rate=0,
+        )
+        return await FetchJob(options, solver, store).run(on_done=roll_over)
+    finally:
+        await store.close()
+
+
+def rollover_run(replay: Path | None, solver: Solver, folder: Path) -> None:
+    """A fetch of ROLLOVER_SECURITIES during which the replica starts serving the next trading day once
+    ROLLOVER_AFTER reports are stored; each stored report is compared with the replica's report of its own day."""
+    config = ReplicaConfig(captcha_source="replay", replay_dir=replay) if replay else ReplicaConfig()
+    database_url = f"sqlite:///{folder / 'rollover.sqlite3'}"
+    with ReplicaServer(config) as server:
+        day = server.config.trade_date
+        summary = asyncio.run(_rollover_job(server, solver, database_url, folder))
+        market = server.state.market
+    stored, problems = stored_reports(database_url, day)
+    wrong_day, told_apart = [], 0
+    for code, report in sorted(stored.items()):
+        own, next_one = market.report(day, code), market.report(summary.rolled_over_to or next_weekday(day), code)
+        if own is None:
+            continue  # no trades: nothing to tell the days apart by
+        if (report.records, report.bought) != (len(own.records), own.total_buy):
+            wrong_day.append(code)
+        told_apart += next_one is None or (len(next_one.records), next_one.total_buy) != (len(own.records), own.total_buy)
+    table = Table(title=f"rollover: {ROLLOVER_SECURITIES} securities, the replica serves the next day after "
+                  f"{ROLLOVER_AFTER} stored")  # fmt: skip
+    table.add_column("figure")
+    table.add_column("value")
+    table.add_row("run's trade date / rolled_over_to", f"{day} / {summary.rolled_over_to}")
+    table.add_row("stored / no trades / failed", f"{summary.statuses[SecurityStatus.STORED]} / "
+                  f"{summary.statuses[SecurityStatus.NO_TRADES]} / {summary.statuses[SecurityStatus.FAILED]}")  # fmt: skip
+    table.add_row("stored under a date not their own", f"{len(wrong_day)} {wrong_day or ''} (of {len(stored)} "
+                  f"stored; {told_apart} of them differ from the next day's report)")  # fmt: skip
+    table.add_row("database problems", "; ".join(problems) or "none")
+    table.add_row("not asked", f"{len(summary.not_asked)}")
+    table.add_row("missing", f"{len(summary.missing)}: "
+                  f"{', '.join(sorted(set(summary.missing.values()))) or 'none'}")  # fmt: skip
+    table.add_row("errors met", ", ".join(f"{kind} {n}" for kind, n in summary.errors.most_common()) or "none")
+    console.print(table)
 
 
 def main() -> None:
@@ -214,23 +399,32 @@ def main() -> None:
     parser.add_argument("--load", action=argparse.BooleanOptionalAction, default=True,
                         help="run the full-universe load run")  # fmt: skip
     parser.add_argument("--load-limit", type=int, default=0, help="securities in the load run (0: all)")
+    parser.add_argument("--throttling", action=argparse.BooleanOptionalAction, default=False,
+                        help="the 2026 throttling: bsr fetch of 12 securities, then a full-universe run")  # fmt: skip
+    parser.add_argument("--rollover", action=argparse.BooleanOptionalAction, default=False,
+                        help="a fetch during which the site starts serving the next trading day")  # fmt: skip
     parser.add_argument("--seed", type=int, default=7, help="seed of the kill moments")
     parser.add_argument("--replay-dir", type=Path, default=get_settings().captcha_data)
     args = parser.parse_args()
     replay = args.replay_dir if (args.replay_dir / "labels.csv").is_file() else None
     solver = Solver.load(get_settings().model or None)
-    console.print(
-        f"model {solver.model_version}; captchas: {replay or 'synthetic'}; faults {REALISTIC_FAULTS}"
-    )
-    with tempfile.TemporaryDirectory() as scratch, replica_process(replay, console) as base_url:
-        turn_faults(base_url, REALISTIC_FAULTS)
-        if args.crash_trials:
-            crash_trials(base_url, args.crash_trials, args.seed, Path(scratch))
-        if args.load:
-            replica_pid = next(
-                child.pid for child in psutil.Process().children() if "replica" in child.cmdline()
-            )
-            load_run(base_url, solver, Path(scratch), args.load_limit, replica_pid)
+    console.print(f"model {solver.model_version}; captchas: {replay or 'synthetic'}")
+    with tempfile.TemporaryDirectory() as scratch:
+        if args.crash_trials or args.load or args.throttling:
+            with replica_process(replay, console) as base_url:
+                replica_pid = next(
+                    child.pid for child in psutil.Process().children() if "replica" in child.cmdline()
+                )
+                turn_faults(base_url, REALISTIC_FAULTS)
+                console.print(f"faults {REALISTIC_FAULTS}")
+                if args.crash_trials:
+                    crash_trials(base_url, args.crash_trials, args.seed, Path(scratch))
+                if args.load:
+                    load_run(base_url, solver, Path(scratch), args.load_limit, replica_pid)
+                if args.throttling:
+                    throttling_runs(base_url, solver, Path(scratch), args.load_limit, replica_pid)
+        if args.rollover:
+            rollover_run(replay, solver, Path(scratch))
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import asyncio
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -29,10 +29,12 @@ from bot.errors import (
     TradeDateNotServedError,
     TransientSiteError,
 )
+from bot.listing import EXCHANGE_LISTING_URL
 from bot.pacing import Pacing, RetryPolicy
 from bot.query import Outcome, ReportForm
 from bot.report_csv import parse_report
-from bot.universe import load_universe
+from bot.report_view import read_report_view
+from bot.universe import resolve_universe
 from solver import Solution, Solver
 from solver.errors import SolverInputError
 from storage import AsyncStore
@@ -42,6 +44,7 @@ from storage.records import Attempt, AttemptOutcome, JobStatus, Report
 log = structlog.get_logger("bot.job")
 SERVED_DATE_TRIES = 3
 SITE_CHANGED_AFTER = 3  # complete pages without the form, on fresh loads in a row, before the run stops
+FIGURE_CHECKS = 3  # downloads whose buys disagree with the view's 成交股數 before the report is stored flagged
 MAX_THROTTLED = 20  # signs of throttling one security may meet before it is left for a catch-up round
 HEARTBEAT_S = 30.0  # a run silent for storage.job_runs.JOB_RUN_LOST_AFTER was killed
 
@@ -61,7 +64,8 @@ class FetchOptions:
     evidence_dir: Path
     trade_date: date | None = None  # None: the date the site serves now (Label_Date)
     stock_codes: tuple[str, ...] = ()  # empty: the universe
-    universe: str = "all"
+    universe: str = "all"  # the exchange's list at listing_url on the day, or a file of codes
+    listing_url: str = EXCHANGE_LISTING_URL
     limit: int = 0  # only the first N securities of the universe; 0: all of them
     concurrency: int = 1
     rate: float = 1.0  # queries per second across all workers; 0 lifts the limit
@@ -122,6 +126,8 @@ class FetchSummary:
     duration_s: float = 0.0
     stopped: bool = False
     rolled_over_to: date | None = None  # the site began serving this day while the run went on
+    universe: str = ""  # where the securities came from, when the universe was read
+    flagged: dict[str, int] = field(default_factory=dict)  # stored although 成交股數 kept disagreeing: by how much
 
     @property
     def answers(self) -> int:
@@ -252,9 +258,13 @@ class FetchJob:
         if self.options.stock_codes:
             codes = list(dict.fromkeys(self.options.stock_codes))
         else:
-            securities = await asyncio.to_thread(load_universe, self.options.universe, self.options.base_url)
-            await self.store.upsert_securities(securities)
-            codes = [security.code for security in securities][: self.options.limit or None]
+            universe = await resolve_universe(
+                self.options.universe, self.options.listing_url, self.store, trade_date
+            )
+            summary.universe = universe.note
+            if universe.source in ("stored", "twstock"):
+                log.warning("universe", note=universe.note)
+            codes = [security.code for security in universe.securities][: self.options.limit or None]
         stored = await self.store.stored_codes(trade_date)
         summary.already_stored = sum(code in stored for code in codes)
         return [code for code in codes if code not in stored]
@@ -397,11 +407,7 @@ class FetchJob:
         summary.attempts[ATTEMPT_OUTCOMES[outcome].value] += 1
         self.pacing.answered()
         if outcome is Outcome.REPORT:
-            await form.read_report_view()
-            raw, rec_count = await form.download_csv()
-            report = parse_report(raw, fetch.code, summary.trade_date, rec_count, datetime.now(UTC))
-            await self.store.save_report(report)
-            return SecurityStatus.STORED
+            return await self._store_report(form, fetch, summary)
         if outcome is Outcome.NO_DATA:
             await self.store.save_report(
                 Report(summary.trade_date, fetch.code, 0, (), b"", datetime.now(UTC), no_trades=True)
@@ -410,6 +416,34 @@ class FetchJob:
         fetch.last_error = f"the site said {outcome.value}"
         fetch.errors[outcome.value] += 1
         return None
+
+    async def _store_report(self, form: ReportForm, fetch: SecurityFetch, summary: FetchSummary) -> SecurityStatus:
+        """The report view the answer opened, then the CSV, checked against each other and stored whole.
+
+        The view alone carries the report's date: one of another day means the site has rolled over."""
+        view = read_report_view(await form.read_report_view())
+        if view.stock_code != fetch.code:
+            raise ReportFormatError(f"asked for {fetch.code} but the report view shows {view.stock_code}")
+        if view.figures.trade_date != summary.trade_date:
+            raise SiteRolledOverError(summary.trade_date, view.figures.trade_date)
+        raw, rec_count = await form.download_csv()
+        report = parse_report(raw, fetch.code, summary.trade_date, rec_count, datetime.now(UTC))
+        report = replace(report, figures=view.figures)
+        if report.shares_mismatch and report.total_buy_shares == report.total_sell_shares:
+            fetch.figure_mismatches += 1
+            if fetch.figure_mismatches < FIGURE_CHECKS:
+                raise ReportMismatchError(
+                    summary.trade_date,
+                    fetch.code,
+                    f"{report.total_buy_shares} shares bought against the view's 成交股數 "
+                    f"{view.figures.traded_shares}",
+                )
+            # The same difference after fresh downloads: a figure the site counts its own way must not cost
+            # the day. The report is stored flagged, with the difference.
+            summary.flagged[fetch.code] = report.shares_mismatch
+            log.warning("stored flagged", stock_code=fetch.code, shares_mismatch=report.shares_mismatch)
+        await self.store.save_report(report)
+        return SecurityStatus.STORED
 
     async def _record(
         self,

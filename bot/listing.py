@@ -25,6 +25,7 @@ KINDS = {
     "臺灣存託憑證(TDR)": "tdr",
     "受益證券-不動產投資信託": "reit",
 }
+EXCHANGE_LISTING_URL = "https://isin.twse.com.tw/isin/C_public.jsp?strMode=2"
 LISTING_COLUMNS = 7
 LISTING_TIMEOUT_S = 30.0
 _UPDATED = re.compile(r"最近更新日期:\s*(\d{4})/(\d{1,2})/(\d{1,2})")

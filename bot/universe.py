@@ -78,15 +78,6 @@ def _listed_by(security: Security, day: date) -> bool:
     return security.listed_on is None or security.listed_on <= day
 
 
-def load_universe(spec: str, base_url: str = "") -> list[Security]:
-    """The securities of `spec` without the network or the store: twstock's table for `all`, else a file.
-
-    A run calls `resolve_universe`; `base_url` is accepted from callers that still pass it, and not read."""
-    if spec == "all":
-        return twstock_securities()
-    return _file_securities(Path(spec))
-
-
 def parse_stock_codes(text: str) -> list[str]:
     """`2330,2317` -> ['2330', '2317'], refusing what cannot be a TWSE code."""
     codes = [code.strip().upper() for code in text.split(",") if code.strip()]

@@ -29,6 +29,8 @@ from storage import Store
 
 DEMO_SECURITIES = 50
 HISTORY_DAYS = 4
+# The replica serves its imitation of the exchange's list of securities beside the report site.
+REPLICA_LISTING_PATH = "/isin/C_public.jsp?strMode=2"
 
 
 def free_loopback_port() -> int:
@@ -90,6 +92,7 @@ def run_demo(settings: Settings, console: Console) -> FetchSummary:
     with replica_process(replay_dir, console) as base_url:
         options = FetchOptions(
             base_url=base_url,
+            listing_url=base_url.removesuffix("/bshtm/") + REPLICA_LISTING_PATH,
             evidence_dir=settings.data_dir / "site-changes",
             limit=DEMO_SECURITIES,
             concurrency=2,
@@ -106,7 +109,8 @@ def run_demo(settings: Settings, console: Console) -> FetchSummary:
         f"  .venv/bin/bsr flows stock 2330 --days {HISTORY_DAYS + 1}                       # who bought and sold 2330\n"
         f"  .venv/bin/bsr dashboard                                      # job runs, solver accuracy, reports, flows\n"
         f"  .venv/bin/bsr replica serve --port 8765                      # the replica, to explore by hand\n"
-        f"  .venv/bin/bsr fetch --base-url http://127.0.0.1:8765/bshtm/ --rate 0 --limit 200\n"
+        f"  BSR_LISTING_URL='http://127.0.0.1:8765{REPLICA_LISTING_PATH}' \\\n"
+        f"    .venv/bin/bsr fetch --base-url http://127.0.0.1:8765/bshtm/ --rate 0 --limit 200\n"
         f"  .venv/bin/bsr fetch                                          # the real site, politely (1 query/s)\n"
         f"Reports and every solve attempt are in {database}",
         soft_wrap=True,

@@ -10,9 +10,10 @@ from pathlib import Path
 from platformdirs import user_data_path
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.listing import EXCHANGE_LISTING_URL
+
 REAL_SITE_URL = "https://bsr.twse.com.tw/bshtm/"
 # The exchange's ISIN list of listed securities, which twstock's own updater reads too.
-EXCHANGE_LISTING_URL = "https://isin.twse.com.tw/isin/C_public.jsp?strMode=2"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 

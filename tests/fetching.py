@@ -17,7 +17,17 @@ from solver import Solver
 from storage import AsyncStore, Report, Store
 
 # Backoffs short enough for tests; the behaviour (wait, then try again) is the same as in production.
-QUICK = RetryPolicy(transient_base_s=0.05, transient_cap_s=0.2, blocked_base_s=0.5, blocked_cap_s=1.0)
+QUICK = RetryPolicy(
+    transient_base_s=0.05,
+    transient_cap_s=0.2,
+    blocked_base_s=0.5,
+    blocked_cap_s=1.0,
+    throttled_base_s=0.05,
+    throttled_cap_s=0.4,
+    throttled_interval_s=0.05,
+    slowest_interval_s=0.4,
+    seed=1,
+)
 
 
 def assert_whole(report: Report) -> None:

@@ -47,6 +47,7 @@ def fetch_options(base_url: str, **choices: Any) -> FetchOptions:
     return FetchOptions(
         base_url=base_url or settings.base_url,
         evidence_dir=settings.data_dir / "site-changes",
+        listing_url=settings.listing_url,
         chromium=settings.chromium,
         **choices,
     )

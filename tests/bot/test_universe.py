@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from bot.listing import ListingError, fetch_listing, read_listing
-from bot.universe import load_universe, resolve_universe, twstock_securities
+from bot.universe import resolve_universe, twstock_securities
 from replica.market import securities
 from storage import AsyncStore, Security
 
@@ -108,8 +108,6 @@ async def test_a_file_of_codes_is_its_own_universe(tmp_path: Path, async_store) 
     codes.write_text("code\n2330\n0050\n", encoding="utf-8")
     universe = await resolve_universe(str(codes), closed_port_url(), async_store, TODAY)
     assert universe.source == "file" and [security.code for security in universe.securities] == ["2330", "0050"]
-    assert [security.code for security in load_universe(str(codes))] == ["2330", "0050"]
-    assert len(load_universe("all")) == len(twstock_securities())
 
 
 async def test_a_list_cut_short_is_not_taken_for_a_wave_of_delistings(replica, async_store) -> None:
