@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from replica.market import Market, securities
+from replica.market import Market
 from replica.report_csv import report_csv_bytes
 from storage import BrokerTrade, DayFigures, Report, Store
 
@@ -27,9 +27,9 @@ def trading_days_before(day: date, count: int) -> list[date]:
 
 
 def replica_reports(market: Market, trade_date: date) -> Iterator[Report]:
-    """Every listed security's report of `trade_date` as the bot would store it (查無資料 ones included)."""
+    """Every security listed on `trade_date`, its report as the bot would store it (查無資料 ones included)."""
     fetched_at = datetime.combine(trade_date, PUBLISHED_UTC, UTC)
-    for security in securities():
+    for security in market.listed(trade_date):
         generated = market.report(trade_date, security.code)
         if generated is None:
             yield Report(trade_date, security.code, 0, (), b"", fetched_at, no_trades=True)
