@@ -231,12 +231,18 @@ def main() -> None:
     parser.add_argument("--rank-days", type=int, default=20, help="days of the market rankings (default 20)")
     parser.add_argument("--repeat", type=int, default=5, help="warm runs per figure (default 5)")
     parser.add_argument("--seed", type=int, default=1, help="the replica's market seed (default 1)")
+    parser.add_argument(
+        "--until",
+        type=date.fromisoformat,
+        default=LAST_DAY,
+        help=f"the history ends the trading day before this (default {LAST_DAY})",
+    )
     parser.add_argument("--data", type=Path, help="keep the databases and dataset here (default: a temp folder)")
     parser.add_argument(
         "--pg-url", default=os.environ.get("BSR_TEST_PG_URL", ""), help="PostgreSQL URL (default BSR_TEST_PG_URL)"
     )
     args = parser.parse_args()
-    days = trading_days_before(LAST_DAY, args.days)
+    days = trading_days_before(args.until, args.days)
 
     with ExitStack() as stack:
         folder = args.data or Path(stack.enter_context(tempfile.TemporaryDirectory()))
