@@ -46,7 +46,7 @@ SERVED_DATE_TRIES = 3
 SITE_CHANGED_AFTER = 3  # complete pages without the form, on fresh loads in a row, before the run stops
 FIGURE_CHECKS = 3  # downloads whose buys disagree with the view's 成交股數 before the report is stored flagged
 MAX_THROTTLED = 20  # signs of throttling one security may meet before it is left for a catch-up round
-HEARTBEAT_S = 30.0  # a run silent for storage.store.JOB_RUN_LOST_AFTER was killed
+HEARTBEAT_S = 30.0  # a run silent for storage.job_runs.JOB_RUN_LOST_AFTER was killed
 
 ATTEMPT_OUTCOMES = {
     Outcome.REPORT: AttemptOutcome.ACCEPTED,

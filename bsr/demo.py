@@ -1,7 +1,8 @@
 """`bsr demo`: the main job end to end on this machine, against the replica on a free loopback port.
 
 Starts the replica (replaying the real captchas when they are beside the checkout), fetches 50
-securities into the default SQLite database with the shipped model, and says what to run next."""
+securities into the default SQLite database with the shipped model, stores the 4 trading days before from
+the replica's generated market (so that the flows pages have a history), and says what to run next."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -19,9 +21,14 @@ from rich.console import Console
 
 from bot.console import fetch
 from bot.job import FetchOptions, FetchSummary
+from bsr.replica_history import load_replica_day, trading_days_before
 from bsr.settings import Settings
+from replica.config import ReplicaConfig
+from replica.market import Market
+from storage import Store
 
 DEMO_SECURITIES = 50
+HISTORY_DAYS = 4
 # The replica serves its imitation of the exchange's list of securities beside the report site.
 REPLICA_LISTING_PATH = "/isin/C_public.jsp?strMode=2"
 
@@ -94,10 +101,13 @@ def run_demo(settings: Settings, console: Console) -> FetchSummary:
         )
         summary = asyncio.run(fetch(options, settings.model, settings.resolved_database_url, console))
     database = settings.resolved_database_url
+    load_history(database, summary.trade_date, console)
     console.print(
         "\nNext:\n"
         f"  .venv/bin/bsr export --date {summary.trade_date:%Y-%m-%d} --format csv   # the day's broker trades\n"
-        f"  .venv/bin/bsr dashboard                                      # job runs, solver accuracy, reports\n"
+        f"  .venv/bin/bsr flows rank --days {HISTORY_DAYS + 1}                             # where buying was concentrated\n"
+        f"  .venv/bin/bsr flows stock 2330 --days {HISTORY_DAYS + 1}                       # who bought and sold 2330\n"
+        f"  .venv/bin/bsr dashboard                                      # job runs, solver accuracy, reports, flows\n"
         f"  .venv/bin/bsr replica serve --port 8765                      # the replica, to explore by hand\n"
         f"  BSR_LISTING_URL='http://127.0.0.1:8765{REPLICA_LISTING_PATH}' \\\n"
         f"    .venv/bin/bsr fetch --base-url http://127.0.0.1:8765/bshtm/ --rate 0 --limit 200\n"
@@ -106,3 +116,20 @@ def run_demo(settings: Settings, console: Console) -> FetchSummary:
         soft_wrap=True,
     )
     return summary
+
+
+def load_history(database_url: str, trade_date: date, console: Console) -> None:
+    """The trading days before `trade_date` from the replica's generated market, stored straight into the
+    database (not fetched), each day whole; days already stored are left as they are."""
+    market = Market(ReplicaConfig().seed)  # the market the demo's replica serves
+    with Store.open(database_url) as store:
+        stored = set(store.trade_dates())
+        for day in trading_days_before(trade_date, HISTORY_DAYS):
+            if day in stored:
+                continue
+            with console.status(f"storing {day} from the replica's generated market"):
+                trades = load_replica_day(store, market, day)
+            console.print(
+                f"history: {day} stored from the replica's generated market, {trades:,} broker trades "
+                "(generated data, not fetched)"
+            )

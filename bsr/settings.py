@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     listing_url: str = EXCHANGE_LISTING_URL
     chromium: str = ""
     model: str = ""
+    # The dashboard's access token; beyond loopback one is made at start when this is empty.
+    dashboard_token: str = ""
     captcha_data: Path = REPO_ROOT.parent / "shared" / "data" / "twse-captcha-2019"
 
     @property

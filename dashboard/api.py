@@ -85,7 +85,7 @@ def get_failures(
 ) -> FailureQueue:
     return FailureQueue(
         remaining=store.failure_queue_size(),
-        attempts=[failure_figures(attempt) for attempt in store.failure_queue(limit, after)],
+        attempts=[failure_figures(attempt) for attempt in store.failure_queue(limit, after, images=False)],
     )
 
 

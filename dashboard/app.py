@@ -13,15 +13,17 @@ from pathlib import Path
 import jinja2
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-from dashboard import api, pages
+from dashboard import api, flows_views, pages
+from dashboard.access import COOKIE_NAME, QUERY_NAME, REFUSAL, Access, TokenGuard
 from dashboard.csrf import CsrfGuard
 from dashboard.formatting import FILTERS
+from flows import FlowsError, NoStoredDaysError, UnknownBranchError, UnknownStockError
 from storage import DatabaseUnavailableError, StorageError, Store, UnknownRecordError
 from trainer.relabel import RelabelError
 
@@ -44,11 +46,13 @@ def create_app(
     store_url: str,
     allowed_hosts: Sequence[str] = LOOPBACK_HOSTS,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    token: str | None = None,
 ) -> FastAPI:
     """The dashboard over the database at `store_url` (migrated on open), answering only `allowed_hosts`.
 
     Host names are checked so that a web page cannot reach the dashboard through DNS rebinding.
-    `clock` (aware datetimes) says what "today" is; a demo or a test over old data sets it."""
+    `clock` (aware datetimes) says what "today" is; a demo or a test over old data sets it. With a `token`
+    every request must bring it (see dashboard.access), or gets 401."""
     store = Store.open(store_url)
 
     @asynccontextmanager
@@ -79,6 +83,8 @@ def create_app(
     app.state.templates = Jinja2Templates(env=environment)
     app.state.clock = clock
 
+    if token:
+        app.middleware("http")(_token_required(TokenGuard(token)))
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))
     app.middleware("http")(_security_headers)
     app.add_exception_handler(StarletteHTTPException, _http_error)
@@ -87,10 +93,15 @@ def create_app(
     app.add_exception_handler(UnknownRecordError, _error_status(404))
     app.add_exception_handler(DatabaseUnavailableError, _error_status(503))
     app.add_exception_handler(StorageError, _error_status(400))
+    for not_found in (UnknownStockError, UnknownBranchError, NoStoredDaysError):
+        app.add_exception_handler(not_found, _error_status(404))
+    app.add_exception_handler(FlowsError, _error_status(400))
 
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
     app.include_router(api.router, prefix="/api")
+    app.include_router(flows_views.api, prefix="/api")
     app.include_router(pages.router)
+    app.include_router(flows_views.pages)
     return app
 
 
@@ -98,6 +109,22 @@ async def _security_headers(request: Request, call_next: Callable[[Request], Awa
     response = await call_next(request)
     response.headers.update(SECURITY_HEADERS)
     return response
+
+
+def _token_required(guard: TokenGuard) -> Callable[[Request, Callable[[Request], Awaitable[Response]]], Awaitable[Response]]:
+    async def check(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        access = guard.access(request)
+        if access is Access.REFUSED:
+            return _error_response(request, 401, REFUSAL)
+        if access is Access.GRANTED_BY_LINK:
+            # The token leaves the address (history, referrers) for a cookie scripts cannot read.
+            target = request.url.remove_query_params(QUERY_NAME)
+            response = RedirectResponse(target.path + (f"?{target.query}" if target.query else ""), status_code=303)
+            response.set_cookie(COOKIE_NAME, guard.token, httponly=True, samesite="strict", path="/")
+            return response
+        return await call_next(request)
+
+    return check
 
 
 async def _http_error(request: Request, error: Exception) -> Response:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
+
 from dashboard.figures import JobRunFigures, ReportFigures, SolverFigures
 
 Spec = dict[str, Any]
@@ -108,4 +110,63 @@ def net_branches_chart(report: ReportFigures) -> Spec:
             }
         ],
         "x": {"title": "net shares (bought − sold)"},
+    }
+
+
+def daily_net_chart(daily_net: pd.DataFrame, names: dict[str, str]) -> Spec:
+    """Net shares per day of the window's top net buyers and sellers, one line per branch."""
+    return {
+        "type": "line",
+        "labels": [day.isoformat() for day in daily_net.index],
+        "datasets": [
+            {"label": f"{broker_id} {names.get(broker_id, '')}", "data": [int(value) for value in daily_net[broker_id]]}
+            for broker_id in daily_net.columns
+        ],
+        "y": {"title": "net shares (bought − sold)"},
+    }
+
+
+def concentration_chart(days: list[dict[str, Any]]) -> Spec:
+    """Each day's concentration: what its top 15 net buyers bought beyond what its top 15 sellers sold."""
+    return {
+        "type": "bar",
+        "labels": [day["trade_date"] for day in days],
+        "datasets": [
+            {
+                "label": "concentration (top 15)",
+                "data": [day["concentration"] for day in days],
+                "colors": ["blue" if (day["concentration"] or 0) >= 0 else "orange" for day in days],
+            }
+        ],
+        "y": {"format": "percent", "title": "of the day's volume"},
+        "legend": False,
+    }
+
+
+def close_chart(days: list[dict[str, Any]]) -> Spec:
+    """The close as the report view gave it; a day without one is a gap in the line (null), not a guess."""
+    return {
+        "type": "line",
+        "labels": [day["trade_date"] for day in days],
+        "datasets": [{"label": "close", "data": [day["close_price"] for day in days], "color": "teal"}],
+        "y": {"title": "close (NT$)"},
+        "legend": False,
+    }
+
+
+def stock_net_value_chart(stocks: list[dict[str, Any]]) -> Spec:
+    """A branch's biggest net purchases and sales by value, one bar per stock."""
+    return {
+        "type": "bar",
+        "horizontal": True,
+        "labels": [stock["stock_code"] for stock in stocks],
+        "datasets": [
+            {
+                "label": "net value (NT$)",
+                "data": [stock["net_value"] for stock in stocks],
+                "colors": ["blue" if stock["net_value"] > 0 else "orange" for stock in stocks],
+            }
+        ],
+        "x": {"title": "NT$ bought − sold"},
+        "legend": False,
     }

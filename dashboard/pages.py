@@ -100,7 +100,7 @@ def failures_page(
     done = saved or unreadable
     notice = None
     if done is not None:
-        previous = store.get_attempt(done)
+        previous = store.get_attempt(done, image=False)
         notice = f"#{done} saved as {previous.label}" if saved else f"#{done} marked unreadable"
     return _failure_page(request, store, attempt.id if attempt else None, after, notice=notice)
 
@@ -139,8 +139,8 @@ def _failure_page(
     typed: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    attempt = failure_figures(store.get_attempt(attempt_id)) if attempt_id is not None else None
-    upcoming = store.failure_queue(UPCOMING_SHOWN, after=attempt_id) if attempt_id is not None else []
+    attempt = failure_figures(store.get_attempt(attempt_id, image=False)) if attempt_id is not None else None
+    upcoming = store.failure_queue(UPCOMING_SHOWN, after=attempt_id, images=False) if attempt_id is not None else []
     return render(
         request,
         "failures.html",

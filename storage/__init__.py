@@ -12,7 +12,7 @@ from storage.errors import (
     StorageError,
     UnknownRecordError,
 )
-from storage.export import ExportFormat, ExportResult, export_day
+from storage.export import ExportFormat, ExportResult, export_dataset, export_day
 from storage.migrations import UpgradeResult, upgrade_database
 from storage.records import (
     Attempt,
@@ -69,6 +69,7 @@ __all__ = [
     "StoredAttempt",
     "UnknownRecordError",
     "UpgradeResult",
+    "export_dataset",
     "export_day",
     "upgrade_database",
 ]

@@ -1,6 +1,7 @@
-"""`bsr export`: a day's broker trades from the database to a CSV or Parquet file.
+"""`bsr export`: a day's broker trades from the database to a CSV or Parquet file, or stored days into a
+Hive-partitioned Parquet dataset (`trade_date=YYYY-MM-DD/` folders) that DuckDB, Polars, Spark or Trino read.
 
-One row per broker trade, with its trade date and stock code; the file appears whole or not at all."""
+One row per broker trade, with its trade date and stock code; each file appears whole or not at all."""
 
 from __future__ import annotations
 
@@ -42,17 +43,23 @@ PARQUET_SCHEMA = pa.schema(
         ("sell_shares", pa.int64()),
     ]
 )
+# In the dataset the trade date is the folder's name (the Hive partition), not a column of its files.
+DATASET_SCHEMA = PARQUET_SCHEMA.remove(PARQUET_SCHEMA.get_field_index("trade_date"))
+DATASET_FILE = "part-0.parquet"
 PARQUET_BATCH_ROWS = 50_000
+DATASET_FOLDER = "broker-trades"
 
 
 class ExportFormat(StrEnum):
     CSV = "csv"
     PARQUET = "parquet"
+    DATASET = "dataset"  # a folder of trade_date=YYYY-MM-DD/ partitions
 
 
 @dataclass(frozen=True)
 class ExportResult:
     path: Path
+    trade_date: date
     reports: int
     rows: int
 
@@ -64,7 +71,8 @@ def default_filename(trade_date: date, export_format: ExportFormat) -> str:
 def export_day(
     store: Store, trade_date: date, export_format: ExportFormat, out: Path | None = None
 ) -> ExportResult:
-    """Writes every broker trade stored for `trade_date` to `out` (a file, a folder, or the working folder)."""
+    """Writes every broker trade stored for `trade_date` to `out` (a file, a folder, or the working folder);
+    a dataset's partition goes into the dataset folder `out` (default: ./broker-trades)."""
     reports = store.report_summaries(trade_date)
     if not reports:
         stored = [day.isoformat() for day in store.trade_dates()[:5]]
@@ -72,15 +80,27 @@ def export_day(
         raise NothingToExportError(
             f"no report is stored for {trade_date.isoformat()} ({known}); download that day first or pick a stored day"
         )
-    path = _target(out, trade_date, export_format)
+    if export_format is ExportFormat.DATASET:
+        path = (out or Path.cwd() / DATASET_FOLDER) / f"trade_date={trade_date.isoformat()}" / DATASET_FILE
+        path.parent.mkdir(parents=True, exist_ok=True)
+    else:
+        path = _target(out, trade_date, export_format)
     partial = path.with_name(f".{path.name}.partial")
-    write = _write_csv if export_format is ExportFormat.CSV else _write_parquet
+    writers = {ExportFormat.CSV: _write_csv, ExportFormat.PARQUET: _write_parquet, ExportFormat.DATASET: _write_partition}
     try:
-        rows = write(partial, trade_date, store.day_trades(trade_date))
+        rows = writers[export_format](partial, trade_date, store.day_trades(trade_date))
         partial.replace(path)
     finally:
         partial.unlink(missing_ok=True)
-    return ExportResult(path, len(reports), rows)
+    return ExportResult(path, trade_date, len(reports), rows)
+
+
+def export_dataset(store: Store, out: Path | None = None, days: list[date] | None = None) -> list[ExportResult]:
+    """Writes (or rewrites) the partitions of `days`, every stored day when None, into the dataset `out`."""
+    chosen = store.trade_dates() if days is None else days
+    if not chosen:
+        raise NothingToExportError("no report is stored at all; download a day first")
+    return [export_day(store, day, ExportFormat.DATASET, out) for day in sorted(chosen)]
 
 
 def _target(out: Path | None, trade_date: date, export_format: ExportFormat) -> Path:
@@ -121,19 +141,29 @@ def write_trades_csv(file: TextIO, trade_date: date, trades: Iterable[tuple[str,
 
 
 def _write_parquet(path: Path, trade_date: date, trades: Iterator[tuple[str, BrokerTrade]]) -> int:
+    return _write_parquet_schema(path, PARQUET_SCHEMA, trade_date, trades)
+
+
+def _write_partition(path: Path, trade_date: date, trades: Iterator[tuple[str, BrokerTrade]]) -> int:
+    return _write_parquet_schema(path, DATASET_SCHEMA, trade_date, trades)
+
+
+def _write_parquet_schema(
+    path: Path, schema: pa.Schema, trade_date: date, trades: Iterator[tuple[str, BrokerTrade]]
+) -> int:
     rows = 0
-    with pq.ParquetWriter(path, PARQUET_SCHEMA) as writer:
+    with pq.ParquetWriter(path, schema) as writer:
         while batch := list(islice(trades, PARQUET_BATCH_ROWS)):
-            columns = [
-                [trade_date] * len(batch),
-                [stock_code for stock_code, _ in batch],
-                [trade.seq for _, trade in batch],
-                [trade.broker_id for _, trade in batch],
-                [trade.broker_name for _, trade in batch],
-                [trade.price for _, trade in batch],
-                [trade.buy_shares for _, trade in batch],
-                [trade.sell_shares for _, trade in batch],
-            ]
-            writer.write_table(pa.Table.from_arrays(columns, schema=PARQUET_SCHEMA))
+            columns = {
+                "trade_date": [trade_date] * len(batch),
+                "stock_code": [stock_code for stock_code, _ in batch],
+                "seq": [trade.seq for _, trade in batch],
+                "broker_id": [trade.broker_id for _, trade in batch],
+                "broker_name": [trade.broker_name for _, trade in batch],
+                "price": [trade.price for _, trade in batch],
+                "buy_shares": [trade.buy_shares for _, trade in batch],
+                "sell_shares": [trade.sell_shares for _, trade in batch],
+            }
+            writer.write_table(pa.Table.from_pydict({name: columns[name] for name in schema.names}, schema=schema))
             rows += len(batch)
     return rows

@@ -100,7 +100,11 @@ class JobRunRow(Base):
 
 class ReportRow(Base):
     __tablename__ = "reports"
-    __table_args__ = (UniqueConstraint("trade_date", "stock_code"),)
+    __table_args__ = (
+        UniqueConstraint("trade_date", "stock_code"),
+        # flows asks for one stock over a window of days (the unique constraint leads with the day).
+        Index("ix_reports_stock_code_trade_date", "stock_code", "trade_date"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     trade_date: Mapped[date] = mapped_column(Date)
@@ -137,6 +141,34 @@ class BrokerTradeRow(Base):
     sell_shares: Mapped[int] = mapped_column(BigInteger)
 
 
+class BranchDayRow(Base):
+    """One branch's trading in one stock on one day: its records of that day's report summed.
+
+    Written with the report, in the same transaction; what flows aggregates over windows of days, since
+    a report's records per branch (one per price) are about 2.5 to 7 times as many rows. Clustered by
+    stock and branch on SQLite (no rowid), so that one stock over any window is one range of the table, and
+    a market-wide GROUP BY stock and branch reads the table in its own order, with no sort. There is no
+    index by day on purpose: SQLite would take it for a ranking's window and then look up every row, at
+    twice the time of reading the whole table in order (measured on one stored day of the full market)."""
+
+    __tablename__ = "branch_days"
+    __table_args__ = (
+        Index("ix_branch_days_broker_id_trade_date", "broker_id", "trade_date"),
+        {"sqlite_with_rowid": False},
+    )
+
+    stock_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    broker_id: Mapped[str] = mapped_column(String(8), primary_key=True)  # case-sensitive, as on the site
+    trade_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    broker_name: Mapped[str] = mapped_column(String(64))
+    buy_shares: Mapped[int] = mapped_column(BigInteger)
+    sell_shares: Mapped[int] = mapped_column(BigInteger)
+    # Price times shares summed, in whole cents: exact integers on both databases (SQLite keeps any value
+    # that fits 64 bits as an integer; only absurd ones beyond NT$ 92 quadrillion would turn REAL there).
+    buy_cents: Mapped[Decimal] = mapped_column(Numeric(30, 0))
+    sell_cents: Mapped[Decimal] = mapped_column(Numeric(30, 0))
+
+
 class SolveAttemptRow(Base):
     __tablename__ = "solve_attempts"
     __table_args__ = (Index("ix_solve_attempts_queue", "outcome", "label_source", "unreadable"),)
@@ -145,7 +177,8 @@ class SolveAttemptRow(Base):
     attempted_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     job_run_id: Mapped[int | None] = mapped_column(ForeignKey("job_runs.id", ondelete="SET NULL"), index=True)
     stock_code: Mapped[str] = mapped_column(String(16))
-    image: Mapped[bytes] = mapped_column(LargeBinary)
+    # Deferred: lists, labels and figures never need the bytes; only calls that ask for images load them.
+    image: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     image_sha256: Mapped[str] = mapped_column(String(64), index=True)
     model_version: Mapped[str] = mapped_column(String(64), index=True)
     guess: Mapped[str] = mapped_column(String(16))
@@ -183,5 +216,5 @@ class ModelVersionRow(Base):
 
 
 # The tables themselves, for bulk statements that bypass the ORM's per-row work.
-BROKER_TRADES = cast(Table, BrokerTradeRow.__table__)
 SECURITIES = cast(Table, SecurityRow.__table__)
+BRANCH_DAYS = cast(Table, BranchDayRow.__table__)

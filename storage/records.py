@@ -131,13 +131,14 @@ class Security:
 
 @dataclass(frozen=True)
 class StoredAttempt:
-    """A solve attempt as stored, with its id, image hash and label."""
+    """A solve attempt as stored, with its id, image hash and label; `image` is None where the call that read
+    it did not ask for images."""
 
     id: int
     attempted_at: datetime
     job_run_id: int | None
     stock_code: str
-    image: bytes
+    image: bytes | None
     image_sha256: str
     model_version: str
     guess: str

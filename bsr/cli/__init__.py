@@ -10,6 +10,7 @@ import typer
 
 from bsr.cli import bot as bot_cli
 from bsr.cli import dashboard as dashboard_cli
+from bsr.cli import flows as flows_cli
 from bsr.cli import learning as learning_cli
 from bsr.cli import replica as replica_cli
 from bsr.cli import solver as solver_cli
@@ -28,6 +29,7 @@ app.command("train")(solver_cli.train)
 app.command("eval")(solver_cli.evaluate)
 app.add_typer(storage_cli.db_app, name="db")
 app.command()(storage_cli.export)
+app.add_typer(flows_cli.app, name="flows")
 app.command()(bot_cli.fetch)
 app.command()(bot_cli.schedule)
 app.command()(bot_cli.demo)

@@ -4,6 +4,8 @@ The dashboard room (FastAPI, templates) is imported inside the command, so that 
 
 from __future__ import annotations
 
+import secrets
+
 import typer
 from rich.console import Console
 
@@ -25,11 +27,13 @@ def dashboard(
     settings = get_settings()
     # On a wildcard address the dashboard is reached by whatever name the machine has.
     allowed_hosts = ["*"] if host in ("0.0.0.0", "::") else [*LOOPBACK_HOSTS, host]
-    app = create_app(settings.resolved_database_url, allowed_hosts=allowed_hosts)
-    if host not in LOOPBACK_HOSTS and host != "::1":
-        console.print(
-            f"[yellow]warning:[/] listening on {host}: anyone who can reach it can read the reports "
-            "and relabel captchas"
-        )
-    console.print(f"dashboard on http://{'localhost' if host == LOOPBACK else host}:{port}/ (Ctrl+C stops it)")
+    beyond_loopback = host not in LOOPBACK_HOSTS and host != "::1"
+    # Anyone who can reach a non-loopback address could read the reports and relabel captchas: a token it is.
+    token = settings.dashboard_token or (secrets.token_urlsafe(24) if beyond_loopback else None)
+    app = create_app(settings.resolved_database_url, allowed_hosts=allowed_hosts, token=token)
+    address = f"http://{'localhost' if host == LOOPBACK else host}:{port}/"
+    if token:
+        console.print(f"dashboard on {address}?token={token} (the token is required; Ctrl+C stops it)", soft_wrap=True)
+    else:
+        console.print(f"dashboard on {address} (Ctrl+C stops it)")
     uvicorn.run(app, host=host, port=port, log_level="warning")

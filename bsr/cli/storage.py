@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 
 from bsr.settings import get_settings
-from storage import ExportFormat, Store, export_day, upgrade_database
+from storage import ExportFormat, Store, export_dataset, export_day, upgrade_database
 
 db_app = typer.Typer(help="The database: its schema migrations.", no_args_is_help=True)
 
@@ -28,25 +28,40 @@ def upgrade() -> None:
 
 
 def export(
-    trade_date: str = typer.Option(..., "--date", help="The trade date to export, YYYY-MM-DD."),
-    export_format: str = typer.Option("csv", "--format", help="csv or parquet."),
+    trade_date: str | None = typer.Option(
+        None, "--date", help="The trade date to export, YYYY-MM-DD; a dataset without it gets every stored day."
+    ),
+    export_format: str = typer.Option(
+        "csv", "--format", help="csv, parquet, or dataset (Hive-partitioned Parquet: trade_date=YYYY-MM-DD/)."
+    ),
     out: Path | None = typer.Option(
-        None, "--out", help="File or folder to write; default: the working folder."
+        None, "--out", help="File or folder to write; default: the working folder (./broker-trades for a dataset)."
     ),
 ) -> None:
-    """Write a day's broker trades (one row per trade) to a CSV or Parquet file."""
-    try:
-        day = date.fromisoformat(trade_date)
-    except ValueError:
-        raise typer.BadParameter(
-            f"--date {trade_date!r} is no date: give YYYY-MM-DD, e.g. 2026-11-20"
-        ) from None
+    """Write a day's broker trades (one row per trade) to a CSV or Parquet file, or days into a Parquet dataset."""
     try:
         chosen = ExportFormat(export_format.lower())
     except ValueError:
-        raise typer.BadParameter(f"--format {export_format!r} is unknown: give csv or parquet") from None
+        raise typer.BadParameter(
+            f"--format {export_format!r} is unknown: give csv, parquet or dataset"
+        ) from None
+    day = _parse_date(trade_date) if trade_date is not None else None
+    if day is None and chosen is not ExportFormat.DATASET:
+        raise typer.BadParameter(f"--format {chosen.value} needs --date YYYY-MM-DD, e.g. 2026-11-20")
     with Store.open(get_settings().resolved_database_url) as store:
-        result = export_day(store, day, chosen, out)
-    typer.echo(
-        f"wrote {result.rows} broker trades of {result.reports} reports of {day.isoformat()} to {result.path}"
-    )
+        if chosen is ExportFormat.DATASET:
+            results = export_dataset(store, out, None if day is None else [day])
+        else:
+            results = [export_day(store, day, chosen, out)]
+    for result in results:
+        typer.echo(
+            f"wrote {result.rows} broker trades of {result.reports} reports of "
+            f"{result.trade_date.isoformat()} to {result.path}"
+        )
+
+
+def _parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"--date {text!r} is no date: give YYYY-MM-DD, e.g. 2026-11-20") from None

@@ -5,20 +5,16 @@ Nothing may be fetched from anywhere but the dashboard itself (no CDN), and no s
 from __future__ import annotations
 
 import asyncio
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from playwright.async_api import Browser, Page
 
 from dashboard.app import create_app
 from storage import LabelSource, Store
-from tests.dashboard.conftest import FINISHED_DATES, NOW, TRADES_PER_REPORT, FilledStore
+from tests.dashboard.conftest import FINISHED_DATES, NOW, TRADES_PER_REPORT, FilledStore, served
 
 # For each chart: how many non-zero values it holds and how many of its pixels are painted.
 CHART_FIGURES_JS = """
@@ -37,22 +33,8 @@ CHART_FIGURES_JS = """
 
 @pytest.fixture
 def dashboard_url(filled_store: FilledStore) -> Iterator[str]:
-    """The dashboard on a free loopback port, served by uvicorn on a thread of its own."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
-    app = create_app(filled_store.url, clock=lambda: NOW)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    listener.close()
+    with served(create_app(filled_store.url, clock=lambda: NOW)) as url:
+        yield url
 
 
 async def charts_drawn(page: Page, *ids: str) -> list[dict[str, Any]]:

@@ -62,3 +62,39 @@ def test_bsr_dashboard_reports_an_unusable_database_in_one_line(tmp_path: Path) 
     assert result.returncode == 1
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith("bsr: error: cannot use database")
+
+
+def test_bsr_dashboard_beyond_loopback_makes_and_requires_a_token(filled_store: FilledStore) -> None:
+    # 127.0.0.2 is not the loopback name the dashboard knows, so it is served as to a network.
+    port = free_port()
+    env = {**os.environ, "BSR_DATABASE_URL": filled_store.url}
+    env.pop("BSR_DASHBOARD_TOKEN", None)
+    server = subprocess.Popen(
+        [*BSR, "dashboard", "--host", "127.0.0.2", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stderr is not None
+        line = ""
+        while "dashboard on" not in line:
+            line = server.stderr.readline()
+            assert line, "bsr dashboard ended without saying where it listens"
+        token = line.split("?token=")[1].split()[0]
+        base = f"http://127.0.0.2:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                refused = httpx.get(f"{base}/api/overview", timeout=2)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "bsr dashboard did not answer"
+                time.sleep(0.2)
+        assert refused.status_code == 401
+        allowed = httpx.get(f"{base}/api/overview", headers={"Authorization": f"Bearer {token}"}, timeout=2)
+        assert allowed.status_code == 200
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.communicate(timeout=20)

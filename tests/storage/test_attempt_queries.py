@@ -241,3 +241,14 @@ def test_activating_the_same_version_twice_keeps_one_active(store: Store) -> Non
     store.activate_model_version("a")
     store.activate_model_version("a")
     assert [v.active for v in store.list_model_versions()] == [True]
+
+
+def test_the_image_is_loaded_only_when_asked_for(store: Store, make_attempt: MakeAttempt) -> None:
+    attempt_id = store.record_attempt(make_attempt(image=b"\xff\xd8jpeg bytes"))
+    assert store.get_attempt(attempt_id).image == b"\xff\xd8jpeg bytes"
+    assert store.get_attempt(attempt_id, image=False).image is None
+    assert [item.image for item in store.failure_queue(images=False)] == [None]
+    assert [item.image for item in store.failure_queue()] == [b"\xff\xd8jpeg bytes"]
+    store.label_attempt(attempt_id, "ACDEF")
+    assert [item.image for item in store.labelled_attempts(images=False)] == [None]
+    assert store.labelled_attempts()[0].image == b"\xff\xd8jpeg bytes"

@@ -17,7 +17,7 @@ from storage import (
     Store,
     UnknownRecordError,
 )
-from storage.store import JOB_RUN_LOST_AFTER
+from storage.job_runs import JOB_RUN_LOST_AFTER
 from storage.synthetic import synthetic_report
 
 MakeAttempt = Callable[..., Attempt]

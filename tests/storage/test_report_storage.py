@@ -184,3 +184,21 @@ def test_large_share_counts_fit(store: Store) -> None:
     report = Report(TRADE_DATE, "0050", 2, trades, b"csv", datetime(2026, 11, 20, 9, tzinfo=UTC))
     store.save_report(report)
     assert store.report_trades(TRADE_DATE, "0050") == trades
+
+
+def test_reports_loaded_in_bulk_are_stored_as_saved_ones(store: Store) -> None:
+    reports = [small_report("2330"), small_report("2317", seed=2), small_report("9999", records=2, seed=3)]
+    no_trades = Report(TRADE_DATE, "1101", 0, (), b"", reports[0].fetched_at, no_trades=True)
+    assert store.load_reports([*reports, no_trades]) == 4
+    for report in [*reports, no_trades]:
+        assert store.load_report(TRADE_DATE, report.stock_code) == report
+    # Identical to what save_report stores: saving the same again changes nothing.
+    assert store.save_report(reports[1]) is SaveResult.UNCHANGED
+
+
+def test_a_bulk_load_refuses_an_incomplete_report_and_stores_none(store: Store) -> None:
+    whole = small_report("2317")
+    bad = replace(whole, trades=whole.trades[:-1])  # the last record balances the buys and sells
+    with pytest.raises(ReportMismatchError):
+        store.load_reports([small_report("2330"), bad])
+    assert store.trade_dates() == []

@@ -74,3 +74,14 @@ def test_export_errors_are_one_line(tmp_path: Path, sqlite_url: str) -> None:
         result, "cannot use database postgresql+psycopg://bsr:***@127.0.0.1:1/bsr", "BSR_DATABASE_URL"
     )
     assert "secret" not in result.stderr
+
+
+def test_export_writes_a_dataset_of_every_stored_day(tmp_path: Path, sqlite_url: str) -> None:
+    with Store.open(sqlite_url) as store:
+        for day, records in ((date(2026, 11, 19), 12), (date(2026, 11, 20), 30)):
+            store.save_report(synthetic_report(trade_date=day, records=records))
+    result = bsr(tmp_path, sqlite_url, "export", "--format", "dataset")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("wrote") == 2
+    assert (tmp_path / "broker-trades" / "trade_date=2026-11-20" / "part-0.parquet").is_file()
+    assert_one_line_error(bsr(tmp_path, sqlite_url, "export", "--format", "parquet"), "needs --date")

@@ -8,10 +8,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 
-from storage import ExportFormat, NothingToExportError, Report, Store, export_day
+from storage import ExportFormat, NothingToExportError, Report, Store, export_dataset, export_day
 from storage.synthetic import synthetic_report
 
 TRADE_DATE = date(2026, 11, 20)
@@ -81,3 +82,29 @@ def test_export_of_a_day_without_reports_names_the_stored_days(
     ):
         export_day(store, date(2026, 11, 21), ExportFormat.CSV, tmp_path / "x.csv")
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_the_dataset_is_hive_partitioned_by_trade_date(store: Store, reports: list[Report], tmp_path: Path) -> None:
+    results = export_dataset(store, tmp_path / "dataset")
+    assert [(result.trade_date, result.rows) for result in results] == [(date(2026, 11, 19), 10), (TRADE_DATE, 165)]
+    assert sorted(path.name for path in (tmp_path / "dataset").iterdir()) == [
+        "trade_date=2026-11-19",
+        "trade_date=2026-11-20",
+    ]
+    # Read as any Hive-aware reader reads it: the folder names give the trade_date column back.
+    table = ds.dataset(tmp_path / "dataset", format="parquet", partitioning="hive").to_table()
+    assert table.num_rows == 175
+    rows = sorted(
+        (str(day), code, seq, broker, name, price, buy, sell)
+        for day, code, seq, broker, name, price, buy, sell in zip(
+            *(table.column(column).to_pylist() for column in
+              ("trade_date", "stock_code", "seq", "broker_id", "broker_name", "price", "buy_shares", "sell_shares")),
+            strict=True,
+        )
+        if str(day) == TRADE_DATE.isoformat()
+    )
+    assert rows == sorted(expected_rows(reports))
+    # Exporting a day again rewrites its partition whole and leaves the others.
+    again = export_dataset(store, tmp_path / "dataset", [TRADE_DATE])
+    assert [result.rows for result in again] == [165]
+    assert len(list((tmp_path / "dataset").rglob("*.parquet"))) == 2

@@ -1,0 +1,114 @@
+"""One broker branch over a window: every stock it traded, and the stocks it net-bought day after day.
+
+Broker ids are case-sensitive, as on the site: 9B2z and 9B2Z are two branches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import func, select
+
+from flows.errors import UnknownBranchError
+from flows.trades import BUY_SHARES, SELL_SHARES, SIDES, frame_of, total, window_days, with_values
+from flows.window import Window
+from storage import Store
+from storage.models import BranchDayRow, ReportRow
+
+STOCK_COLUMNS = [
+    "stock_code",
+    "buy_shares",
+    "sell_shares",
+    "net_shares",
+    "buy_value",
+    "sell_value",
+    "net_value",
+    "avg_buy_price",
+    "avg_sell_price",
+    "volume_share",
+    "buy_streak",
+]
+STREAK_COLUMNS = ["stock_code", "days", "first_day", "last_day", "ongoing"]
+
+
+@dataclass(frozen=True)
+class BranchFlows:
+    broker_id: str
+    broker_name: str
+    window: Window
+    # One row per stock (STOCK_COLUMNS), the biggest net value bought first and the biggest sold last;
+    # volume_share is the branch's part of the stock's volume in the window (as in StockFlows), buy_streak
+    # the stock's longest net-buying streak in days (0 where it has none of 2 days or more).
+    stocks: pd.DataFrame
+    # Per stock, its longest run of consecutive trading days of the window with a net buy (2 days or
+    # more; the latest run where two are as long); ongoing when it reaches the window's last day.
+    streaks: pd.DataFrame
+
+
+def branch_flows(store: Store, broker_id: str, window: Window) -> BranchFlows:
+    rows = store.read(
+        window_days(window, BranchDayRow.stock_code, func.max(BranchDayRow.broker_name), *SIDES)
+        .where(BranchDayRow.broker_id == broker_id)
+        .group_by(BranchDayRow.stock_code)
+    )
+    if not rows:
+        known = store.read(
+            select(BranchDayRow.broker_name).where(BranchDayRow.broker_id == broker_id).limit(1)
+        )
+        if not known:
+            raise UnknownBranchError(
+                f"no stored trade was made by branch {broker_id!r} (ids are case-sensitive: 9B2z is not 9B2Z)"
+            )
+        name = known[0][0]
+    else:
+        name = max(row[1] for row in rows)
+    stocks = with_values(frame_of(rows, ["stock_code", "broker_name", *(c.name for c in SIDES)]))
+    volumes = _volumes(store, window, list(stocks["stock_code"]))
+    stocks["volume_share"] = (stocks["buy_shares"] + stocks["sell_shares"]) / (
+        2 * stocks["stock_code"].map(volumes).where(lambda volume: volume > 0)
+    )
+    streaks = _streaks(store, broker_id, window)
+    stocks["buy_streak"] = stocks["stock_code"].map(dict(zip(streaks["stock_code"], streaks["days"], strict=True)))
+    stocks["buy_streak"] = stocks["buy_streak"].fillna(0).astype("int64")
+    stocks = stocks.sort_values(["net_value", "stock_code"], ascending=[False, True], ignore_index=True)
+    return BranchFlows(broker_id, name, window, stocks[STOCK_COLUMNS], streaks)
+
+
+def _volumes(store: Store, window: Window, stock_codes: list[str]) -> dict[str, int]:
+    """Shares traded per stock over the window, from the reports' totals (a row per stock and day)."""
+    if not stock_codes:
+        return {}
+    rows = store.read(
+        select(ReportRow.stock_code, total(ReportRow.total_shares))
+        .where(ReportRow.trade_date.between(window.first, window.last), ReportRow.stock_code.in_(stock_codes))
+        .group_by(ReportRow.stock_code)
+    )
+    return {stock_code: int(volume) for stock_code, volume in rows}
+
+
+def _streaks(store: Store, broker_id: str, window: Window) -> pd.DataFrame:
+    bought = store.read(
+        window_days(window, BranchDayRow.stock_code, BranchDayRow.trade_date)
+        .where(BranchDayRow.broker_id == broker_id)
+        .group_by(BranchDayRow.stock_code, BranchDayRow.trade_date)
+        .having(total(BUY_SHARES) > total(SELL_SHARES))
+    )
+    position = {day: index for index, day in enumerate(window.trade_dates)}
+    days_by_stock: dict[str, list[int]] = {}
+    for stock_code, trade_date in bought:
+        days_by_stock.setdefault(stock_code, []).append(position[trade_date])
+    streaks = []
+    for stock_code, days in days_by_stock.items():
+        best = (0, 0)  # (length, index of the last day)
+        length = 0
+        for previous, day in zip([-2, *sorted(days)], sorted(days), strict=False):
+            length = length + 1 if day == previous + 1 else 1
+            best = max(best, (length, day))
+        if best[0] >= 2:
+            length, last = best
+            streaks.append(
+                (stock_code, length, window.trade_dates[last - length + 1], window.trade_dates[last],
+                 last == window.days - 1)
+            )
+    frame = pd.DataFrame(streaks, columns=STREAK_COLUMNS)
+    return frame.sort_values(["days", "last_day", "stock_code"], ascending=[False, False, True], ignore_index=True)

@@ -1,0 +1,52 @@
+"""The market over a window: stocks ranked by concentration, branches ranked by net value bought.
+
+Each ranking is one GROUP BY over every trade of the window in the database; the frames hold every stock
+(or branch), best first, for the caller to cut."""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import func
+
+from flows.concentration import concentration_frame, concentration_query
+from flows.trades import SIDES, frame_of, window_days, with_values
+from flows.window import Window
+from storage import Store
+from storage.models import BranchDayRow
+
+BRANCH_RANK_COLUMNS = [
+    "broker_id",
+    "broker_name",
+    "stocks",
+    "buy_shares",
+    "sell_shares",
+    "net_shares",
+    "buy_value",
+    "sell_value",
+    "net_value",
+]
+
+
+def rank_stocks(store: Store, window: Window) -> pd.DataFrame:
+    """Every stock that traded in the window, the most concentrated net buying first (see concentration)."""
+    frame = concentration_frame(store.read(concentration_query(window)))
+    return frame.sort_values(
+        ["concentration", "stock_code"], ascending=[False, True], ignore_index=True, na_position="last"
+    )
+
+
+def rank_branches(store: Store, window: Window) -> pd.DataFrame:
+    """Every branch that traded in the window, by net value (NT$ bought − sold), the biggest buyer first."""
+    rows = store.read(
+        window_days(
+            window,
+            BranchDayRow.broker_id,
+            func.max(BranchDayRow.broker_name),
+            func.count(func.distinct(BranchDayRow.stock_code)),
+            *SIDES,
+        ).group_by(BranchDayRow.broker_id)
+    )
+    frame = with_values(frame_of(rows, ["broker_id", "broker_name", "stocks", *(c.name for c in SIDES)]))
+    frame = frame.astype({"stocks": "int64"})
+    frame = frame.sort_values(["net_value", "broker_id"], ascending=[False, True], ignore_index=True)
+    return frame[BRANCH_RANK_COLUMNS]
