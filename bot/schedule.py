@@ -1,7 +1,7 @@
 """`bsr schedule`: run the daily job on trading days once the site serves the new day's data.
 
-APScheduler fires on weekdays at 16:35 Taipei time; the run polls Label_Date until it shows today and
-records a day without trading when it never does. One job at a time; a misfire still runs late."""
+APScheduler fires on weekdays at 16:35 Taipei time; the run polls Label_Date until it shows today, fetches,
+and fetches what is missing again in catch-up rounds until the site moves on. One job at a time."""
 
 from __future__ import annotations
 
@@ -9,13 +9,15 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.errors import BotError
+from bot.errors import BotError, TradeDateNotServedError
+from bot.job import FetchSummary
 
 log = structlog.get_logger("bot.schedule")
 JOB_ID = "daily-fetch"
@@ -30,13 +32,18 @@ class ScheduleOptions:
     poll_interval_s: float = 300.0  # new data appears around 16:00-16:30, sometimes later
     ready_window_s: float = 3 * 3600.0  # after this, the day had no trading (a holiday)
     misfire_grace_s: int = 6 * 3600  # a run missed while the machine slept still happens that evening
+    # A day is served until the next one comes up: securities missing after a run are tried again, with
+    # pauses that grow from the first to the last, until the site serves the next day.
+    catch_up_first_s: float = 600.0
+    catch_up_longest_s: float = 3600.0
 
     def trigger(self) -> CronTrigger:
         return CronTrigger(day_of_week=self.days, hour=self.hour, minute=self.minute, timezone=self.timezone)
 
 
-class RunOutcome:
-    FETCHED = "fetched"
+class RunOutcome(StrEnum):
+    FETCHED = "fetched"  # every security of the day stored
+    INCOMPLETE = "incomplete"  # securities still missing when the site moved on to the next day
     NO_TRADING = "no_trading"
 
 
@@ -47,7 +54,7 @@ class DailyRun:
         self,
         options: ScheduleOptions,
         read_served_date: Callable[[], Awaitable[date]],
-        fetch: Callable[[date], Awaitable[object]],
+        fetch: Callable[[date], Awaitable[FetchSummary]],
         record_no_trading: Callable[[date], Awaitable[object]],
         clock: Callable[[], datetime] | None = None,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
@@ -61,14 +68,14 @@ class DailyRun:
         self.sleep = sleep
         self.running: asyncio.Task | None = None
 
-    async def run_once(self) -> str:
+    async def run_once(self) -> RunOutcome:
         self.running = asyncio.current_task()
         try:
             return await self._poll_then_fetch()
         finally:
             self.running = None
 
-    async def _poll_then_fetch(self) -> str:
+    async def _poll_then_fetch(self) -> RunOutcome:
         today = self.clock().astimezone(self.zone).date()
         deadline = self.clock() + timedelta(seconds=self.options.ready_window_s)
         while True:
@@ -79,13 +86,44 @@ class DailyRun:
                 served = None
             if served == today:
                 log.info("the site serves today; fetching", trade_date=str(today))
-                await self.fetch(today)
-                return RunOutcome.FETCHED
+                return await self._fetch_until_complete(today)
             if self.clock() + timedelta(seconds=self.options.poll_interval_s) > deadline:
                 log.info("no new data today: no trading", trade_date=str(today), served=str(served))
                 await self.record_no_trading(today)
                 return RunOutcome.NO_TRADING
             await self.sleep(self.options.poll_interval_s)
+
+
+    async def _fetch_until_complete(self, today: date) -> RunOutcome:
+        """Fetch the day, then what is missing again in rounds with growing pauses, while the site still
+        serves it and the next scheduled run is not due: a day missed is gone."""
+        summary = await self.fetch(today)
+        # The run that fired this one is due now: the next one is at least a minute away.
+        next_run = self.options.trigger().get_next_fire_time(None, self.clock() + timedelta(minutes=1))
+        pause = self.options.catch_up_first_s
+        rounds = 0
+        while summary.missing and summary.rolled_over_to is None and not summary.stopped:
+            if next_run is not None and self.clock() + timedelta(seconds=pause) >= next_run:
+                break
+            rounds += 1
+            log.info("catching up", trade_date=str(today), missing=len(summary.missing), round=rounds, pause_s=pause)
+            await self.sleep(pause)
+            pause = min(pause * 2, self.options.catch_up_longest_s)
+            try:
+                served = await self.read_served_date()
+            except BotError as error:
+                log.warning("could not read the served date", error=str(error))
+                continue
+            if served != today:
+                break
+            try:
+                summary = await self.fetch(today)
+            except TradeDateNotServedError:  # the site moved on between the look and the run
+                break
+        if summary.missing:
+            log.warning("the day stays incomplete", trade_date=str(today), missing=sorted(summary.missing))
+            return RunOutcome.INCOMPLETE
+        return RunOutcome.FETCHED
 
 
 def build_scheduler(options: ScheduleOptions, run: DailyRun) -> AsyncIOScheduler:

@@ -12,11 +12,13 @@ from pydantic import BaseModel
 
 from dashboard.dependencies import get_now, get_store
 from dashboard.figures import (
+    DayCoverage,
     FailureFigures,
     JobRunFigures,
     Overview,
     ReportFigures,
     SolverFigures,
+    day_coverage,
     failure_figures,
     job_run_figures,
     overview,
@@ -64,6 +66,12 @@ def get_job_runs(
     limit: int = Query(50, ge=1, le=1000), store: Store = Depends(get_store), now: datetime = Depends(get_now)
 ) -> list[JobRunFigures]:
     return [job_run_figures(run, now) for run in store.list_job_runs(limit)]
+
+
+@router.get("/coverage/{trade_date}")
+def get_coverage(trade_date: date, store: Store = Depends(get_store)) -> DayCoverage:
+    """A trade date against the exchange's list: stored, without trades, and missing with why."""
+    return day_coverage(store, trade_date, store.list_job_runs(1000))
 
 
 @router.get("/solver")

@@ -15,6 +15,7 @@ from storage import (
     BrokerTrade,
     CharConfusion,
     DailyAcceptance,
+    DayFigures,
     JobRun,
     JobStatus,
     Store,
@@ -43,9 +44,10 @@ class JobRunFigures:
     stored: int
     no_trades: int
     failed: int
-    skipped: int
+    not_asked: int
     attempts: int
     attempts_per_report: float | None
+    missing: dict[str, str]  # securities the run did not store, with why
 
 
 @dataclass(frozen=True)
@@ -64,11 +66,30 @@ class RunningJob:
 
 
 @dataclass(frozen=True)
+class MissingSecurity:
+    code: str
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class DayCoverage:
+    """A trade date against the exchange's list that day: what is stored, and what is not and why."""
+
+    trade_date: date
+    listed: int  # on the exchange's list that day (0 where it was never read)
+    stored: int  # reports stored, no-trades answers among them
+    no_trades: int
+    missing: list[MissingSecurity]  # listed or asked for, and not stored
+
+
+@dataclass(frozen=True)
 class Overview:
     runs: list[JobRunFigures]
     running: list[RunningJob]
     failure_queue_size: int
     acceptance_today: float | None  # across model versions, Taipei day
+    coverage: DayCoverage | None  # of the trade date of the latest finished run
 
 
 @dataclass(frozen=True)
@@ -151,9 +172,11 @@ class ReportFigures:
     trade_date: date
     stock_code: str
     security_name: str | None
-    rec_count: int
+    rec_count: int  # the download link's RecCount, as the site gave it: not the number of records
     no_trades: bool
     fetched_at: datetime  # Taipei time
+    figures: DayFigures | None  # the site's own view of the day: 成交筆數, 成交金額, 成交股數, prices
+    shares_mismatch: int | None  # stored although the view's 成交股數 kept disagreeing, by this much
     total_shares: int
     total_value: Decimal
     branches: int
@@ -176,9 +199,10 @@ def job_run_figures(run: JobRun, now: datetime) -> JobRunFigures:
         stored=counts.get("stored", 0),
         no_trades=counts.get("no_trades", 0),
         failed=counts.get("failed", 0),
-        skipped=counts.get("skipped", 0),
+        not_asked=counts.get("not_asked", 0),
         attempts=attempts,
         attempts_per_report=attempts / reports if reports else None,
+        missing=run.missing,
     )
 
 
@@ -206,9 +230,11 @@ def overview(store: Store, now: datetime, limit: int = 30) -> Overview:
                 )
             )
     today = now.astimezone(TAIPEI).date()
+    finished = [run for run in runs if run.status is not JobStatus.RUNNING]
     return Overview(
         runs=[job_run_figures(run, now) for run in runs],
         running=running,
+        coverage=day_coverage(store, finished[0].trade_date, runs) if finished else None,
         failure_queue_size=store.failure_queue_size(),
         acceptance_today=_rate(
             [day for day in store.acceptance_by_model_version(since=today) if day.day == today]
@@ -289,6 +315,29 @@ def failure_figures(attempt: StoredAttempt) -> FailureFigures:
     )
 
 
+def day_coverage(store: Store, trade_date: date, runs: list[JobRun]) -> DayCoverage:
+    """What the day holds against what was listed and asked for; the reason of a missing security is its
+    latest finished run's (failed, not asked once the run stopped or the site moved on), else not asked."""
+    summaries = store.report_summaries(trade_date)
+    stored = {summary.stock_code for summary in summaries}
+    listed = {security.code: security.name for security in store.listed_securities(trade_date)}
+    reasons: dict[str, str] = {}
+    for run in reversed([run for run in runs if run.trade_date == trade_date]):  # the latest run's word wins
+        reasons.update(run.missing)
+    names = listed | {security.code: security.name for security in store.list_securities() if security.code in reasons}
+    missing = [
+        MissingSecurity(code, names.get(code, ""), reasons.get(code, "not asked: no run asked for it"))
+        for code in sorted((set(listed) | set(reasons)) - stored)
+    ]
+    return DayCoverage(
+        trade_date=trade_date,
+        listed=len(listed),
+        stored=len(stored),
+        no_trades=sum(summary.no_trades for summary in summaries),
+        missing=missing,
+    )
+
+
 def report_figures(store: Store, trade_date: date, stock_code: str) -> ReportFigures | None:
     """One stored report: totals, the top net buying and selling branches, and every trade."""
     report = store.load_report(trade_date, stock_code)
@@ -303,6 +352,8 @@ def report_figures(store: Store, trade_date: date, stock_code: str) -> ReportFig
         rec_count=report.rec_count,
         no_trades=report.no_trades,
         fetched_at=report.fetched_at.astimezone(TAIPEI),
+        figures=report.figures,
+        shares_mismatch=report.shares_mismatch or None,
         total_shares=report.total_buy_shares,
         total_value=sum((trade.price * trade.buy_shares for trade in report.trades), Decimal(0)),
         branches=len(branches),

@@ -12,7 +12,7 @@ from storage.errors import (
     StorageError,
     UnknownRecordError,
 )
-from storage.export import ExportFormat, ExportResult, export_dataset, export_day
+from storage.export import ExportFormat, ExportResult, ExportTable, export_dataset, export_day, export_reports
 from storage.migrations import UpgradeResult, upgrade_database
 from storage.records import (
     Attempt,
@@ -49,6 +49,7 @@ __all__ = [
     "DatabaseUnavailableError",
     "ExportFormat",
     "ExportResult",
+    "ExportTable",
     "InvalidReportError",
     "JobProgress",
     "JobRun",
@@ -71,5 +72,6 @@ __all__ = [
     "UpgradeResult",
     "export_dataset",
     "export_day",
+    "export_reports",
     "upgrade_database",
 ]

@@ -1,7 +1,8 @@
 """`bsr export`: a day's broker trades from the database to a CSV or Parquet file, or stored days into a
 Hive-partitioned Parquet dataset (`trade_date=YYYY-MM-DD/` folders) that DuckDB, Polars, Spark or Trino read.
 
-One row per broker trade, with its trade date and stock code; each file appears whole or not at all."""
+One row per broker trade, with its trade date and stock code, or one per report with the site's figures of
+the day (`--what reports`); each file appears whole or not at all."""
 
 from __future__ import annotations
 
@@ -48,6 +49,35 @@ DATASET_SCHEMA = PARQUET_SCHEMA.remove(PARQUET_SCHEMA.get_field_index("trade_dat
 DATASET_FILE = "part-0.parquet"
 PARQUET_BATCH_ROWS = 50_000
 DATASET_FOLDER = "broker-trades"
+# One row per report: what the site's report view said of the day, and a flagged share difference.
+REPORT_SCHEMA = pa.schema(
+    [
+        ("trade_date", pa.date32()),
+        ("stock_code", pa.string()),
+        ("no_trades", pa.bool_()),
+        ("rec_count", pa.int32()),  # the download link's RecCount, as the site gave it
+        ("total_shares", pa.int64()),
+        ("total_value", pa.decimal128(20, 2)),
+        ("trade_count", pa.int64()),
+        ("turnover", pa.int64()),
+        ("traded_shares", pa.int64()),
+        ("open_price", pa.decimal128(12, 2)),
+        ("high_price", pa.decimal128(12, 2)),
+        ("low_price", pa.decimal128(12, 2)),
+        ("close_price", pa.decimal128(12, 2)),
+        ("shares_mismatch", pa.int64()),
+        ("fetched_at", pa.timestamp("us", tz="UTC")),
+    ]
+)
+REPORTS_DATASET_FOLDER = "broker-reports"
+FIGURE_COLUMNS = (
+    "trade_count", "turnover", "traded_shares", "open_price", "high_price", "low_price", "close_price"
+)  # fmt: skip
+
+
+class ExportTable(StrEnum):
+    TRADES = "trades"  # one row per broker trade
+    REPORTS = "reports"  # one row per report, with the site's figures of the day
 
 
 class ExportFormat(StrEnum):
@@ -84,7 +114,7 @@ def export_day(
         path = (out or Path.cwd() / DATASET_FOLDER) / f"trade_date={trade_date.isoformat()}" / DATASET_FILE
         path.parent.mkdir(parents=True, exist_ok=True)
     else:
-        path = _target(out, trade_date, export_format)
+        path = _target(out, default_filename(trade_date, export_format))
     partial = path.with_name(f".{path.name}.partial")
     writers = {ExportFormat.CSV: _write_csv, ExportFormat.PARQUET: _write_parquet, ExportFormat.DATASET: _write_partition}
     try:
@@ -95,16 +125,65 @@ def export_day(
     return ExportResult(path, trade_date, len(reports), rows)
 
 
-def export_dataset(store: Store, out: Path | None = None, days: list[date] | None = None) -> list[ExportResult]:
+def export_reports(
+    store: Store, trade_date: date, export_format: ExportFormat, out: Path | None = None
+) -> ExportResult:
+    """Writes one row per report stored for `trade_date`, with the report view's figures, to `out` (a file,
+    a folder or the working folder; a dataset's partition into the folder `out`, default ./broker-reports)."""
+    reports = store.report_summaries(trade_date)
+    if not reports:
+        raise NothingToExportError(f"no report is stored for {trade_date.isoformat()}; download that day first")
+    rows = [
+        {
+            "trade_date": report.trade_date,
+            "stock_code": report.stock_code,
+            "no_trades": report.no_trades,
+            "rec_count": report.rec_count,
+            "total_shares": report.total_shares,
+            "total_value": report.total_value,
+            **{name: getattr(report.figures, name, None) for name in FIGURE_COLUMNS},
+            "shares_mismatch": report.shares_mismatch,
+            "fetched_at": report.fetched_at,
+        }
+        for report in reports
+    ]
+    if export_format is ExportFormat.DATASET:
+        partition = (out or Path.cwd() / REPORTS_DATASET_FOLDER) / f"trade_date={trade_date.isoformat()}"
+        path = partition / DATASET_FILE
+        path.parent.mkdir(parents=True, exist_ok=True)
+        schema = REPORT_SCHEMA.remove(REPORT_SCHEMA.get_field_index("trade_date"))
+    else:
+        name = f"broker-reports-{trade_date.isoformat()}.{export_format.value}"
+        path = _target(out, name)
+        schema = REPORT_SCHEMA
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        if export_format is ExportFormat.CSV:
+            with partial.open("w", encoding="utf-8", newline="") as file:
+                writer = csv.DictWriter(file, fieldnames=REPORT_SCHEMA.names)
+                writer.writeheader()
+                writer.writerows({**row, "fetched_at": row["fetched_at"].isoformat()} for row in rows)
+        else:
+            table = pa.Table.from_pylist([{name: row[name] for name in schema.names} for row in rows], schema=schema)
+            pq.write_table(table, partial)
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
+    return ExportResult(path, trade_date, len(reports), len(rows))
+
+
+def export_dataset(
+    store: Store, out: Path | None = None, days: list[date] | None = None, table: ExportTable = ExportTable.TRADES
+) -> list[ExportResult]:
     """Writes (or rewrites) the partitions of `days`, every stored day when None, into the dataset `out`."""
     chosen = store.trade_dates() if days is None else days
     if not chosen:
         raise NothingToExportError("no report is stored at all; download a day first")
-    return [export_day(store, day, ExportFormat.DATASET, out) for day in sorted(chosen)]
+    export = export_day if table is ExportTable.TRADES else export_reports
+    return [export(store, day, ExportFormat.DATASET, out) for day in sorted(chosen)]
 
 
-def _target(out: Path | None, trade_date: date, export_format: ExportFormat) -> Path:
-    name = default_filename(trade_date, export_format)
+def _target(out: Path | None, name: str) -> Path:
     if out is None:
         return Path.cwd() / name
     if out.is_dir():

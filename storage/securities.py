@@ -79,6 +79,17 @@ class Securities(StoreBase):
             statement = select(SecurityRow).where(SecurityRow.last_seen == last).order_by(SecurityRow.code)
             return last, [_security(row) for row in session.scalars(statement)]
 
+    def listed_securities(self, day: date) -> list[Security]:
+        """The securities the exchange's list showed on `day` (first seen on or before it, last seen on or
+        after it), by code: what a complete day holds a report of."""
+        statement = (
+            select(SecurityRow)
+            .where(SecurityRow.first_seen <= day, SecurityRow.last_seen >= day)
+            .order_by(SecurityRow.code)
+        )
+        with self._reading() as session:
+            return [_security(row) for row in session.scalars(statement)]
+
     def security_sightings(self, code: str) -> tuple[date | None, date | None]:
         """The first and the last day `code` was seen on the exchange's list; (None, None) if never."""
         with self._reading() as session:

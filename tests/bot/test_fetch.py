@@ -104,17 +104,26 @@ async def test_the_firewall_pauses_the_workers_then_they_go_on(replica, fetch) -
     assert replica.stats()["firewall_blocked"] >= 1
 
 
-async def test_the_run_beats_while_a_slow_query_gives_no_other_sign_of_life(replica, fetch, store) -> None:
-    replica.config.latency_s = 0.3  # a query takes about ten requests: seconds before any count moves
-    running = asyncio.create_task(fetch(stock_codes=("2330",), heartbeat_s=0.05))
+async def test_the_run_beats_while_a_slow_query_gives_no_other_sign_of_life(
+    replica, solver, store, tmp_path
+) -> None:
+    def hang_every_page(planned: int) -> None:  # from the first query on, until the test has seen enough beats
+        replica.config.latency_s = 2.0
+
+    options = FetchOptions(
+        base_url=replica.base_url, evidence_dir=tmp_path, stock_codes=("2330",), rate=0, heartbeat_s=0.05,
+        policy=QUICK,
+    )
+    running = asyncio.create_task(FetchJob(options, solver, AsyncStore(store)).run(on_start=hang_every_page))
     beats: set[datetime] = set()
-    while not running.done():
+    while len(beats) < 5 and not running.done():
         runs = await asyncio.to_thread(store.list_job_runs)
         if runs and runs[0].status is JobStatus.RUNNING and not runs[0].counts:
             beats.add(runs[0].heartbeat_at)
         await asyncio.sleep(0.05)
+    replica.config.latency_s = 0.0
+    assert len(beats) == 5, "the run finished its query before it beat five times"
     assert (await running).statuses[SecurityStatus.STORED] == 1
-    assert len(beats) >= 5
 
 
 async def test_a_wrong_base_url_is_one_clear_error(fetch) -> None:

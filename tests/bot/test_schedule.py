@@ -6,7 +6,10 @@ import asyncio
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from apscheduler.events import EVENT_JOB_MAX_INSTANCES
+
 from bot.errors import TransientSiteError
+from bot.job import FetchSummary
 from bot.schedule import JOB_ID, DailyRun, RunOutcome, ScheduleOptions, build_scheduler
 
 TAIPEI = ZoneInfo("Asia/Taipei")
@@ -24,23 +27,31 @@ class FakeSite:
         self.fetched: list[date] = []
         self.no_trading: list[date] = []
         self.fail_first_polls = 0
+        self.missing_after: list[set[str]] = []  # what each fetch leaves missing, in turn
+        self.next_day_at: datetime | None = None  # when the site begins serving the next day
+        self.sleeps: list[float] = []
 
     def clock(self) -> datetime:
         return self.now
 
     async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
         self.now += timedelta(seconds=seconds)
 
     async def served_date(self) -> date:
         self.polls += 1
         if self.polls <= self.fail_first_polls:
             raise TransientSiteError("HTTP 503")
+        if self.next_day_at is not None and self.now >= self.next_day_at:
+            return self.ready_at.date() + timedelta(days=1)
         if self.ready_at is not None and self.now >= self.ready_at:
-            return self.now.date()
+            return self.ready_at.date()
         return FRIDAY
 
-    async def fetch(self, trade_date: date) -> None:
+    async def fetch(self, trade_date: date) -> FetchSummary:
         self.fetched.append(trade_date)
+        missing = self.missing_after.pop(0) if self.missing_after else set()
+        return FetchSummary(trade_date, failures=dict.fromkeys(missing, "the site said wrong_captcha"))
 
     async def record_no_trading(self, trade_date: date) -> None:
         self.no_trading.append(trade_date)
@@ -78,34 +89,63 @@ async def test_a_day_the_site_never_serves_is_recorded_as_no_trading() -> None:
 
 
 async def test_runs_a_misfired_job_once_and_never_two_at_once() -> None:
-    release = asyncio.Event()
+    release, first_started, skipped = asyncio.Event(), asyncio.Event(), asyncio.Event()
     started: list[datetime] = []
 
     class BlockingRun:
         running = None
 
-        async def run_once(self) -> str:
+        async def run_once(self) -> RunOutcome:
             started.append(datetime.now(TAIPEI))
+            first_started.set()
             await release.wait()
             return RunOutcome.FETCHED
 
     scheduler = build_scheduler(ScheduleOptions(), BlockingRun())  # type: ignore[arg-type]
+    loop = asyncio.get_running_loop()
+    scheduler.add_listener(lambda event: loop.call_soon_threadsafe(skipped.set), EVENT_JOB_MAX_INSTANCES)
     scheduler.start()
     try:
         job = scheduler.get_job(JOB_ID)
         # A run missed by a minute (the machine slept) still happens, within the grace time.
         job.modify(next_run_time=datetime.now(TAIPEI) - timedelta(minutes=1))
         scheduler.wakeup()
-        for _ in range(100):
-            if started:
-                break
-            await asyncio.sleep(0.05)
-        assert len(started) == 1
+        await asyncio.wait_for(first_started.wait(), 60)
         job.modify(next_run_time=datetime.now(TAIPEI))  # due again while the first still runs
         scheduler.wakeup()
-        await asyncio.sleep(0.5)
+        await asyncio.wait_for(skipped.wait(), 60)  # the scheduler's own word that it did not start it
         assert len(started) == 1
     finally:
         release.set()
-        await asyncio.sleep(0.05)
         scheduler.shutdown(wait=False)
+
+
+async def test_missing_securities_are_fetched_again_in_rounds_with_growing_pauses() -> None:
+    start = datetime(2026, 11, 23, 16, 35, tzinfo=TAIPEI)
+    site = FakeSite(start, ready_at=start)
+    site.missing_after = [{"2330", "2317", "0050"}, {"2317"}, set()]
+    options = ScheduleOptions(catch_up_first_s=600, catch_up_longest_s=3600)
+    assert await site.run(options).run_once() == RunOutcome.FETCHED
+    assert site.fetched == [MONDAY] * 3
+    assert site.sleeps == [600, 1200]
+
+
+async def test_catching_up_stops_when_the_site_serves_the_next_day() -> None:
+    start = datetime(2026, 11, 23, 16, 35, tzinfo=TAIPEI)
+    site = FakeSite(start, ready_at=start)
+    site.missing_after = [{"2330"}] * 100
+    site.next_day_at = datetime(2026, 11, 24, 2, 0, tzinfo=TAIPEI)  # early, so that no next run is due yet
+    assert await site.run(ScheduleOptions()).run_once() == RunOutcome.INCOMPLETE
+    assert site.now >= site.next_day_at
+    assert site.sleeps[:3] == [600, 1200, 2400] and set(site.sleeps[3:]) == {3600}
+    assert site.now - timedelta(hours=1) < site.next_day_at  # the first look after 02:00 saw the next day
+    assert len(site.fetched) == len(site.sleeps)  # the last look found the next day: no fetch of the old one
+
+
+async def test_catching_up_leaves_room_for_the_next_scheduled_run() -> None:
+    start = datetime(2026, 11, 23, 16, 35, tzinfo=TAIPEI)
+    site = FakeSite(start, ready_at=start)
+    site.missing_after = [{"2330"}] * 100
+    assert await site.run(ScheduleOptions()).run_once() == RunOutcome.INCOMPLETE
+    assert site.now < datetime(2026, 11, 24, 16, 35, tzinfo=TAIPEI)
+    assert site.now + timedelta(hours=1) >= datetime(2026, 11, 24, 16, 35, tzinfo=TAIPEI)

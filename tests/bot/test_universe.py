@@ -13,10 +13,12 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bot.job import FetchJob, FetchOptions
 from bot.listing import ListingError, fetch_listing, read_listing
 from bot.universe import resolve_universe, twstock_securities
 from replica.market import securities
 from storage import AsyncStore, Security
+from tests.fetching import QUICK
 
 TODAY = date(2026, 11, 20)  # the replica's trade date in tests
 
@@ -117,3 +119,20 @@ async def test_a_list_cut_short_is_not_taken_for_a_wave_of_delistings(replica, a
     universe = await resolve_universe("all", replica.listing_url, async_store, TODAY)
     assert universe.source == "stored" and "where its last read listed" in universe.note
     assert len(universe.securities) == len(twstock_securities()) + 1
+
+
+async def test_a_run_asks_for_a_code_listed_today_and_not_for_one_delisted_yesterday(
+    replica, solver, store, tmp_path: Path
+) -> None:
+    list_security(replica, "1000", "新上市", listed_on=TODAY)
+    list_security(replica, "1101", "台泥", listed_on=date(1962, 2, 9), delisted_on=TODAY - timedelta(days=1))
+    options = FetchOptions(
+        base_url=replica.base_url, listing_url=replica.listing_url, evidence_dir=tmp_path, rate=0, policy=QUICK
+    )
+    job = FetchJob(options, solver, AsyncStore(store))
+    # Stopped as soon as it has planned the day: every code it would ask for is left in its queue.
+    summary = await job.run(on_start=lambda planned: job.request_stop())
+    assert summary.universe.startswith(f"{len(twstock_securities()) + 1} securities on the exchange's list")
+    assert summary.planned == len(summary.not_asked) == len(twstock_securities()) + 1
+    assert "1000" in summary.not_asked and "1101" not in summary.not_asked
+    assert store.security_sightings("1000") == (TODAY, TODAY)

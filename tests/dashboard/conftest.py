@@ -28,6 +28,8 @@ from storage.synthetic import synthetic_report
 FINISHED_DATES = (date(2026, 11, 18), date(2026, 11, 19), date(2026, 11, 20))
 RUNNING_DATE = date(2026, 11, 21)
 CODES = ("2330", "2317", "2454")
+FAILED_CODE = "2603"  # failed for good on the last finished day
+UNASKED_CODE = "1101"  # listed that day, never asked for
 NO_TRADES_CODE = "9999"
 # "Now" for the app: the evening of the last finished trade date, Taipei time.
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -127,7 +129,13 @@ def fill_store(store: Store, url: str) -> FilledStore:
             counts |= {"no_trades": 1, "failed": 1}
         counts |= {f"attempts_{name}": count for name, count in answers.items()}
         status = JobStatus.FAILED if counts["failed"] else JobStatus.SUCCEEDED
-        store.finish_job_run(job_run_id, status, counts, finished_at=started + timedelta(minutes=50))
+        missing = {FAILED_CODE: "the site said wrong_captcha"} if counts["failed"] else {}
+        store.finish_job_run(
+            job_run_id, status, counts, finished_at=started + timedelta(minutes=50), missing=missing
+        )
+    # The exchange's list of the last day: the codes fetched, the one that failed, and one never asked for.
+    others = [Security(code, f"證券{code}", "股票") for code in (NO_TRADES_CODE, FAILED_CODE, UNASKED_CODE)]
+    store.record_listing([*store.list_securities(), *others], FINISHED_DATES[-1])
 
     # The oldest failure was labelled by a person already: the solver's confusion shows on the solver page.
     oldest_at, oldest_id, oldest_text = rejected.pop(0)

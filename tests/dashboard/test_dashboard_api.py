@@ -6,17 +6,21 @@ import csv
 import io
 import re
 from collections import defaultdict
+from dataclasses import replace
+from decimal import Decimal
 
 import pytest
 from fastapi.testclient import TestClient
 
-from storage import LabelSource, Store
+from storage import DayFigures, LabelSource, Store
 from tests.dashboard.conftest import (
     CODES,
+    FAILED_CODE,
     FINISHED_DATES,
     HOSTILE_NAME,
     RUNNING_DATE,
     TRADES_PER_REPORT,
+    UNASKED_CODE,
     FilledStore,
 )
 
@@ -247,3 +251,31 @@ def test_pages_render_and_forbid_foreign_hosts_and_scripts(client: TestClient) -
     assert client.get("/static/vendor/chart.umd.min.js").status_code == 200
     rebound = client.get("/api/overview", headers={"Host": "attacker.example"})
     assert rebound.status_code == 400
+
+
+def test_a_day_against_the_exchanges_list_names_what_is_missing_and_why(client) -> None:
+    coverage = client.get(f"/api/coverage/{FINISHED_DATES[-1].isoformat()}").json()
+    assert (coverage["listed"], coverage["stored"], coverage["no_trades"]) == (6, 4, 1)
+    assert coverage["missing"] == [
+        {"code": UNASKED_CODE, "name": f"證券{UNASKED_CODE}", "reason": "not asked: no run asked for it"},
+        {"code": FAILED_CODE, "name": f"證券{FAILED_CODE}", "reason": "the site said wrong_captcha"},
+    ]
+    overview = client.get("/").text
+    assert 'id="missing"' in overview and "the site said wrong_captcha" in overview
+    runs = client.get("/api/job-runs").json()
+    assert runs[1]["missing"] == {FAILED_CODE: "the site said wrong_captcha"} and "skipped" not in runs[1]
+
+
+def test_the_report_page_shows_the_sites_figures_and_a_flagged_difference(client, store) -> None:
+    day = FINISHED_DATES[0]
+    report = store.load_report(day, "2317")
+    figures = DayFigures(
+        day, 321, 98_765_432, report.total_buy_shares + 1000, Decimal("101.50"), Decimal("104.00"),
+        Decimal("100.00"), Decimal("103.50"),
+    )
+    store.save_report(replace(report, figures=figures))
+    page = client.get(f"/reports?date={day.isoformat()}&code=2317").text
+    assert 'id="day-figures"' in page and "98,765,432" in page and "103.50" in page
+    assert 'id="shares-mismatch"' in page and "1,000 shares" in page
+    api = client.get(f"/api/reports/{day.isoformat()}/2317").json()
+    assert api["figures"]["traded_shares"] == report.total_buy_shares + 1000 and api["shares_mismatch"] == 1000

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -17,13 +16,13 @@ from storage.engine import open_engine, writer
 from storage.synthetic import synthetic_report
 
 TRADE_DATE = date(2026, 11, 20)
-LOCK_SECONDS = 0.6
+TICKS = 1000  # turns of the event loop while the save waits
 
 
 @contextmanager
-def write_lock_held_elsewhere(database_url: str) -> Iterator[threading.Event]:
-    """Another connection holds the write lock on reports until LOCK_SECONDS after it is taken."""
-    taken = threading.Event()
+def write_lock_held_elsewhere(database_url: str) -> Iterator[tuple[threading.Event, threading.Event]]:
+    """Another connection takes the write lock on reports and holds it until the test releases it."""
+    taken, release = threading.Event(), threading.Event()
 
     def hold() -> None:
         engine = open_engine(database_url)
@@ -31,39 +30,39 @@ def write_lock_held_elsewhere(database_url: str) -> Iterator[threading.Event]:
             if engine.dialect.name == "postgresql":
                 connection.exec_driver_sql("LOCK TABLE reports IN EXCLUSIVE MODE")
             taken.set()
-            time.sleep(LOCK_SECONDS)
+            release.wait()
         engine.dispose()
 
     holder = threading.Thread(target=hold)
     holder.start()
     try:
-        yield taken
+        yield taken, release
     finally:
+        release.set()
         holder.join()
 
 
 async def test_a_call_waiting_on_a_lock_leaves_the_loop_running(database_url: str) -> None:
     async with await AsyncStore.open(database_url) as store:
         ticks = 0
-        stop = asyncio.Event()
+        ticked = asyncio.Event()
 
         async def tick() -> None:
             nonlocal ticks
-            while not stop.is_set():
+            while ticks < TICKS:
                 ticks += 1
-                await asyncio.sleep(0.01)
+                await asyncio.sleep(0)
+            ticked.set()
 
-        ticker = asyncio.create_task(tick())
-        with write_lock_held_elsewhere(database_url) as taken:
+        with write_lock_held_elsewhere(database_url) as (taken, release):
             await asyncio.to_thread(taken.wait)
-            before, started = ticks, time.monotonic()
-            result = await store.save_report(synthetic_report(trade_date=TRADE_DATE, records=200))
-            waited = time.monotonic() - started
-        stop.set()
-        await ticker
+            saving = asyncio.create_task(store.save_report(synthetic_report(trade_date=TRADE_DATE, records=200)))
+            await asyncio.create_task(tick())
+            await ticked.wait()  # the loop ran on while the save was waiting...
+            assert not saving.done(), "the save went through a lock held elsewhere"  # ...for the lock
+            release.set()
+            result = await saving
     assert result is SaveResult.INSERTED
-    assert waited > LOCK_SECONDS / 2  # the save really waited for the lock...
-    assert ticks - before >= 10  # ...and the loop kept ticking meanwhile
 
 
 async def test_results_and_errors_come_back_through_the_wrapper(database_url: str) -> None:

@@ -40,3 +40,11 @@ def test_securities_from_elsewhere_are_never_seen_on_the_list(store: Store) -> N
     assert store.list_securities() == [Security("2317", "鴻海", "stock"), Security("2330", "台積電", "unknown", TSMC.listed_on)]
     assert store.security_sightings("2330") == (MONDAY, MONDAY)
     assert store.last_listing() == (MONDAY, [Security("2330", "台積電", "unknown", TSMC.listed_on)])
+
+
+def test_the_securities_listed_on_a_day_are_those_seen_before_and_after_it(store: Store) -> None:
+    store.record_listing([TSMC, TAIWAN_CEMENT], MONDAY)
+    store.record_listing([TSMC, ACTIVE_ETF], WEDNESDAY)
+    assert store.listed_securities(MONDAY) == [TAIWAN_CEMENT, TSMC]
+    assert store.listed_securities(TUESDAY) == [TSMC], "1101 was gone by Wednesday, 00400A not yet seen"
+    assert store.listed_securities(WEDNESDAY) == [ACTIVE_ETF, TSMC]
