@@ -1,6 +1,6 @@
 """The market over a window: stocks ranked by concentration, branches ranked by net value bought.
 
-Each ranking is one GROUP BY over every trade of the window in the database; the frames hold every stock
+Each ranking is GROUP BYs over the window's branch days in the database; the frames hold every stock
 (or branch), best first, for the caller to cut."""
 
 from __future__ import annotations
