@@ -105,8 +105,8 @@ def run_demo(settings: Settings, console: Console) -> FetchSummary:
     console.print(
         "\nNext:\n"
         f"  .venv/bin/bsr export --date {summary.trade_date:%Y-%m-%d} --format csv   # the day's broker trades\n"
-        f"  .venv/bin/bsr flows rank --days {HISTORY_DAYS + 1}                             # where buying was concentrated\n"
-        f"  .venv/bin/bsr flows stock 2330 --days {HISTORY_DAYS + 1}                       # who bought and sold 2330\n"
+        f"  .venv/bin/bsr flows rank --days {HISTORY_DAYS + 1}                            # where buying was concentrated\n"
+        f"  .venv/bin/bsr flows stock 2330 --days {HISTORY_DAYS + 1}                      # who bought and sold 2330\n"
         f"  .venv/bin/bsr dashboard                                      # job runs, solver accuracy, reports, flows\n"
         f"  .venv/bin/bsr replica serve --port 8765                      # the replica, to explore by hand\n"
         f"  BSR_LISTING_URL='http://127.0.0.1:8765{REPLICA_LISTING_PATH}' \\\n"

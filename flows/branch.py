@@ -100,10 +100,11 @@ def _streaks(store: Store, broker_id: str, window: Window) -> pd.DataFrame:
     streaks = []
     for stock_code, days in days_by_stock.items():
         best = (0, 0)  # (length, index of the last day)
-        length = 0
-        for previous, day in zip([-2, *sorted(days)], sorted(days), strict=False):
+        length, previous = 0, -2
+        for day in sorted(days):
             length = length + 1 if day == previous + 1 else 1
             best = max(best, (length, day))
+            previous = day
         if best[0] >= 2:
             length, last = best
             streaks.append(

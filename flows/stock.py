@@ -4,7 +4,7 @@ stock_flows() answers with frames that a table, a chart or a JSON answer shows a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 from sqlalchemy import func, select
@@ -87,7 +87,7 @@ def stock_flows(store: Store, stock_code: str, window: Window, top: int = 10) ->
         days=_days(store, stock_code, window),
     )
     leaders = [*flows.top_buyers(top)["broker_id"], *flows.top_sellers(top)["broker_id"]]
-    return StockFlows(**{**flows.__dict__, "daily_net": _daily_net(store, stock_code, window, leaders)})
+    return replace(flows, daily_net=_daily_net(store, stock_code, window, leaders))
 
 
 def _days(store: Store, stock_code: str, window: Window) -> pd.DataFrame:

@@ -84,3 +84,36 @@ def test_job_runs_from_before_the_heartbeat_get_their_last_known_sign_of_life(da
     assert finished.heartbeat_at == finished.finished_at
     # A run left running before this revision reads as interrupted, at its start: nothing later is known.
     assert (killed.status, killed.finished_at) == (JobStatus.INTERRUPTED, killed.started_at)
+
+
+def test_branch_days_are_filled_from_the_trades_stored_before_them(database_url: str) -> None:
+    from tests.flows.conftest import history_reports
+
+    with Store.open(database_url) as store:
+        store.load_reports(history_reports())
+    written = branch_days(database_url)
+    assert len(written) == 51  # 7 of 2330, 4 of 1101, the 40 of 2454
+    engine = open_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            command.downgrade(alembic_config(connection), "0006")
+    finally:
+        engine.dispose()
+    assert upgrade_database(database_url).changed
+    # The migration's SQL sums the stored trades to exactly what the Store writes with each report.
+    assert branch_days(database_url) == written
+
+
+def branch_days(url: str) -> list[tuple[object, ...]]:
+    engine = open_engine(url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text(
+                    "SELECT stock_code, broker_id, trade_date, broker_name, buy_shares, sell_shares, "
+                    "CAST(buy_cents AS BIGINT), CAST(sell_cents AS BIGINT) FROM branch_days"
+                )
+            )
+            return sorted(tuple(row) for row in rows)
+    finally:
+        engine.dispose()
