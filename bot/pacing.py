@@ -25,7 +25,10 @@ class RetryPolicy:
     throttled_cap_s: float = 60.0
     throttled_interval_s: float = 0.5  # once throttled, queries are at least this far apart...
     slowest_interval_s: float = 30.0  # ...and halving never spaces them further than this
-    quiet_answers: int = 20  # answers without a sign of throttling before the pace creeps back
+    # Answers without a sign of throttling that end a spell of it: the pace then creeps back, and the next
+    # sign halves it again. Signs within a spell only pause, so that a site throttling every few queries
+    # does not drive the pace down to the slowest.
+    quiet_answers: int = 10
     jitter: float = 0.3  # +-30% so that workers do not retry in lockstep
     seed: int | None = None  # seeds the jitter, so that a test's waits are the same on every run
 
@@ -53,7 +56,7 @@ class Pacing:
         self._open.set()
         self._blocks = 0
         self._throttle_signs = 0  # in a row, without a quiet answer between them
-        self._quiet = 0
+        self._quiet = policy.quiet_answers  # answers since the last sign of throttling
         self.paused_s = 0.0
         self.pauses = 0
         self.slowdowns = 0
@@ -82,15 +85,16 @@ class Pacing:
         await self._pause_all(self.policy.blocked_delay(self._blocks))
 
     async def throttled(self) -> None:
-        """A sign of throttling: halve the pace and pause every worker, longer for each sign in a row; signs
-        met while every worker is pausing already belong to the same spell."""
+        """A sign of throttling: pause every worker, longer for each sign in a row, and halve the pace at the
+        first sign of a spell. Signs met while every worker is pausing belong to the same pause."""
+        new_spell = self._quiet >= self.policy.quiet_answers
         self._quiet = 0
         if not self._open.is_set():
             await self._open.wait()
             return
         self._throttle_signs += 1
-        slower = max(self.interval_s * 2, self.policy.throttled_interval_s)
-        if slower <= self.policy.slowest_interval_s and slower != self.interval_s:
+        slower = min(max(self.interval_s * 2, self.policy.throttled_interval_s), self.policy.slowest_interval_s)
+        if new_spell and slower != self.interval_s:
             self.interval_s = slower
             self.slowdowns += 1
         await self._pause_all(self.policy.throttled_delay(self._throttle_signs))
@@ -101,8 +105,7 @@ class Pacing:
         self._blocks = 0
         self._throttle_signs = 0
         self._quiet += 1
-        if self.interval_s > self.base_interval_s and self._quiet >= self.policy.quiet_answers:
-            self._quiet = 0
+        if self.interval_s > self.base_interval_s and self._quiet % self.policy.quiet_answers == 0:
             faster = self.interval_s * 0.75
             floor = max(self.policy.throttled_interval_s, self.base_interval_s)
             self.interval_s = faster if faster >= floor else self.base_interval_s

@@ -30,17 +30,35 @@ async def test_workers_meeting_one_block_share_one_pause() -> None:
     assert (pacing.pauses, pacing.paused_s) == (1, MS)
 
 
-async def test_throttling_halves_the_pace_at_each_sign_and_a_quiet_spell_brings_it_back() -> None:
+async def quiet(pacing: Pacing, answers: int) -> None:
+    for _ in range(answers):
+        pacing.answered()
+
+
+async def test_the_first_sign_of_a_spell_halves_the_pace_and_the_others_only_pause() -> None:
     pacing = Pacing(0, POLICY)  # no limit asked for: throttling still imposes one
+    await pacing.throttled()
+    for _ in range(6):  # a site that throttles every other answer: one spell
+        pacing.answered()
+        await pacing.throttled()
+    assert (pacing.slowdowns, pacing.interval_s) == (1, MS)
+    await pacing.throttled()  # signs in a row, without an answer between: the pause grows
+    assert pacing.paused_s == (7 * 1 + 2) * MS
+
+
+async def test_quiet_spells_bring_the_pace_back_and_a_new_spell_halves_it_again() -> None:
+    pacing = Pacing(0, POLICY)
     for _ in range(5):
         await pacing.throttled()
-    assert pacing.interval_s == 8 * MS and pacing.slowdowns == 4  # 1, 2, 4, 8 ms, then the slowest
-    assert pacing.paused_s == (1 + 2 + 2 + 2 + 2) * MS
-    for _ in range(3):
         pacing.answered()
-    assert pacing.interval_s == 6 * MS  # one quiet spell: a quarter faster
-    for _ in range(3 * 8):  # 6, 4.5, 3.4, 2.5, 1.9, 1.4, 1.1 ms, then no limit again
-        pacing.answered()
+        pacing.answered()  # two quiet answers do not end the spell
+    assert (pacing.slowdowns, pacing.interval_s) == (1, MS)
+    pacing.interval_s = 8 * MS  # the slowest, as after several spells
+    await quiet(pacing, 3)
+    assert pacing.interval_s == 6 * MS  # a spell ends: a quarter faster
+    await pacing.throttled()
+    assert pacing.interval_s == 8 * MS  # a new spell: halved, but never slower than the slowest
+    await quiet(pacing, 3 * 8)  # 6, 4.5, 3.4, 2.5, 1.9, 1.4, 1.1 ms, then no limit again
     assert pacing.interval_s == pacing.base_interval_s == 0.0
 
 
@@ -48,8 +66,7 @@ async def test_the_pace_asked_for_is_never_exceeded_when_it_comes_back() -> None
     pacing = Pacing(1 / (3 * MS), POLICY)
     await pacing.throttled()
     assert pacing.interval_s == 6 * MS
-    for _ in range(30):
-        pacing.answered()
+    await quiet(pacing, 30)
     assert pacing.interval_s == 3 * MS
 
 
