@@ -42,9 +42,9 @@ async def test_fetches_several_securities_and_stores_each_whole(replica, fetch, 
 
 
 async def test_resumes_without_fetching_what_is_stored(replica, fetch) -> None:
-    first = await fetch(stock_codes=("2330", "2317"))
+    first = await fetch(stock_codes=("2506", "3004"))
     served_before = replica.stats()["reports_served"]
-    second = await fetch(stock_codes=("2330", "2317", "2454"))
+    second = await fetch(stock_codes=("2506", "3004", "8940"))
     assert first.statuses[SecurityStatus.STORED] == 2
     assert second.already_stored == 2 and second.statuses[SecurityStatus.STORED] == 1
     assert replica.stats()["reports_served"] == served_before + 1
@@ -99,7 +99,7 @@ async def test_the_firewall_pauses_the_workers_then_they_go_on(replica, fetch) -
     # the bot at least once over three securities.
     replica.config.firewall_requests_per_minute = 20
     replica.config.firewall_block_s = 1.0
-    summary = await fetch(stock_codes=("2317", "2454", "0050"), max_attempts=8)
+    summary = await fetch(stock_codes=("2506", "3004", "8940"), max_attempts=8)
     assert summary.statuses[SecurityStatus.STORED] == 3, summary.failures
     assert replica.stats()["firewall_blocked"] >= 1
 

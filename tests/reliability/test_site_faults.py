@@ -35,10 +35,10 @@ async def test_answers_faster_than_the_sites_minimum_delay_are_rejected_as_wrong
 
 async def test_an_answer_delay_waits_out_the_minimum_and_the_report_is_stored(replica, fetch, store) -> None:
     replica.config.min_answer_delay_s = 2.0
-    summary = await fetch(stock_codes=("2317", "0050"), answer_delay_s=2.0)
+    summary = await fetch(stock_codes=("2506", "3004"), answer_delay_s=2.0)
     assert summary.statuses[SecurityStatus.STORED] == 2, summary.failures
     assert replica.stats()["answers_too_fast"] == 0
-    assert store.stored_codes(summary.trade_date) == {"2317", "0050"}
+    assert store.stored_codes(summary.trade_date) == {"2506", "3004"}
 
 
 async def test_a_firewall_block_is_waited_out_with_growing_pauses_of_every_worker(
@@ -54,7 +54,7 @@ async def test_a_firewall_block_is_waited_out_with_growing_pauses_of_every_worke
     options = FetchOptions(
         base_url=replica.base_url,
         evidence_dir=tmp_path,
-        stock_codes=("2317", "2454"),
+        stock_codes=("2506", "3004"),
         rate=0,
         concurrency=2,
         max_attempts=8,
@@ -69,7 +69,7 @@ async def test_a_firewall_block_is_waited_out_with_growing_pauses_of_every_worke
 
 async def test_a_csv_whose_buys_differ_from_sells_is_refused_and_fetched_again(replica, fetch, store) -> None:
     replica.config.unbalanced_csv_rate = 0.5
-    codes = ("2317", "0050", "00878", "2412")
+    codes = ("2506", "3004", "8940", "00918")
     summary = await fetch(stock_codes=codes, max_attempts=12)
     refused = replica.stats()["faults_unbalanced_csv"]
     assert refused > 0, "the fault never happened: the test proves nothing"
@@ -100,7 +100,7 @@ async def test_captcha_bodies_that_only_look_like_jpegs_cost_a_try_not_the_run(
 async def test_a_500_on_the_first_page_is_retried_not_taken_for_a_wrong_url(replica, fetch, store) -> None:
     replica.config.error_rate = 1.0
     policy = RetryPolicy(transient_base_s=0.5, transient_cap_s=0.5, jitter=0.0)
-    job = asyncio.create_task(fetch(stock_codes=("2317",), policy=policy))
+    job = asyncio.create_task(fetch(stock_codes=("2506",), policy=policy))
     for _ in range(3000):  # the first 500, within 30 s
         if replica.stats()["faults_error"]:
             break
@@ -108,7 +108,7 @@ async def test_a_500_on_the_first_page_is_retried_not_taken_for_a_wrong_url(repl
     replica.config.error_rate = 0.0  # the site recovers while the bot waits
     summary = await job
     assert summary.statuses[SecurityStatus.STORED] == 1
-    assert store.stored_codes(summary.trade_date) == {"2317"}
+    assert store.stored_codes(summary.trade_date) == {"2506"}
 
 
 def test_a_utf8_report_cut_inside_a_character_is_refused_as_a_bad_download() -> None:
