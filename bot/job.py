@@ -1,7 +1,7 @@
-"""The daily job: fetch every security's report for one trade date, politely, storing each whole.
+"""The daily job: fetch every listed security's report for one trade date, politely, storing each whole.
 
-Workers share a queue of security codes, one rate limit and one firewall gate; every solve attempt is
-recorded; a stop request lets in-flight queries finish, and a rerun resumes where a run stopped."""
+Workers share a queue of security codes and one pace that throttling slows and pauses; each report is checked
+against the site's own view of it; every solve attempt is recorded; a rerun resumes where a run stopped."""
 
 from __future__ import annotations
 
