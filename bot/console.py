@@ -86,6 +86,8 @@ async def fetch_with_progress(
     if summary.universe:
         console.print(f"universe: {summary.universe}")
     console.print(summary_table(summary))
+    for code, reasons in sorted(summary.refused.items()):
+        console.print(f"[yellow]refused[/] {code}, then fetched again: {'; '.join(reasons)}")
     for code, difference in sorted(summary.flagged.items()):
         console.print(
             f"[yellow]flagged[/] {code}: stored although its buys differ from the view's 成交股數 by {difference:+,} "

@@ -46,6 +46,8 @@ SERVED_DATE_TRIES = 3
 SITE_CHANGED_AFTER = 3  # complete pages without the form, on fresh loads in a row, before the run stops
 FIGURE_CHECKS = 3  # downloads whose buys disagree with the view's 成交股數 before the report is stored flagged
 MAX_THROTTLED = 20  # signs of throttling one security may meet before it is left for a catch-up round
+# A download refused by a check of a complete report: fetched again, and listed in the run's summary.
+REFUSALS = (ReportFormatError, ReportMismatchError, InvalidReportError)
 HEARTBEAT_S = 30.0  # a run silent for storage.job_runs.JOB_RUN_LOST_AFTER was killed
 
 ATTEMPT_OUTCOMES = {
@@ -99,10 +101,13 @@ class SecurityFetch:
     figure_mismatches: int = 0  # downloads whose buys disagreed with the report view's 成交股數
     last_error: str = "no try was made"
     errors: Counter[str] = field(default_factory=Counter)  # by kind, for the run's statistics
+    refusals: list[str] = field(default_factory=list)  # downloads a check refused, and why
 
     def note(self, kind: str, error: BaseException) -> None:
         self.errors[kind] += 1
         self.last_error = str(error)
+        if isinstance(error, REFUSALS):
+            self.refusals.append(str(error))
 
 
 @dataclass
@@ -128,6 +133,7 @@ class FetchSummary:
     rolled_over_to: date | None = None  # the site began serving this day while the run went on
     universe: str = ""  # where the securities came from, when the universe was read
     flagged: dict[str, int] = field(default_factory=dict)  # stored although 成交股數 kept disagreeing: by how much
+    refused: dict[str, list[str]] = field(default_factory=dict)  # downloads a check refused, by security
 
     @property
     def answers(self) -> int:
@@ -154,6 +160,8 @@ class FetchSummary:
             "already_stored": self.already_stored,
             **{str(status): n for status, n in self.statuses.items()},
             "not_asked": len(self.not_asked),
+            "refused": sum(len(reasons) for reasons in self.refused.values()),
+            "flagged": len(self.flagged),
             "pauses": self.pauses,
             **attempts,
         }
@@ -307,6 +315,8 @@ class FetchJob:
                 queries += fetch.answers + fetch.failures + fetch.throttled
                 summary.statuses[status] += 1
                 summary.errors.update(fetch.errors)
+                if fetch.refusals:
+                    summary.refused[code] = fetch.refusals
                 summary.answers_per_security[fetch.answers] += 1
                 if status is SecurityStatus.FAILED:
                     summary.failures[code] = fetch.last_error

@@ -45,6 +45,8 @@ class JobRunFigures:
     no_trades: int
     failed: int
     not_asked: int
+    refused: int  # downloads a check refused (each fetched again)
+    flagged: int  # reports stored although the site's 成交股數 kept disagreeing
     attempts: int
     attempts_per_report: float | None
     missing: dict[str, str]  # securities the run did not store, with why
@@ -200,6 +202,8 @@ def job_run_figures(run: JobRun, now: datetime) -> JobRunFigures:
         no_trades=counts.get("no_trades", 0),
         failed=counts.get("failed", 0),
         not_asked=counts.get("not_asked", 0),
+        refused=counts.get("refused", 0),
+        flagged=counts.get("flagged", 0),
         attempts=attempts,
         attempts_per_report=attempts / reports if reports else None,
         missing=run.missing,

@@ -75,6 +75,10 @@ async def test_a_report_whose_view_disagrees_is_refused_and_fetched_again(replic
     assert refused > 0, "the fault never happened: the test proves nothing"
     assert summary.statuses[SecurityStatus.STORED] == len(codes), summary.missing
     assert summary.errors["ReportMismatchError"] == refused and not summary.flagged
+    assert sum(len(reasons) for reasons in summary.refused.values()) == refused
+    assert all("成交股數" in reason for reasons in summary.refused.values() for reason in reasons)
+    (run,) = store.list_job_runs()
+    assert run.counts["refused"] == refused and run.counts["flagged"] == 0
     assert_checked(store, summary.trade_date, codes)
 
 
@@ -83,6 +87,7 @@ async def test_a_view_that_always_disagrees_is_stored_flagged_after_three_downlo
     summary = await fetch(stock_codes=("2506",))
     assert summary.statuses[SecurityStatus.STORED] == 1
     assert summary.answers == FIGURE_CHECKS and summary.flagged == {"2506": 1000}
+    assert len(summary.refused["2506"]) == FIGURE_CHECKS - 1
     (stored,) = store.report_summaries(summary.trade_date)
     assert stored.shares_mismatch == 1000
 
