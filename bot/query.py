@@ -146,6 +146,8 @@ class ReportForm:
             raise TransientSiteError(f"the captcha image did not load: {error.message}") from error
         if response.status == FORBIDDEN:
             raise ThrottledError("HTTP 403 for the captcha", response.url)
+        if any(marker.encode() in body for marker in FIREWALL_MARKERS):
+            raise BlockedError(response.url)
         if response.status >= 400 or not body.startswith(IMAGE_MAGIC):
             raise TransientSiteError(
                 f"the captcha answered HTTP {response.status} without an image (site busy)"
