@@ -27,47 +27,35 @@ class Securities(StoreBase):
     def upsert_securities(self, securities: Iterable[Security]) -> int:
         """Adds new securities and updates the name, kind and listing date of known ones (a listing date
         already stored stays where none is given); returns how many were given."""
-        by_code = {security.code: security for security in securities}
-        if not by_code:
-            return 0
-        table = SECURITIES
-        statement = self._insert(table)
-        statement = statement.on_conflict_do_update(
-            index_elements=[table.c.code],
-            set_={
-                "name": statement.excluded.name,
-                "kind": statement.excluded.kind,
-                "listed_on": func.coalesce(statement.excluded.listed_on, table.c.listed_on),
-            },
-        )
-        with self._writing() as session:
-            session.execute(statement, [_security_row(item) for item in by_code.values()])
-        return len(by_code)
+        rows = [_security_row(item) for item in {security.code: security for security in securities}.values()]
+        return self._upsert(rows, seen=False)
 
     def record_listing(self, securities: Iterable[Security], seen_on: date) -> int:
         """Stores the exchange's list as read on `seen_on`: every code on it is seen that day (and first seen
         then, if never before); codes not on it keep their last day seen. Returns how many codes it listed."""
         by_code = {security.code: security for security in securities}
-        if not by_code:
+        rows = [_security_row(item) | {"first_seen": seen_on, "last_seen": seen_on} for item in by_code.values()]
+        return self._upsert(rows, seen=True)
+
+    def _upsert(self, rows: list[dict[str, Any]], seen: bool) -> int:
+        """Inserts new securities and updates known ones (a listing date already stored stays where none is
+        given); with `seen`, also the first and last day the exchange's list showed them."""
+        if not rows:
             return 0
         table = SECURITIES
         statement = self._insert(table)
-        statement = statement.on_conflict_do_update(
-            index_elements=[table.c.code],
-            set_={
-                "name": statement.excluded.name,
-                "kind": statement.excluded.kind,
-                "listed_on": func.coalesce(statement.excluded.listed_on, table.c.listed_on),
-                "first_seen": func.coalesce(table.c.first_seen, statement.excluded.first_seen),
-                "last_seen": statement.excluded.last_seen,
-            },
-        )
-        rows = [
-            _security_row(item) | {"first_seen": seen_on, "last_seen": seen_on} for item in by_code.values()
-        ]
+        updates = {
+            "name": statement.excluded.name,
+            "kind": statement.excluded.kind,
+            "listed_on": func.coalesce(statement.excluded.listed_on, table.c.listed_on),
+        }
+        if seen:
+            updates["first_seen"] = func.coalesce(table.c.first_seen, statement.excluded.first_seen)
+            updates["last_seen"] = statement.excluded.last_seen
+        statement = statement.on_conflict_do_update(index_elements=[table.c.code], set_=updates)
         with self._writing() as session:
             session.execute(statement, rows)
-        return len(by_code)
+        return len(rows)
 
     def last_listing(self) -> tuple[date | None, list[Security]]:
         """The day the exchange's list was last read and the securities it listed then, by code;
