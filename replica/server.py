@@ -112,6 +112,9 @@ def bind(host: str, port: int) -> socket.socket:
     except OSError as error:
         listener.close()
         raise ReplicaConfigError(f"cannot listen on {host}:{port} ({error.strerror}): choose another --port") from error
+    # Listening now, not when uvicorn's loop gets to it: a client that reads the announced URL and connects
+    # at once waits in the backlog instead of being refused.
+    listener.listen(2048)
     return listener
 
 
