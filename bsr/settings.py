@@ -43,6 +43,11 @@ class Settings(BaseSettings):
             return self.database_url
         return f"sqlite:///{self.data_dir / 'bsr.sqlite3'}"
 
+    @property
+    def columnar_dir(self) -> Path:
+        """Where the flows' columnar copy of the database lives (flows.columnar): a cache, safe to delete."""
+        return self.data_dir / "columnar"
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

@@ -5,6 +5,7 @@ anything but the dashboard's own scripts, styles and images."""
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -23,7 +24,7 @@ from dashboard import api, flows_views, pages
 from dashboard.access import COOKIE_NAME, QUERY_NAME, REFUSAL, Access, TokenGuard
 from dashboard.csrf import CsrfGuard
 from dashboard.formatting import FILTERS
-from flows import FlowsError, NoStoredDaysError, UnknownBranchError, UnknownStockError
+from flows import ColumnarCopy, FlowsError, NoStoredDaysError, UnknownBranchError, UnknownStockError
 from storage import DatabaseUnavailableError, StorageError, Store, UnknownRecordError
 from trainer.relabel import RelabelError
 
@@ -47,13 +48,17 @@ def create_app(
     allowed_hosts: Sequence[str] = LOOPBACK_HOSTS,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     token: str | None = None,
+    columnar_dir: Path | None = None,
 ) -> FastAPI:
     """The dashboard over the database at `store_url` (migrated on open), answering only `allowed_hosts`.
 
     Host names are checked so that a web page cannot reach the dashboard through DNS rebinding.
     `clock` (aware datetimes) says what "today" is; a demo or a test over old data sets it. With a `token`
-    every request must bring it (see dashboard.access), or gets 401."""
+    every request must bring it (see dashboard.access), or gets 401. The rankings read the columnar copy
+    of the flows under `columnar_dir` (flows.columnar), in a temporary folder of the app's own if none."""
     store = Store.open(store_url)
+    scratch = tempfile.TemporaryDirectory(prefix="bsr-columnar-") if columnar_dir is None else None
+    columnar = ColumnarCopy(store, Path(scratch.name) if scratch else columnar_dir)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -61,6 +66,8 @@ def create_app(
             yield
         finally:
             store.close()
+            if scratch is not None:
+                scratch.cleanup()
 
     csrf = CsrfGuard()
     app = FastAPI(
@@ -79,6 +86,7 @@ def create_app(
     )
     environment.filters.update(FILTERS)
     app.state.store = store
+    app.state.columnar = columnar
     app.state.csrf = csrf
     app.state.templates = Jinja2Templates(env=environment)
     app.state.clock = clock

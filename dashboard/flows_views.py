@@ -14,9 +14,18 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
 from dashboard import charts
-from dashboard.dependencies import get_store
+from dashboard.dependencies import get_columnar, get_store
 from dashboard.pages import render
-from flows import Window, as_records, branch_flows, rank_branches, rank_stocks, resolve_window, stock_flows
+from flows import (
+    ColumnarCopy,
+    Window,
+    as_records,
+    branch_flows,
+    rank_branches,
+    rank_stocks,
+    resolve_window,
+    stock_flows,
+)
 from storage import Store
 
 pages = APIRouter(default_response_class=HTMLResponse)
@@ -119,11 +128,14 @@ def branch_page(
 
 @pages.get("/flows")
 def rankings_page(
-    request: Request, window: WindowQuery = Depends(window_query), store: Store = Depends(get_store)
+    request: Request,
+    window: WindowQuery = Depends(window_query),
+    store: Store = Depends(get_store),
+    columnar: ColumnarCopy = Depends(get_columnar),
 ) -> HTMLResponse:
     if not store.trade_dates():
         return render(request, "flows_rankings.html", {"page": "flows", "trade_dates": []})
-    answer = _rankings(store, window.resolve(store), TOP)
+    answer = _rankings(columnar, window.resolve(store), TOP)
     return render(request, "flows_rankings.html", {"page": "flows", "choices": WINDOW_CHOICES, **answer})
 
 
@@ -131,11 +143,11 @@ def _security_names(store: Store) -> dict[str, str]:
     return {security.code: security.name for security in store.list_securities()}
 
 
-def _rankings(store: Store, window: Window, top: int) -> dict[str, Any]:
-    stocks = rank_stocks(store, window)
+def _rankings(columnar: ColumnarCopy, window: Window, top: int) -> dict[str, Any]:
+    stocks = rank_stocks(columnar, window)
     stocks = stocks[stocks["concentration"].notna()]
-    stocks.insert(1, "stock_name", stocks["stock_code"].map(_security_names(store)))
-    branches = rank_branches(store, window)
+    stocks.insert(1, "stock_name", stocks["stock_code"].map(_security_names(columnar.store)))
+    branches = rank_branches(columnar, window)
     return {
         "trade_dates": [day.isoformat() for day in window.trade_dates],
         "window": str(window),
@@ -184,6 +196,7 @@ def get_rankings(
     window: WindowQuery = Depends(window_query),
     top: int = Query(TOP, ge=1, le=1000),
     store: Store = Depends(get_store),
+    columnar: ColumnarCopy = Depends(get_columnar),
 ) -> dict[str, Any]:
     """Stocks by concentration and branches by net value, the top of each end."""
-    return _rankings(store, window.resolve(store), top)
+    return _rankings(columnar, window.resolve(store), top)

@@ -1,16 +1,15 @@
 """Broker flows: what people ask of the stored reports, per stock, per branch and market-wide, over any
 window of trading days; answers are pandas DataFrames aggregated by the database.
 
-The engine is SQL on the database itself (SQLite or PostgreSQL) over storage's branch_days, chosen by
-measurement against DuckDB over the Parquet dataset of `bsr export --format dataset` (benchmarks/flows.py;
-29 days of the replica's full market on a loaded 2-core machine, medians, SQLite / PostgreSQL / DuckDB):
-one stock 261 / 202 / 214 ms, one branch 527 / 503 / 270 ms, stocks by concentration over 20 days
-4.4 / 7.1 / 1.9 s, branches by net value 4.7 / 3.5 / 0.5 s. Per stock and per branch the database is as
-quick or within target, always current and a single copy, with the same answers on both databases; the
-market-wide rankings are where DuckDB over the dataset is 2 to 9 times faster (README, "Broker flows").
+Two engines, chosen by measurement (benchmarks/flows.py, the replica's full market): one stock, one
+branch and a position are SQL on the database itself (SQLite or PostgreSQL) over storage's branch_days, a
+range of an index each, always current and as quick as DuckDB; the market-wide rankings read millions of
+branch days, where DuckDB over a columnar copy (flows.columnar) is several times faster (README, "Broker
+flows"). Both run the same SQLAlchemy statements.
 Values are exact integer cents in SQL, float64 NT$ in the frames (see flows.trades.with_values)."""
 
 from flows.branch import BranchFlows, branch_flows
+from flows.columnar import ColumnarCopy
 from flows.concentration import CONCENTRATION_TOP
 from flows.errors import FlowsError, NoStoredDaysError, UnknownBranchError, UnknownStockError
 from flows.position import position
@@ -22,6 +21,7 @@ from flows.window import Window, resolve_window
 __all__ = [
     "CONCENTRATION_TOP",
     "BranchFlows",
+    "ColumnarCopy",
     "FlowsError",
     "NoStoredDaysError",
     "StockFlows",

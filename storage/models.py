@@ -146,14 +146,13 @@ class BranchDayRow(Base):
 
     Written with the report, in the same transaction; what flows aggregates over windows of days, since
     a report's records per branch (one per price) are about 2.5 to 7 times as many rows. Clustered by
-    stock and branch on SQLite (no rowid), so that one stock over any window is one range of the table, and
-    a market-wide GROUP BY stock and branch reads the table in its own order, with no sort. There is no
-    index by day on purpose: SQLite would take it for a ranking's window and then look up every row, at
-    twice the time of reading the whole table in order (measured on one stored day of the full market)."""
+    stock and branch on SQLite (no rowid), so that one stock over any window is one range of the table.
+    By day for the columnar copy (flows.columnar), which reads each stored day once."""
 
     __tablename__ = "branch_days"
     __table_args__ = (
         Index("ix_branch_days_broker_id_trade_date", "broker_id", "trade_date"),
+        Index("ix_branch_days_trade_date", "trade_date"),
         {"sqlite_with_rowid": False},
     )
 

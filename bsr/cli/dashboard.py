@@ -30,7 +30,9 @@ def dashboard(
     beyond_loopback = host not in LOOPBACK_HOSTS and host != "::1"
     # Anyone who can reach a non-loopback address could read the reports and relabel captchas: a token it is.
     token = settings.dashboard_token or (secrets.token_urlsafe(24) if beyond_loopback else None)
-    app = create_app(settings.resolved_database_url, allowed_hosts=allowed_hosts, token=token)
+    app = create_app(
+        settings.resolved_database_url, allowed_hosts=allowed_hosts, token=token, columnar_dir=settings.columnar_dir
+    )
     address = f"http://{'localhost' if host == LOOPBACK else host}:{port}/"
     if token:
         console.print(f"dashboard on {address}?token={token} (the token is required; Ctrl+C stops it)", soft_wrap=True)

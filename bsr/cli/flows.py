@@ -102,12 +102,14 @@ def rank(
     output: OutputFormat = typer.Option(OutputFormat.TABLE, "--format", help="table, csv or json."),
 ) -> None:
     """The market over the window: stocks by concentration, or branches by net value, both ends."""
-    from flows import as_records, rank_branches, rank_stocks, resolve_window
+    from flows import ColumnarCopy, as_records, rank_branches, rank_stocks, resolve_window
     from storage import Store
 
-    with Store.open(get_settings().resolved_database_url) as store:
+    settings = get_settings()
+    with Store.open(settings.resolved_database_url) as store:
         window = resolve_window(store, days, _day(start, "--from"), _day(end, "--to"))
-        ranked = rank_stocks(store, window) if by is RankBy.STOCKS else rank_branches(store, window)
+        columnar = ColumnarCopy(store, settings.columnar_dir)
+        ranked = rank_stocks(columnar, window) if by is RankBy.STOCKS else rank_branches(columnar, window)
     measure = "concentration" if by is RankBy.STOCKS else "net_value"
     ranked = ranked[ranked[measure].notna()]
     rows = as_records(ranked[ranked[measure] > 0].head(top)) + as_records(

@@ -9,9 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
+from flows import ColumnarCopy
 from storage import BrokerTrade, DayFigures, Report, Store
 from storage.synthetic import site_csv
 
@@ -70,6 +72,12 @@ def history(database_url: str) -> Iterator[Store]:
         for report in history_reports():
             store.save_report(report)
         yield store
+
+
+@pytest.fixture
+def columnar(history: Store, tmp_path: Path) -> ColumnarCopy:
+    """The history's columnar copy, in a folder of the test's own."""
+    return ColumnarCopy(history, tmp_path / "columnar")
 
 
 def _figures(day: date, code: str, trades: list[BrokerTrade]) -> DayFigures | None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
-from datetime import date
+from dataclasses import replace
+from datetime import date, timedelta
 
 import pytest
 
 from flows import (
+    ColumnarCopy,
     FlowsError,
     NoStoredDaysError,
     UnknownBranchError,
@@ -21,7 +23,8 @@ from flows import (
     stock_flows,
 )
 from storage import Store
-from tests.flows.conftest import D1, D2, D3
+from storage.synthetic import site_csv
+from tests.flows.conftest import D1, D2, D3, history_reports
 
 
 def test_a_window_is_the_latest_stored_days_or_a_range(history: Store) -> None:
@@ -159,17 +162,17 @@ def test_a_streak_is_broken_by_a_day_without_a_net_buy(history: Store) -> None:
     assert branch_flows(history, "1030", window).streaks.empty
 
 
-def test_the_market_ranks_stocks_by_concentration(history: Store) -> None:
-    ranked = rank_stocks(history, resolve_window(history, days=3))
+def test_the_market_ranks_stocks_by_concentration(history: Store, columnar: ColumnarCopy) -> None:
+    ranked = rank_stocks(columnar, resolve_window(history, days=3))
     assert list(ranked["stock_code"]) == ["2454", "1101", "2330"]
     assert ranked["concentration"].iloc[0] == pytest.approx(37_500 / 210_000)
     assert ranked.set_index("stock_code").loc["2330", "volume"] == 7000
-    one_day = rank_stocks(history, resolve_window(history, start=D2, end=D2))
+    one_day = rank_stocks(columnar, resolve_window(history, start=D2, end=D2))
     assert list(one_day["stock_code"]) == ["2330"]
 
 
-def test_the_market_ranks_branches_by_net_value(history: Store) -> None:
-    ranked = rank_branches(history, resolve_window(history, days=3)).set_index("broker_id")
+def test_the_market_ranks_branches_by_net_value(history: Store, columnar: ColumnarCopy) -> None:
+    ranked = rank_branches(columnar, resolve_window(history, days=3)).set_index("broker_id")
     assert ranked.index[0] == "B020"
     # 2330 net 452,200 + 1101 bought 40,250 and sold 82,000
     assert ranked.loc["9B2z", "net_value"] == 410_450.0
@@ -178,6 +181,37 @@ def test_the_market_ranks_branches_by_net_value(history: Store) -> None:
     # The 20 sellers of 2454 tie at 10,500 shares x 1,000.00; ties go by broker id.
     assert ranked.index[-1] == "S020" and ranked.loc["S020", "net_value"] == -10_500_000.0
     assert ranked.loc["1020", "net_value"] == -305_550.0
+
+
+def test_the_columnar_copy_follows_a_replaced_report_and_a_new_day(
+    history: Store, columnar: ColumnarCopy
+) -> None:
+    window = resolve_window(history, days=3)
+    assert rank_branches(columnar, window).set_index("broker_id").loc["9B2z", "net_value"] == 410_450.0
+    # 2330 of the 18th fetched again: 9B2z bought 2,500 at 99.50 (not 1,000) and sold nothing (not 500).
+    replaced = next(report for report in history_reports() if (report.trade_date, report.stock_code) == (D3, "2330"))
+    trades = (
+        replace(replaced.trades[0], sell_shares=2500),
+        replace(replaced.trades[1], buy_shares=2500, sell_shares=0),
+    )
+    history.save_report(
+        replace(
+            replaced,
+            trades=trades,
+            raw_csv=site_csv("2330", list(trades)),
+            fetched_at=replaced.fetched_at + timedelta(hours=1),
+            figures=replace(replaced.figures, traded_shares=2500),
+        )
+    )
+    assert rank_branches(columnar, window).set_index("broker_id").loc["9B2z", "net_value"] == 410_450.0 + 199_000.0
+    new_day = date(2026, 11, 19)
+    history.save_report(replace(replaced, trade_date=new_day, figures=replace(replaced.figures, trade_date=new_day)))
+    latest = resolve_window(history, days=1)
+    assert rank_stocks(columnar, latest)["stock_code"].tolist() == ["2330"]
+    # One file a day: the replaced day's old file is gone.
+    assert sorted(path.name.split(".")[0] for path in columnar.folder.glob("*.parquet")) == [
+        day.isoformat() for day in (D1, D2, D3, new_day)
+    ]
 
 
 def test_a_position_built_day_by_day_and_its_average_cost(history: Store) -> None:

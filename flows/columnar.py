@@ -1,0 +1,115 @@
+"""A columnar copy of storage's branch_days, one Parquet file per stored trading day, that the market-wide
+rankings read through DuckDB: the same SQL as on the database, five to ten times faster over millions of rows.
+
+Each day's file carries a fingerprint of the day's stored reports (how many, their records and shares, the
+latest fetch); a question first brings the days it covers up to date, so the copy never answers from a day
+the database has since changed. The database stays the only source: the copy can be deleted at any time."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+from sqlalchemy import Select, func, select
+from sqlalchemy.dialects import postgresql
+
+from flows.window import Window
+from storage import Store
+from storage.models import BranchDayRow, ReportRow
+
+COPIED = (
+    BranchDayRow.trade_date,
+    BranchDayRow.stock_code,
+    BranchDayRow.broker_id,
+    BranchDayRow.broker_name,
+    BranchDayRow.buy_shares,
+    BranchDayRow.sell_shares,
+    BranchDayRow.buy_cents,
+    BranchDayRow.sell_cents,
+)
+SCHEMA = pa.schema(
+    [
+        ("trade_date", pa.date32()),
+        ("stock_code", pa.string()),
+        ("broker_id", pa.string()),
+        ("broker_name", pa.string()),
+        ("buy_shares", pa.int64()),
+        ("sell_shares", pa.int64()),
+        ("buy_cents", pa.int64()),
+        ("sell_cents", pa.int64()),
+    ]
+)
+
+
+class ColumnarCopy:
+    """branch_days of `store`, day by day, under `folder` (one subfolder per database, so that one folder
+    serves several); shared safely by processes, since every file is written whole and renamed into place."""
+
+    def __init__(self, store: Store, folder: Path) -> None:
+        self.store = store
+        self.folder = Path(folder) / hashlib.sha256(store.url.encode()).hexdigest()[:16]
+
+    def read(self, statement: Select[Any], window: Window) -> list[tuple[Any, ...]]:
+        """The rows of `statement`, a flows query over branch_days within `window`, answered from the copy."""
+        files = self.day_files(window)
+        sql = str(statement.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
+        with duckdb.connect() as connection:
+            connection.execute(f"CREATE VIEW branch_days AS SELECT * FROM read_parquet({_sql_list(files)})")
+            return connection.execute(sql).fetchall()
+
+    def day_files(self, window: Window) -> list[Path]:
+        """The file of each day of `window` (every stored day has reports), written first where missing or out
+        of date."""
+        stored = self.store.read(
+            select(
+                ReportRow.trade_date,
+                func.count(),
+                func.sum(ReportRow.rec_count),
+                func.sum(ReportRow.total_shares),
+                func.max(ReportRow.fetched_at),
+            )
+            .where(ReportRow.trade_date.between(window.first, window.last))
+            .group_by(ReportRow.trade_date)
+        )
+        return [self._day_file(day, _fingerprint(figures)) for day, *figures in stored]
+
+    def _day_file(self, day: date, fingerprint: str) -> Path:
+        path = self.folder / f"{day.isoformat()}.{fingerprint}.parquet"
+        if path.exists():
+            return path
+        self.folder.mkdir(parents=True, exist_ok=True)
+        rows = self.store.read(select(*COPIED).where(BranchDayRow.trade_date == day))
+        columns = list(zip(*rows, strict=True)) if rows else [() for _ in SCHEMA]
+        # Cents come back as Decimal (Numeric columns); every one is a whole number within 64 bits.
+        columns[-2:] = [[int(cents) for cents in column] for column in columns[-2:]]
+        table = pa.Table.from_arrays(
+            [pa.array(column, type=field.type) for column, field in zip(columns, SCHEMA, strict=True)], schema=SCHEMA
+        )
+        handle, partial = tempfile.mkstemp(dir=self.folder, prefix=f".{day.isoformat()}.", suffix=".partial")
+        os.close(handle)
+        pq.write_table(table, partial)
+        os.replace(partial, path)
+        for stale in self.folder.glob(f"{day.isoformat()}.*.parquet"):
+            if stale != path:
+                with contextlib.suppress(FileNotFoundError):  # another process cleaned it up first
+                    stale.unlink()
+        return path
+
+
+def _fingerprint(figures: Sequence[Any]) -> str:
+    # A replaced report is fetched anew, so its day's latest fetch time moves; counts catch the rest.
+    return hashlib.sha256("|".join(str(figure) for figure in figures).encode()).hexdigest()[:16]
+
+
+def _sql_list(files: list[Path]) -> str:
+    return "[" + ", ".join("'" + str(path).replace("'", "''") + "'" for path in files) + "]"
+
