@@ -10,24 +10,22 @@ import pandas as pd
 from sqlalchemy import func, select
 
 from flows.errors import UnknownBranchError
-from flows.trades import BUY_SHARES, SELL_SHARES, SIDES, frame_of, total, window_days, with_values
+from flows.trades import (
+    BUY_SHARES,
+    NET_COLUMNS,
+    PRICE_COLUMNS,
+    SELL_SHARES,
+    SIDES,
+    frame_of,
+    total,
+    window_days,
+    with_values,
+)
 from flows.window import Window
 from storage import Store
 from storage.models import BranchDayRow, ReportRow
 
-STOCK_COLUMNS = [
-    "stock_code",
-    "buy_shares",
-    "sell_shares",
-    "net_shares",
-    "buy_value",
-    "sell_value",
-    "net_value",
-    "avg_buy_price",
-    "avg_sell_price",
-    "volume_share",
-    "buy_streak",
-]
+STOCK_COLUMNS = ["stock_code", *NET_COLUMNS, *PRICE_COLUMNS, "volume_share", "buy_streak"]
 STREAK_COLUMNS = ["stock_code", "days", "first_day", "last_day", "ongoing"]
 
 

@@ -6,26 +6,18 @@ first, for the caller to cut."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
-from sqlalchemy import func
+from sqlalchemy import Select, func
 
 from flows.columnar import ColumnarCopy
 from flows.concentration import concentration_frame, concentration_query
-from flows.trades import SIDES, frame_of, window_days, with_values
+from flows.trades import NET_COLUMNS, SIDES, frame_of, window_days, with_values
 from flows.window import Window
 from storage.models import BranchDayRow
 
-BRANCH_RANK_COLUMNS = [
-    "broker_id",
-    "broker_name",
-    "stocks",
-    "buy_shares",
-    "sell_shares",
-    "net_shares",
-    "buy_value",
-    "sell_value",
-    "net_value",
-]
+BRANCH_RANK_COLUMNS = ["broker_id", "broker_name", "stocks", *NET_COLUMNS]
 
 
 def rank_stocks(columnar: ColumnarCopy, window: Window) -> pd.DataFrame:
@@ -38,17 +30,19 @@ def rank_stocks(columnar: ColumnarCopy, window: Window) -> pd.DataFrame:
 
 def rank_branches(columnar: ColumnarCopy, window: Window) -> pd.DataFrame:
     """Every branch that traded in the window, by net value (NT$ bought − sold), the biggest buyer first."""
-    rows = columnar.read(
-        window_days(
-            window,
-            BranchDayRow.broker_id,
-            func.max(BranchDayRow.broker_name),
-            func.count(BranchDayRow.stock_code.distinct()),
-            *SIDES,
-        ).group_by(BranchDayRow.broker_id),
-        window,
-    )
+    rows = columnar.read(branch_ranking_query(window), window)
     frame = with_values(frame_of(rows, ["broker_id", "broker_name", "stocks", *(c.name for c in SIDES)]))
     frame = frame.astype({"stocks": "int64"})
     frame = frame.sort_values(["net_value", "broker_id"], ascending=[False, True], ignore_index=True)
     return frame[BRANCH_RANK_COLUMNS]
+
+
+def branch_ranking_query(window: Window) -> Select[Any]:
+    """Per branch over the window: its name, how many stocks it traded, its SIDES."""
+    return window_days(
+        window,
+        BranchDayRow.broker_id,
+        func.max(BranchDayRow.broker_name),
+        func.count(BranchDayRow.stock_code.distinct()),
+        *SIDES,
+    ).group_by(BranchDayRow.broker_id)

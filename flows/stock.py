@@ -11,24 +11,22 @@ from sqlalchemy import func, select
 
 from flows.concentration import concentration_frame, concentration_query
 from flows.errors import UnknownStockError
-from flows.trades import BUY_SHARES, SELL_SHARES, SIDES, frame_of, total, window_days, with_values
+from flows.trades import (
+    BUY_SHARES,
+    NET_COLUMNS,
+    PRICE_COLUMNS,
+    SELL_SHARES,
+    SIDES,
+    frame_of,
+    total,
+    window_days,
+    with_values,
+)
 from flows.window import Window
 from storage import Store
 from storage.models import BranchDayRow, ReportRow
 
-BRANCH_COLUMNS = [
-    "broker_id",
-    "broker_name",
-    "buy_shares",
-    "sell_shares",
-    "net_shares",
-    "buy_value",
-    "sell_value",
-    "net_value",
-    "avg_buy_price",
-    "avg_sell_price",
-    "volume_share",
-]
+BRANCH_COLUMNS = ["broker_id", "broker_name", *NET_COLUMNS, *PRICE_COLUMNS, "volume_share"]
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,11 @@ SIDES = (
 )
 
 
+# The columns with_values adds, in the order the frames show them.
+NET_COLUMNS = ["buy_shares", "sell_shares", "net_shares", "buy_value", "sell_value", "net_value"]
+PRICE_COLUMNS = ["avg_buy_price", "avg_sell_price"]
+
+
 def window_days(window: Window, *columns: Any) -> Select[Any]:
     """SELECT `columns` FROM the branch days of `window`."""
     return select(*columns).where(BranchDayRow.trade_date.between(window.first, window.last))

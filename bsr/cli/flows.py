@@ -11,7 +11,7 @@ import math
 import sys
 from datetime import date
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -19,14 +19,16 @@ from rich.table import Table
 
 from bsr.settings import get_settings
 
+if TYPE_CHECKING:  # the rooms load when a command runs, so that `bsr --help` stays quick
+    from flows import Window
+    from storage import Store
+
 app = typer.Typer(
     help="Broker flows over a window of stored days: one stock, one branch, the market's rankings.",
     no_args_is_help=True,
 )
 console = Console()
 
-DAYS_HELP = "The N latest stored trading days (default 1); or give --from/--to."
-TOP_HELP = "How many net buyers and how many net sellers to list."
 # A terminal's table leaves these out (csv and json keep every column): the net figures say enough.
 TABLE_LEAVES_OUT = {"buy_value", "sell_value", "top_buy_shares", "top_sell_shares"}
 
@@ -42,21 +44,29 @@ class RankBy(StrEnum):
     BRANCHES = "branches"
 
 
+# Every command takes the window and the output format alike.
+DAYS = typer.Option(None, "--days", help="The N latest stored trading days (default 1); or give --from/--to.")
+FROM = typer.Option(None, "--from", help="First trade date, YYYY-MM-DD.")
+TO = typer.Option(None, "--to", help="Last trade date, YYYY-MM-DD.")
+FORMAT = typer.Option(OutputFormat.TABLE, "--format", help="table, csv or json.")
+TOP = typer.Option(15, "--top", min=1, help="How many net buyers and how many net sellers to list.")
+
+
 @app.command()
 def stock(
     code: str = typer.Argument(..., help="The stock code, e.g. 2330."),
-    days: int | None = typer.Option(None, "--days", help=DAYS_HELP),
-    start: str | None = typer.Option(None, "--from", help="First trade date, YYYY-MM-DD."),
-    end: str | None = typer.Option(None, "--to", help="Last trade date, YYYY-MM-DD."),
-    top: int = typer.Option(15, "--top", min=1, help=TOP_HELP),
-    output: OutputFormat = typer.Option(OutputFormat.TABLE, "--format", help="table, csv or json."),
+    days: int | None = DAYS,
+    start: str | None = FROM,
+    end: str | None = TO,
+    top: int = TOP,
+    output: OutputFormat = FORMAT,
 ) -> None:
     """A stock's branches over the window: the top net buyers, then the top net sellers."""
-    from flows import as_records, resolve_window, stock_flows
+    from flows import as_records, stock_flows
     from storage import Store
 
     with Store.open(get_settings().resolved_database_url) as store:
-        flows = stock_flows(store, code, resolve_window(store, days, _day(start, "--from"), _day(end, "--to")), top)
+        flows = stock_flows(store, code, _window(store, days, start, end), top)
     rows = as_records(flows.top_buyers(top)) + as_records(flows.top_sellers(top))
     title = (
         f"{code} over {flows.window}: {flows.volume:,} shares traded, concentration "
@@ -69,18 +79,18 @@ def stock(
 @app.command()
 def branch(
     broker_id: str = typer.Argument(..., help="The branch id as the report shows it, e.g. 9B2z (case-sensitive)."),
-    days: int | None = typer.Option(None, "--days", help=DAYS_HELP),
-    start: str | None = typer.Option(None, "--from", help="First trade date, YYYY-MM-DD."),
-    end: str | None = typer.Option(None, "--to", help="Last trade date, YYYY-MM-DD."),
-    top: int = typer.Option(15, "--top", min=1, help=TOP_HELP),
-    output: OutputFormat = typer.Option(OutputFormat.TABLE, "--format", help="table, csv or json."),
+    days: int | None = DAYS,
+    start: str | None = FROM,
+    end: str | None = TO,
+    top: int = TOP,
+    output: OutputFormat = FORMAT,
 ) -> None:
     """A branch's stocks over the window: the most net value bought, then the most sold."""
-    from flows import as_records, branch_flows, resolve_window
+    from flows import as_records, branch_flows
     from storage import Store
 
     with Store.open(get_settings().resolved_database_url) as store:
-        flows = branch_flows(store, broker_id, resolve_window(store, days, _day(start, "--from"), _day(end, "--to")))
+        flows = branch_flows(store, broker_id, _window(store, days, start, end))
     stocks = flows.stocks
     bought = stocks[stocks["net_value"] > 0].head(top)
     sold = stocks[stocks["net_value"] < 0].iloc[::-1].head(top)
@@ -95,19 +105,19 @@ def branch(
 @app.command()
 def rank(
     by: RankBy = typer.Option(RankBy.STOCKS, "--by", help="stocks (by concentration) or branches (by net value)."),
-    days: int | None = typer.Option(None, "--days", help=DAYS_HELP),
-    start: str | None = typer.Option(None, "--from", help="First trade date, YYYY-MM-DD."),
-    end: str | None = typer.Option(None, "--to", help="Last trade date, YYYY-MM-DD."),
+    days: int | None = DAYS,
+    start: str | None = FROM,
+    end: str | None = TO,
     top: int = typer.Option(15, "--top", min=1, help="How many of each end of the ranking to list."),
-    output: OutputFormat = typer.Option(OutputFormat.TABLE, "--format", help="table, csv or json."),
+    output: OutputFormat = FORMAT,
 ) -> None:
     """The market over the window: stocks by concentration, or branches by net value, both ends."""
-    from flows import ColumnarCopy, as_records, rank_branches, rank_stocks, resolve_window
+    from flows import ColumnarCopy, as_records, rank_branches, rank_stocks
     from storage import Store
 
     settings = get_settings()
     with Store.open(settings.resolved_database_url) as store:
-        window = resolve_window(store, days, _day(start, "--from"), _day(end, "--to"))
+        window = _window(store, days, start, end)
         columnar = ColumnarCopy(store, settings.columnar_dir)
         ranked = rank_stocks(columnar, window) if by is RankBy.STOCKS else rank_branches(columnar, window)
     measure = "concentration" if by is RankBy.STOCKS else "net_value"
@@ -119,6 +129,12 @@ def rank(
         "branches by net value (NT$ bought − sold)"
     )
     _print(rows, output, f"{what} over {window}: the top {top} each way")
+
+
+def _window(store: Store, days: int | None, start: str | None, end: str | None) -> Window:
+    from flows import resolve_window
+
+    return resolve_window(store, days, _day(start, "--from"), _day(end, "--to"))
 
 
 def _day(text: str | None, option: str) -> date | None:
