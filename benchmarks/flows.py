@@ -1,17 +1,21 @@
 """Broker-flows figures for the README: the replica's full market over 60 trading days, loaded in bulk into
-SQLite (and PostgreSQL with --pg-url), then the flows questions timed warm on each, against DuckDB over the
-Parquet dataset of `bsr export --format dataset`.
+SQLite (and PostgreSQL with --pg-url), then the flows questions timed warm on each (the rankings on the
+columnar copy of each database, and as SQL on the database itself for comparison), against DuckDB over the
+Parquet dataset of `bsr export --format dataset`; the dashboard's pages to first paint in Chromium.
 
 Medians of --repeat warm runs (one run first to warm the caches). Run from the repository root as
-`python -m benchmarks.flows` (duckdb comes with the `bench` extra). --data DIR keeps the databases and the
-dataset there, so that a second run skips the loading."""
+`python -m benchmarks.flows`. --data DIR keeps the databases and the dataset there, so that a second run
+skips the loading."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
+import socket
 import statistics
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -20,12 +24,24 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from fastapi.testclient import TestClient
+import uvicorn
 from sqlalchemy import create_engine, text
 
+from bot.browser import launch_browser
 from bsr.replica_history import replica_reports, trading_days_before
 from dashboard.app import create_app
-from flows import Window, branch_flows, position, rank_branches, rank_stocks, resolve_window, stock_flows
+from flows import (
+    ColumnarCopy,
+    Window,
+    branch_flows,
+    position,
+    rank_branches,
+    rank_stocks,
+    resolve_window,
+    stock_flows,
+)
+from flows.concentration import concentration_query
+from flows.rankings import branch_ranking_query
 from replica.market import Market
 from storage import Store, export_day
 from storage.engine import parse_url
@@ -42,12 +58,14 @@ TARGETS_MS = {
     "position": 200,
     "rank stocks": 3000,
     "rank branches": 3000,
+    "rank stocks, SQL": 3000,
+    "rank branches, SQL": 3000,
     "page: stock": 1000,
     "page: branch": 1000,
     "page: rankings": 1000,
 }
-# The dashboard's pages as a browser asks for them: the HTML is what first paint waits for (the scripts and
-# styles are the dashboard's own small static files, cached after the first page).
+# The dashboard's pages, each timed to its first contentful paint in Chromium (the page is drawn on the
+# server, so that is when the figures show).
 PAGES = {
     "page: stock": f"/flows/stocks/{STOCK}",
     "page: branch": f"/flows/branches/{BRANCH}",
@@ -61,6 +79,7 @@ class Engine:
     queries: dict[str, Callable[[], object]] = field(default_factory=dict)
     load_s_per_day: list[float] = field(default_factory=list)
     bytes_per_day: float = 0.0
+    columnar_s_per_day: float = float("nan")
 
 
 def median_ms(run: Callable[[], object], repeat: int) -> float:
@@ -103,26 +122,72 @@ def write_dataset(store: Store, folder: Path, days: list[date]) -> tuple[float, 
     return (statistics.median(times) if times else float("nan")), size / len(days)
 
 
-def flows_queries(store: Store, window: Window, rank_window: Window) -> dict[str, Callable[[], object]]:
+def flows_queries(
+    store: Store, columnar: ColumnarCopy, window: Window, rank_window: Window
+) -> dict[str, Callable[[], object]]:
     return {
         "stock": lambda: stock_flows(store, STOCK, window),
         "branch": lambda: branch_flows(store, BRANCH, window),
         "position": lambda: position(store, BRANCH, STOCK, window),
-        "rank stocks": lambda: rank_stocks(store, rank_window),
-        "rank branches": lambda: rank_branches(store, rank_window),
+        "rank stocks": lambda: rank_stocks(columnar, rank_window),
+        "rank branches": lambda: rank_branches(columnar, rank_window),
+        # The same statements as SQL on the database: what the columnar copy was chosen against.
+        "rank stocks, SQL": lambda: store.read(concentration_query(rank_window)),
+        "rank branches, SQL": lambda: store.read(branch_ranking_query(rank_window)),
     }
 
 
-def page_queries(client: Any, days: int) -> dict[str, Callable[[], object]]:
-    def get(path: str) -> Callable[[], object]:
-        def run() -> object:
-            response = client.get(path, params={"days": days})
-            assert response.status_code == 200, (path, response.status_code)
-            return response
+def columnar_build_s(store: Store, folder: Path, window: Window) -> float:
+    """Seconds for a columnar copy to write the window's days from scratch (what the first ranking after
+    a day's run pays for that one day)."""
+    started = time.perf_counter()
+    ColumnarCopy(store, folder).day_files(window)
+    return time.perf_counter() - started
 
-        return run
 
-    return {name: get(path) for name, path in PAGES.items()}
+@contextmanager
+def served(app: Any) -> Iterator[str]:
+    """The dashboard on a free loopback port, served by uvicorn on a thread; yields its base URL."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
+    thread.start()
+    while not server.started and thread.is_alive():
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        listener.close()
+
+
+# Resolves once the page has painted its first content (at once where it already has).
+FIRST_CONTENTFUL_PAINT = """new Promise(resolve => new PerformanceObserver((entries, observer) => {
+    const paint = entries.getEntriesByName('first-contentful-paint')[0];
+    if (paint) { observer.disconnect(); resolve(paint.startTime); }
+}).observe({type: 'paint', buffered: true}))"""
+
+
+def first_paint_ms(base_url: str, days: int, repeat: int) -> dict[str, float]:
+    """Median milliseconds from navigation to first contentful paint of each page, in Chromium."""
+
+    async def measure() -> dict[str, float]:
+        async with launch_browser() as browser:
+            page = await browser.new_page()
+            figures = {}
+            for name, path in PAGES.items():
+                times = []
+                for run in range(repeat + 1):  # the first warms the caches and the copy
+                    response = await page.goto(f"{base_url}{path}?days={days}", wait_until="load")
+                    assert response is not None and response.status == 200, (path, response)
+                    paint = await page.evaluate(FIRST_CONTENTFUL_PAINT)
+                    if run:
+                        times.append(paint)
+                figures[name] = statistics.median(times)
+            return figures
+
+    return asyncio.run(measure())
 
 
 def duckdb_queries(dataset: Path, window: Window, rank_window: Window) -> dict[str, Callable[[], object]]:
@@ -260,17 +325,24 @@ def main() -> None:
         dataset = folder / DATASET_FOLDER
         write_s, dataset_bytes = write_dataset(stores["sqlite"], dataset, days)
 
+        pages: dict[tuple[str, str], float] = {}
         for name, store in stores.items():
             window = resolve_window(store, days=args.days)
-            engines[name].queries = flows_queries(store, window, resolve_window(store, days=args.rank_days))
-            client = stack.enter_context(TestClient(create_app(urls[name]), base_url="http://127.0.0.1"))
-            engines[name].queries |= page_queries(client, args.rank_days)
+            rank_window = resolve_window(store, days=args.rank_days)
+            engines[name].columnar_s_per_day = (
+                columnar_build_s(store, folder / f"columnar-build-{time.time_ns()}", rank_window) / rank_window.days
+            )
+            columnar = ColumnarCopy(store, folder / "columnar")
+            engines[name].queries = flows_queries(store, columnar, window, rank_window)
+            with served(create_app(urls[name], columnar_dir=folder / "columnar")) as base_url:
+                painted = first_paint_ms(base_url, args.rank_days, args.repeat)
+            pages |= {(name, page): ms for page, ms in painted.items()}
         window = resolve_window(stores["sqlite"], days=args.days)
         duckdb = Engine("duckdb/parquet", bytes_per_day=dataset_bytes)
         duckdb.queries = duckdb_queries(dataset, window, resolve_window(stores["sqlite"], days=args.rank_days))
         engines["duckdb"] = duckdb
 
-        figures = {
+        figures = pages | {
             (name, query): median_ms(run, args.repeat)
             for name, engine in engines.items()
             for query, run in engine.queries.items()
@@ -288,7 +360,9 @@ def report(engines: dict[str, Engine], figures: dict[tuple[str, str], float], ar
         "position": f"its position in {STOCK}, {args.days} days",
         "rank stocks": f"stocks by concentration, {args.rank_days} d",
         "rank branches": f"branches by net value, {args.rank_days} d",
-        **{name: f"{name}, {args.rank_days} days" for name in PAGES},
+        "rank stocks, SQL": "  the same as SQL on the database",
+        "rank branches, SQL": "  the same as SQL on the database",
+        **{name: f"{name}, {args.rank_days} d (first paint)" for name in PAGES},
     }
     for query, label in labels.items():
         cells = "".join(
@@ -305,6 +379,10 @@ def report(engines: dict[str, Engine], figures: dict[tuple[str, str], float], ar
                 for n in names
             )
         )
+    print(
+        f"{'columnar copy, s to write a day':<34}"
+        + "".join(f"{engines[n].columnar_s_per_day:>16.2f}" if n != "duckdb" else f"{'-':>16}" for n in names)
+    )
     print(f"Parquet dataset: {write_s:.1f} s to write a day's partition (median)")
 
 
