@@ -269,7 +269,7 @@ def load_run(
     table.add_row("missing", ", ".join(f"{code}: {why}" for code, why in sorted(summary.missing.items())) or "none")
     table.add_row("flagged (成交股數 less buys)", str(summary.flagged or "none"))
     table.add_row("captcha answers", f"{summary.answers} = {summary.attempts_per_report:.3f} per report "
-                  f"({dict(summary.attempts)})")  # fmt: skip
+                  f"({ {str(outcome): n for outcome, n in summary.attempts.items()} })")  # fmt: skip
     table.add_row("securities by answers taken", answers_per_report(summary))
     table.add_row("pauses of every worker", f"{summary.pauses}, {summary.paused_s:.0f} s in all")
     table.add_row("pace slowdowns", str(summary.slowdowns))

@@ -19,7 +19,7 @@ from bot.job import FIGURE_CHECKS, FetchJob, FetchOptions, FetchSummary, Securit
 from bot.schedule import DailyRun, ScheduleOptions, serve
 from solver import Solver
 from storage import AsyncStore, Store
-from storage.records import JobStatus
+from storage.records import JobCounts, JobStatus
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -179,7 +179,7 @@ async def schedule(
 
     async def record_no_trading(trade_date: date) -> None:
         job_run_id = await store.start_job_run(trade_date)
-        await store.finish_job_run(job_run_id, JobStatus.NO_TRADING, {})
+        await store.finish_job_run(job_run_id, JobStatus.NO_TRADING, JobCounts())
 
     run = DailyRun(schedule_options, read_served_date, fetch_day, record_no_trading)
     try:

@@ -39,7 +39,7 @@ from solver import Solution, Solver
 from solver.errors import SolverInputError
 from storage import AsyncStore
 from storage.errors import InvalidReportError, ReportMismatchError
-from storage.records import Attempt, AttemptOutcome, JobStatus, Report
+from storage.records import Attempt, AttemptOutcome, JobCounts, JobStatus, Report
 
 log = structlog.get_logger("bot.job")
 SERVED_DATE_TRIES = 3
@@ -117,10 +117,10 @@ class FetchSummary:
     trade_date: date
     planned: int = 0  # securities this run set out to fetch
     already_stored: int = 0
-    statuses: Counter[str] = field(default_factory=Counter)
+    statuses: Counter[SecurityStatus] = field(default_factory=Counter)
     failures: dict[str, str] = field(default_factory=dict)
     not_asked: list[str] = field(default_factory=list)  # left in the queue when the run stopped
-    attempts: Counter[str] = field(default_factory=Counter)
+    attempts: Counter[AttemptOutcome] = field(default_factory=Counter)
     refreshes: int = 0
     errors: Counter[str] = field(default_factory=Counter)  # every error met, by kind
     answers_per_security: Counter[int] = field(default_factory=Counter)  # how many securities took N answers
@@ -153,18 +153,22 @@ class FetchSummary:
             why = "not asked: the run was stopped"
         return {**self.failures, **dict.fromkeys(self.not_asked, why)}
 
-    def counts(self) -> dict[str, int]:
-        attempts = {f"attempts_{name}": n for name, n in self.attempts.items()}
-        return {
-            "planned": self.planned,
-            "already_stored": self.already_stored,
-            **{str(status): n for status, n in self.statuses.items()},
-            "not_asked": len(self.not_asked),
-            "refused": sum(len(reasons) for reasons in self.refused.values()),
-            "flagged": len(self.flagged),
-            "pauses": self.pauses,
-            **attempts,
-        }
+    def counts(self) -> JobCounts:
+        return JobCounts(
+            planned=self.planned,
+            already_stored=self.already_stored,
+            stored=self.statuses[SecurityStatus.STORED],
+            no_trades=self.statuses[SecurityStatus.NO_TRADES],
+            failed=self.statuses[SecurityStatus.FAILED],
+            not_asked=len(self.not_asked),
+            refused=sum(len(reasons) for reasons in self.refused.values()),
+            flagged=len(self.flagged),
+            pauses=self.pauses,
+            attempts_accepted=self.attempts[AttemptOutcome.ACCEPTED],
+            attempts_rejected=self.attempts[AttemptOutcome.REJECTED],
+            attempts_expired=self.attempts[AttemptOutcome.EXPIRED],
+            attempts_error=self.attempts[AttemptOutcome.ERROR],
+        )
 
 
 ProgressCallback = Callable[[str, str], None]
@@ -234,7 +238,7 @@ class FetchJob:
                 summary.slowdowns = self.pacing.slowdowns
                 summary.duration_s = time.monotonic() - started
                 await self.store.finish_job_run(job_run_id, status, summary.counts(), missing=summary.missing)
-        log.info("fetch finished", trade_date=str(trade_date), status=status.value, **summary.counts())
+        log.info("fetch finished", trade_date=str(trade_date), status=status.value, **summary.counts().to_json())
         return summary
 
     async def _beat(self, job_run_id: int) -> None:
@@ -410,11 +414,11 @@ class FetchJob:
             outcome = await form.outcome()
         except BotError:  # answered, but the site's verdict never came back
             await self._record(fetch.code, job_run_id, image, solution, solve_ms, AttemptOutcome.ERROR)
-            summary.attempts[AttemptOutcome.ERROR.value] += 1
+            summary.attempts[AttemptOutcome.ERROR] += 1
             raise
         self._formless_in_a_row = 0
         await self._record(fetch.code, job_run_id, image, solution, solve_ms, ATTEMPT_OUTCOMES[outcome])
-        summary.attempts[ATTEMPT_OUTCOMES[outcome].value] += 1
+        summary.attempts[ATTEMPT_OUTCOMES[outcome]] += 1
         self.pacing.answered()
         if outcome is Outcome.REPORT:
             return await self._store_report(form, fetch, summary)
