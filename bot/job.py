@@ -37,7 +37,7 @@ from bot.report_view import read_report_view
 from bot.universe import resolve_universe
 from solver import Solution, Solver
 from solver.errors import SolverInputError
-from storage import AsyncStore
+from storage import AsyncStore, Store
 from storage.errors import InvalidReportError, ReportMismatchError
 from storage.records import Attempt, AttemptOutcome, JobCounts, JobStatus, Report
 
@@ -202,7 +202,7 @@ class FetchJob:
             summary.planned = len(codes)
             if on_start:
                 on_start(len(codes))
-            job_run_id = await self.store.start_job_run(trade_date)
+            job_run_id = await self.store.run(Store.start_job_run, trade_date)
             heartbeat = asyncio.create_task(self._beat(job_run_id))
             queue: asyncio.Queue[str] = asyncio.Queue()
             for code in codes:
@@ -237,8 +237,12 @@ class FetchJob:
                 summary.pauses, summary.paused_s = self.pacing.pauses, self.pacing.paused_s
                 summary.slowdowns = self.pacing.slowdowns
                 summary.duration_s = time.monotonic() - started
-                await self.store.finish_job_run(job_run_id, status, summary.counts(), missing=summary.missing)
-        log.info("fetch finished", trade_date=str(trade_date), status=status.value, **summary.counts().to_json())
+                await self.store.run(
+                    Store.finish_job_run, job_run_id, status, summary.counts(), missing=summary.missing
+                )
+        log.info(
+            "fetch finished", trade_date=str(trade_date), status=status.value, **summary.counts().to_json()
+        )
         return summary
 
     async def _beat(self, job_run_id: int) -> None:
@@ -246,7 +250,7 @@ class FetchJob:
         be told from a slow one."""
         while True:
             await asyncio.sleep(self.options.heartbeat_s)
-            await self.store.beat_job_run(job_run_id)
+            await self.store.run(Store.beat_job_run, job_run_id)
 
     async def _trade_date(self, browser: Browser, user_agent: str) -> date:
         # One HTTP 500, 403 or dropped connection must not cost the day's run; a wrong URL still fails within seconds.
@@ -277,7 +281,7 @@ class FetchJob:
             if universe.source in ("stored", "twstock"):
                 log.warning("universe", note=universe.note)
             codes = [security.code for security in universe.securities][: self.options.limit or None]
-        stored = await self.store.stored_codes(trade_date)
+        stored = await self.store.run(Store.stored_codes, trade_date)
         summary.already_stored = sum(code in stored for code in codes)
         return [code for code in codes if code not in stored]
 
@@ -324,7 +328,8 @@ class FetchJob:
                 summary.answers_per_security[fetch.answers] += 1
                 if status is SecurityStatus.FAILED:
                     summary.failures[code] = fetch.last_error
-                await self.store.update_job_run_counts(job_run_id, summary.counts())  # for the dashboard
+                # The counts so far, for the dashboard.
+                await self.store.run(Store.update_job_run_counts, job_run_id, summary.counts())
                 if on_done:
                     on_done(code, status)
         except BaseException:
@@ -423,8 +428,9 @@ class FetchJob:
         if outcome is Outcome.REPORT:
             return await self._store_report(form, fetch, summary)
         if outcome is Outcome.NO_DATA:
-            await self.store.save_report(
-                Report(summary.trade_date, fetch.code, 0, (), b"", datetime.now(UTC), no_trades=True)
+            await self.store.run(
+                Store.save_report,
+                Report(summary.trade_date, fetch.code, 0, (), b"", datetime.now(UTC), no_trades=True),
             )
             return SecurityStatus.NO_TRADES
         fetch.last_error = f"the site said {outcome.value}"
@@ -456,7 +462,7 @@ class FetchJob:
             # the day. The report is stored flagged, with the difference.
             summary.flagged[fetch.code] = report.shares_mismatch
             log.warning("stored flagged", stock_code=fetch.code, shares_mismatch=report.shares_mismatch)
-        await self.store.save_report(report)
+        await self.store.run(Store.save_report, report)
         return SecurityStatus.STORED
 
     async def _record(
@@ -468,7 +474,8 @@ class FetchJob:
         solve_ms: float,
         outcome: AttemptOutcome,
     ) -> None:
-        await self.store.record_attempt(
+        await self.store.run(
+            Store.record_attempt,
             Attempt(
                 attempted_at=datetime.now(UTC),
                 job_run_id=job_run_id,
@@ -479,7 +486,7 @@ class FetchJob:
                 confidence=solution.confidence,
                 latency_ms=solve_ms,
                 outcome=outcome,
-            )
+            ),
         )
 
 
