@@ -22,7 +22,7 @@ from bot.browser import launch_browser
 from dashboard.app import create_app
 from replica.captcha import ALPHABET, random_text, render
 from storage import Attempt, AttemptOutcome, JobCounts, JobStatus, LabelSource, Report, Security, Store
-from storage.synthetic import synthetic_report
+from testbed.reports import synthetic_report
 
 TAIPEI = timedelta(hours=8)
 TODAY = date(2026, 11, 20)

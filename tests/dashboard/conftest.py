@@ -23,7 +23,7 @@ from fastapi.testclient import TestClient
 from dashboard.app import create_app
 from replica.captcha import ALPHABET, random_text, render
 from storage import Attempt, AttemptOutcome, JobCounts, JobStatus, LabelSource, Report, Security, Store
-from storage.synthetic import synthetic_report
+from testbed.reports import synthetic_report
 
 FINISHED_DATES = (date(2026, 11, 18), date(2026, 11, 19), date(2026, 11, 20))
 RUNNING_DATE = date(2026, 11, 21)

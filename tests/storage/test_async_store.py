@@ -13,7 +13,7 @@ import pytest
 
 from storage import AsyncStore, JobCounts, JobStatus, ReportMismatchError, SaveResult, Store
 from storage.engine import open_engine, writer
-from storage.synthetic import synthetic_report
+from testbed.reports import synthetic_report
 
 TRADE_DATE = date(2026, 11, 20)
 TICKS = 1000  # turns of the event loop while the save waits

@@ -21,7 +21,7 @@ from storage import (
     Store,
     UnknownRecordError,
 )
-from storage.synthetic import synthetic_report
+from testbed.reports import synthetic_report
 
 MakeAttempt = Callable[..., Attempt]
 TRADE_DATE = date(2026, 11, 20)

@@ -19,7 +19,7 @@ from storage import (
     UnknownRecordError,
 )
 from storage.job_runs import JOB_RUN_LOST_AFTER
-from storage.synthetic import synthetic_report
+from testbed.reports import synthetic_report
 
 MakeAttempt = Callable[..., Attempt]
 TRADE_DATE = date(2026, 11, 20)

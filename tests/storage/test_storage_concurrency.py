@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 from storage import Attempt, AttemptOutcome, JobCounts, SaveResult, Store
-from storage.synthetic import synthetic_report
+from testbed.reports import synthetic_report
 
 TRADE_DATE = date(2026, 11, 20)
 WRITERS = 4
