@@ -164,7 +164,7 @@ def main() -> None:
             table.add_column("value", justify="right")
             table.add_row("securities done", f"{n} ({reports_done(summary)} reports, {len(summary.failures)} failed)")
             table.add_row("wall time", f"{time.monotonic() - started:.0f} s")
-            table.add_row("attempts per report", f"{summary.attempts_per_report:.4f} ({dict(summary.attempts)})")
+            table.add_row("attempts per report", f"{summary.attempts_per_report:.4f} ({ {str(outcome): n for outcome, n in summary.attempts.items()} })")
             table.add_row("answers per security", answers_per_report(summary))
             table.add_row("errors, pauses, missing", trouble(summary))
             table.add_row("peak RSS first 300 / last 300", f"{first:.0f} / {last:.0f} MiB ({(last / first - 1) * 100:+.1f}%)")

@@ -46,7 +46,7 @@ from replica.market import Market
 from storage import Store, export_day
 from storage.engine import parse_url
 from storage.export import DATASET_FOLDER, ExportFormat
-from storage.synthetic import scratch_postgresql_schema
+from testbed.databases import scratch_postgresql_schema
 
 LAST_DAY = date(2026, 11, 20)  # the replica's day in the tests; the history ends the day before
 STOCK = "2330"  # the biggest report: about 6,000 records a day

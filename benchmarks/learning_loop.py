@@ -103,8 +103,8 @@ def control_model(store: Store, weak: Path, config: TrainingConfig) -> Path:
 
 
 def acceptance(summary: FetchSummary) -> float:
-    judged = summary.attempts[AttemptOutcome.ACCEPTED.value] + summary.attempts[AttemptOutcome.REJECTED.value]
-    return summary.attempts[AttemptOutcome.ACCEPTED.value] / judged if judged else float("nan")
+    judged = summary.attempts[AttemptOutcome.ACCEPTED] + summary.attempts[AttemptOutcome.REJECTED]
+    return summary.attempts[AttemptOutcome.ACCEPTED] / judged if judged else float("nan")
 
 
 def offline_accuracy(model: Path, data_dir: Path) -> float:

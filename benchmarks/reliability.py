@@ -12,11 +12,8 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import tempfile
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -24,7 +21,6 @@ import httpx
 import psutil
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import create_engine, inspect, text
 
 from benchmarks.bot import MemorySampler, answers_per_report, replica_listing_url
 from bot.job import FetchJob, FetchOptions, FetchSummary, SecurityStatus
@@ -35,7 +31,8 @@ from replica.config import ReplicaConfig
 from replica.server import ReplicaServer
 from solver import Solver
 from storage import AsyncStore, Store
-from storage.engine import parse_url
+from testbed.commands import bsr_environment, bsr_fetch
+from testbed.databases import stored_reports
 
 console = Console()
 
@@ -76,66 +73,6 @@ ROLLOVER_AFTER = 10  # reports stored before the replica starts serving the next
 # Large and small reports, and a code the site does not know (查無資料), so that kills land in every step.
 CRASH_CODES = ("2330", "2317", "0050", "00878", "2412", "2882", "9998")
 
-_REPORTS = text(
-    "SELECT r.stock_code, r.no_trades, r.traded_shares, r.shares_mismatch, COUNT(t.seq) AS records, "
-    "COALESCE(MIN(t.seq), 0) AS first_seq, COALESCE(MAX(t.seq), 0) AS last_seq, "
-    "COALESCE(SUM(t.buy_shares), 0) AS bought, COALESCE(SUM(t.sell_shares), 0) AS sold "
-    "FROM reports r LEFT JOIN broker_trades t ON t.report_id = r.id WHERE r.trade_date = :trade_date "
-    "GROUP BY r.id, r.stock_code, r.no_trades, r.traded_shares, r.shares_mismatch"
-)
-_DUPLICATES = text(
-    "SELECT stock_code FROM reports WHERE trade_date = :trade_date GROUP BY stock_code HAVING COUNT(*) > 1"
-)
-
-
-@dataclass(frozen=True)
-class StoredReport:
-    """What the database holds of one report, read with plain SQL."""
-
-    records: int
-    bought: int
-    traded_shares: int | None
-
-
-def stored_reports(database_url: str, trade_date: date) -> tuple[dict[str, StoredReport], list[str]]:
-    """The reports stored for `trade_date` by code, and every way the database breaks "whole reports, once each":
-    records numbered 1..N without a gap, buys equal to sells, and the report view's 成交股數 equal to the buys
-    unless the report was stored flagged (RecCount counts something else and is not compared).
-
-    Reads the tables with plain SQL, not through the Store, so that the check does not share the code it checks."""
-    engine = create_engine(parse_url(database_url))
-    try:
-        with engine.connect() as connection:
-            if not inspect(connection).has_table("reports"):  # killed before its first start had made it
-                return {}, []
-            rows = connection.execute(_REPORTS, {"trade_date": trade_date}).all()
-            duplicates = connection.execute(_DUPLICATES, {"trade_date": trade_date}).scalars().all()
-    finally:
-        engine.dispose()
-    problems = [f"{code} is stored more than once" for code in duplicates]
-    for row in rows:
-        if row.no_trades and row.records:
-            problems.append(f"{row.stock_code} is marked no-trades but has {row.records} records")
-        elif not row.no_trades and not (row.records and row.first_seq == 1 and row.last_seq == row.records):
-            problems.append(f"{row.stock_code} has {row.records} records numbered {row.first_seq}..{row.last_seq}")
-        elif row.bought != row.sold:
-            problems.append(f"{row.stock_code} has {row.bought} shares bought against {row.sold} sold")
-        elif row.traded_shares is not None and row.shares_mismatch is None and row.traded_shares != row.bought:
-            problems.append(f"{row.stock_code} has {row.bought} shares bought against 成交股數 {row.traded_shares}")
-    reports = {row.stock_code: StoredReport(row.records, row.bought, row.traded_shares) for row in rows}
-    return reports, problems
-
-
-def bsr_fetch(base_url: str, codes: Sequence[str], *extra: str, rate: float = 0) -> list[str]:
-    """The `bsr fetch` command line a user would type, politeness off by default: the replica is ours."""
-    return [sys.executable, "-m", "bsr", "fetch", "--base-url", base_url, "--rate", str(rate),
-            "--stocks", ",".join(codes), *extra]  # fmt: skip
-
-
-def fetch_environment(database_url: str, data_dir: Path) -> dict[str, str]:
-    return os.environ | {"BSR_DATABASE_URL": database_url, "BSR_DATA_DIR": str(data_dir)}
-
-
 def served_trade_date(base_url: str) -> date:
     root = base_url.split("/bshtm/")[0]
     return date.fromisoformat(httpx.get(f"{root}/replica/api/trade-date", timeout=10).json()["trade_date"])
@@ -171,7 +108,7 @@ def crash_trials(base_url: str, trials: int, seed: int, folder: Path) -> None:
     stored_at_kill: list[int] = []
     for trial in range(1, trials + 1):
         database_url = f"sqlite:///{folder / f'trial-{trial}.sqlite3'}"
-        environment = fetch_environment(database_url, folder)
+        environment = bsr_environment(folder, database_url)
         downloads, delay = rng.randint(1, reporting - 1), rng.uniform(0, 0.5)
         target = reports_served(base_url) + downloads
         process = subprocess.Popen(
@@ -269,7 +206,7 @@ def load_run(
     table.add_row("missing", ", ".join(f"{code}: {why}" for code, why in sorted(summary.missing.items())) or "none")
     table.add_row("flagged (成交股數 less buys)", str(summary.flagged or "none"))
     table.add_row("captcha answers", f"{summary.answers} = {summary.attempts_per_report:.3f} per report "
-                  f"({dict(summary.attempts)})")  # fmt: skip
+                  f"({ {str(outcome): n for outcome, n in summary.attempts.items()} })")  # fmt: skip
     table.add_row("securities by answers taken", answers_per_report(summary))
     table.add_row("pauses of every worker", f"{summary.pauses}, {summary.paused_s:.0f} s in all")
     table.add_row("pace slowdowns", str(summary.slowdowns))
@@ -297,7 +234,7 @@ def throttled_fetch(base_url: str, folder: Path) -> None:
     command = bsr_fetch(base_url, THROTTLING_CODES, "--concurrency", "2")
     started = time.monotonic()
     run = subprocess.run(
-        command, env=fetch_environment(database_url, data_dir), capture_output=True, text=True, check=False
+        command, env=bsr_environment(data_dir, database_url), capture_output=True, text=True, check=False
     )
     wall_s = time.monotonic() - started
     stored, problems = stored_reports(database_url, trade_date)

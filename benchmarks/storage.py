@@ -17,7 +17,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from storage import Report, SaveResult, Store
-from storage.synthetic import scratch_postgresql_schema, synthetic_report
+from testbed.databases import scratch_postgresql_schema
+from testbed.reports import synthetic_report
 
 
 def measure(store: Store, report: Report, changed: Report, repeat: int) -> dict[str, list[float]]:

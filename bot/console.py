@@ -19,7 +19,7 @@ from bot.job import FIGURE_CHECKS, FetchJob, FetchOptions, FetchSummary, Securit
 from bot.schedule import DailyRun, ScheduleOptions, serve
 from solver import Solver
 from storage import AsyncStore, Store
-from storage.records import JobStatus
+from storage.records import JobCounts, JobStatus
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -147,10 +147,10 @@ async def load_solver(model: str, store: AsyncStore) -> Solver:
     """The model the user named (a registered version's name, a file, a folder or a shipped version), else
     the store's active model version, else the newest shipped model."""
     if model:
-        registered = {version.name: version.path for version in await store.list_model_versions()}
+        registered = {version.name: version.path for version in await store.run(Store.list_model_versions)}
         model = registered.get(model, model)
     else:
-        active = await store.active_model_version()
+        active = await store.run(Store.active_model_version)
         model = active.path if active else ""
     return await asyncio.to_thread(Solver.load, model or None)
 
@@ -178,8 +178,8 @@ async def schedule(
         return await _fetch_once(replace(options, trade_date=trade_date), model, store, console, stops)
 
     async def record_no_trading(trade_date: date) -> None:
-        job_run_id = await store.start_job_run(trade_date)
-        await store.finish_job_run(job_run_id, JobStatus.NO_TRADING, {})
+        job_run_id = await store.run(Store.start_job_run, trade_date)
+        await store.run(Store.finish_job_run, job_run_id, JobStatus.NO_TRADING, JobCounts())
 
     run = DailyRun(schedule_options, read_served_date, fetch_day, record_no_trading)
     try:

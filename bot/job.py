@@ -37,9 +37,9 @@ from bot.report_view import read_report_view
 from bot.universe import resolve_universe
 from solver import Solution, Solver
 from solver.errors import SolverInputError
-from storage import AsyncStore
+from storage import AsyncStore, Store
 from storage.errors import InvalidReportError, ReportMismatchError
-from storage.records import Attempt, AttemptOutcome, JobStatus, Report
+from storage.records import Attempt, AttemptOutcome, JobCounts, JobStatus, Report
 
 log = structlog.get_logger("bot.job")
 SERVED_DATE_TRIES = 3
@@ -117,10 +117,10 @@ class FetchSummary:
     trade_date: date
     planned: int = 0  # securities this run set out to fetch
     already_stored: int = 0
-    statuses: Counter[str] = field(default_factory=Counter)
+    statuses: Counter[SecurityStatus] = field(default_factory=Counter)
     failures: dict[str, str] = field(default_factory=dict)
     not_asked: list[str] = field(default_factory=list)  # left in the queue when the run stopped
-    attempts: Counter[str] = field(default_factory=Counter)
+    attempts: Counter[AttemptOutcome] = field(default_factory=Counter)
     refreshes: int = 0
     errors: Counter[str] = field(default_factory=Counter)  # every error met, by kind
     answers_per_security: Counter[int] = field(default_factory=Counter)  # how many securities took N answers
@@ -153,18 +153,22 @@ class FetchSummary:
             why = "not asked: the run was stopped"
         return {**self.failures, **dict.fromkeys(self.not_asked, why)}
 
-    def counts(self) -> dict[str, int]:
-        attempts = {f"attempts_{name}": n for name, n in self.attempts.items()}
-        return {
-            "planned": self.planned,
-            "already_stored": self.already_stored,
-            **{str(status): n for status, n in self.statuses.items()},
-            "not_asked": len(self.not_asked),
-            "refused": sum(len(reasons) for reasons in self.refused.values()),
-            "flagged": len(self.flagged),
-            "pauses": self.pauses,
-            **attempts,
-        }
+    def counts(self) -> JobCounts:
+        return JobCounts(
+            planned=self.planned,
+            already_stored=self.already_stored,
+            stored=self.statuses[SecurityStatus.STORED],
+            no_trades=self.statuses[SecurityStatus.NO_TRADES],
+            failed=self.statuses[SecurityStatus.FAILED],
+            not_asked=len(self.not_asked),
+            refused=sum(len(reasons) for reasons in self.refused.values()),
+            flagged=len(self.flagged),
+            pauses=self.pauses,
+            attempts_accepted=self.attempts[AttemptOutcome.ACCEPTED],
+            attempts_rejected=self.attempts[AttemptOutcome.REJECTED],
+            attempts_expired=self.attempts[AttemptOutcome.EXPIRED],
+            attempts_error=self.attempts[AttemptOutcome.ERROR],
+        )
 
 
 ProgressCallback = Callable[[str, str], None]
@@ -198,7 +202,7 @@ class FetchJob:
             summary.planned = len(codes)
             if on_start:
                 on_start(len(codes))
-            job_run_id = await self.store.start_job_run(trade_date)
+            job_run_id = await self.store.run(Store.start_job_run, trade_date)
             heartbeat = asyncio.create_task(self._beat(job_run_id))
             queue: asyncio.Queue[str] = asyncio.Queue()
             for code in codes:
@@ -233,8 +237,12 @@ class FetchJob:
                 summary.pauses, summary.paused_s = self.pacing.pauses, self.pacing.paused_s
                 summary.slowdowns = self.pacing.slowdowns
                 summary.duration_s = time.monotonic() - started
-                await self.store.finish_job_run(job_run_id, status, summary.counts(), missing=summary.missing)
-        log.info("fetch finished", trade_date=str(trade_date), status=status.value, **summary.counts())
+                await self.store.run(
+                    Store.finish_job_run, job_run_id, status, summary.counts(), missing=summary.missing
+                )
+        log.info(
+            "fetch finished", trade_date=str(trade_date), status=status.value, **summary.counts().to_json()
+        )
         return summary
 
     async def _beat(self, job_run_id: int) -> None:
@@ -242,7 +250,7 @@ class FetchJob:
         be told from a slow one."""
         while True:
             await asyncio.sleep(self.options.heartbeat_s)
-            await self.store.beat_job_run(job_run_id)
+            await self.store.run(Store.beat_job_run, job_run_id)
 
     async def _trade_date(self, browser: Browser, user_agent: str) -> date:
         # One HTTP 500, 403 or dropped connection must not cost the day's run; a wrong URL still fails within seconds.
@@ -273,7 +281,7 @@ class FetchJob:
             if universe.source in ("stored", "twstock"):
                 log.warning("universe", note=universe.note)
             codes = [security.code for security in universe.securities][: self.options.limit or None]
-        stored = await self.store.stored_codes(trade_date)
+        stored = await self.store.run(Store.stored_codes, trade_date)
         summary.already_stored = sum(code in stored for code in codes)
         return [code for code in codes if code not in stored]
 
@@ -320,7 +328,8 @@ class FetchJob:
                 summary.answers_per_security[fetch.answers] += 1
                 if status is SecurityStatus.FAILED:
                     summary.failures[code] = fetch.last_error
-                await self.store.update_job_run_counts(job_run_id, summary.counts())  # for the dashboard
+                # The counts so far, for the dashboard.
+                await self.store.run(Store.update_job_run_counts, job_run_id, summary.counts())
                 if on_done:
                     on_done(code, status)
         except BaseException:
@@ -410,17 +419,18 @@ class FetchJob:
             outcome = await form.outcome()
         except BotError:  # answered, but the site's verdict never came back
             await self._record(fetch.code, job_run_id, image, solution, solve_ms, AttemptOutcome.ERROR)
-            summary.attempts[AttemptOutcome.ERROR.value] += 1
+            summary.attempts[AttemptOutcome.ERROR] += 1
             raise
         self._formless_in_a_row = 0
         await self._record(fetch.code, job_run_id, image, solution, solve_ms, ATTEMPT_OUTCOMES[outcome])
-        summary.attempts[ATTEMPT_OUTCOMES[outcome].value] += 1
+        summary.attempts[ATTEMPT_OUTCOMES[outcome]] += 1
         self.pacing.answered()
         if outcome is Outcome.REPORT:
             return await self._store_report(form, fetch, summary)
         if outcome is Outcome.NO_DATA:
-            await self.store.save_report(
-                Report(summary.trade_date, fetch.code, 0, (), b"", datetime.now(UTC), no_trades=True)
+            await self.store.run(
+                Store.save_report,
+                Report(summary.trade_date, fetch.code, 0, (), b"", datetime.now(UTC), no_trades=True),
             )
             return SecurityStatus.NO_TRADES
         fetch.last_error = f"the site said {outcome.value}"
@@ -452,7 +462,7 @@ class FetchJob:
             # the day. The report is stored flagged, with the difference.
             summary.flagged[fetch.code] = report.shares_mismatch
             log.warning("stored flagged", stock_code=fetch.code, shares_mismatch=report.shares_mismatch)
-        await self.store.save_report(report)
+        await self.store.run(Store.save_report, report)
         return SecurityStatus.STORED
 
     async def _record(
@@ -464,7 +474,8 @@ class FetchJob:
         solve_ms: float,
         outcome: AttemptOutcome,
     ) -> None:
-        await self.store.record_attempt(
+        await self.store.run(
+            Store.record_attempt,
             Attempt(
                 attempted_at=datetime.now(UTC),
                 job_run_id=job_run_id,
@@ -475,7 +486,7 @@ class FetchJob:
                 confidence=solution.confidence,
                 latency_ms=solve_ms,
                 outcome=outcome,
-            )
+            ),
         )
 
 

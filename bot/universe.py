@@ -14,6 +14,7 @@ from typing import Literal
 from bot.listing import KINDS, ListingError, fetch_listing, listing_date
 from storage.async_store import AsyncStore
 from storage.records import Security
+from storage.store import Store
 
 UniverseSource = Literal["exchange", "stored", "twstock", "file"]
 # A read of the list with fewer codes than this share of the last read's is taken for a cut-off page.
@@ -45,20 +46,20 @@ async def resolve_universe(spec: str, listing_url: str, store: AsyncStore, seen_
         listing = await fetch_listing(listing_url)
         # The list may carry a listing announced for a later day: that code is asked for from its first day.
         securities = tuple(item for item in listing.securities if _listed_by(item, seen_on))
-        _, stored = await store.last_listing()
+        _, stored = await store.run(Store.last_listing)
         if len(securities) < len(stored) * SHRINK_LIMIT:
             # Listings and delistings move a handful of codes a day: a list this much shorter was cut off.
             reason = f"it lists {len(securities)} securities where its last read listed {len(stored)}"
             raise ListingError(listing_url, reason)
     except ListingError as error:
         return await _fallback(error, store, seen_on)
-    await store.record_listing(securities, seen_on)
+    await store.run(Store.record_listing, securities, seen_on)
     updated = f", updated {listing.updated_on:%Y/%m/%d}" if listing.updated_on else ""
     return Universe(securities, "exchange", f"{len(securities)} securities on the exchange's list{updated}")
 
 
 async def _fallback(error: ListingError, store: AsyncStore, seen_on: date) -> Universe:
-    last_read, stored = await store.last_listing()
+    last_read, stored = await store.run(Store.last_listing)
     if stored:
         note = (
             f"the exchange's list could not be read ({error.reason}): using the {len(stored)} securities "
@@ -66,7 +67,7 @@ async def _fallback(error: ListingError, store: AsyncStore, seen_on: date) -> Un
         )
         return Universe(tuple(stored), "stored", note)
     securities = tuple(item for item in twstock_securities() if _listed_by(item, seen_on))
-    await store.upsert_securities(securities)
+    await store.run(Store.upsert_securities, securities)
     note = (
         f"the exchange's list could not be read ({error.reason}) and none is stored: using twstock's "
         f"bundled table ({len(securities)} securities, as old as the installed twstock)"

@@ -189,8 +189,6 @@ class ReportFigures:
 
 def job_run_figures(run: JobRun, now: datetime) -> JobRunFigures:
     counts = run.counts
-    attempts = sum(value for key, value in counts.items() if key.startswith("attempts_"))
-    reports = counts.get("stored", 0) + counts.get("no_trades", 0)
     return JobRunFigures(
         id=run.id,
         trade_date=run.trade_date,
@@ -198,14 +196,14 @@ def job_run_figures(run: JobRun, now: datetime) -> JobRunFigures:
         started_at=run.started_at.astimezone(TAIPEI),
         finished_at=run.finished_at.astimezone(TAIPEI) if run.finished_at else None,
         duration_s=((run.finished_at or now) - run.started_at).total_seconds(),
-        stored=counts.get("stored", 0),
-        no_trades=counts.get("no_trades", 0),
-        failed=counts.get("failed", 0),
-        not_asked=counts.get("not_asked", 0),
-        refused=counts.get("refused", 0),
-        flagged=counts.get("flagged", 0),
-        attempts=attempts,
-        attempts_per_report=attempts / reports if reports else None,
+        stored=counts.stored,
+        no_trades=counts.no_trades,
+        failed=counts.failed,
+        not_asked=counts.not_asked,
+        refused=counts.refused,
+        flagged=counts.flagged,
+        attempts=counts.attempts,
+        attempts_per_report=counts.attempts / counts.reports if counts.reports else None,
         missing=run.missing,
     )
 
@@ -217,9 +215,9 @@ def overview(store: Store, now: datetime, limit: int = 30) -> Overview:
     for run in runs:
         if run.status is JobStatus.RUNNING:
             progress = store.job_run_progress(run.id)
-            failed = run.counts.get("failed", 0)
+            failed = run.counts.failed
             done = progress.stored + progress.no_trades + failed
-            total = run.counts.get("planned")
+            total = run.counts.planned or None
             running.append(
                 RunningJob(
                     run=job_run_figures(run, now),

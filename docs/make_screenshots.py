@@ -21,8 +21,8 @@ import uvicorn
 from bot.browser import launch_browser
 from dashboard.app import create_app
 from replica.captcha import ALPHABET, random_text, render
-from storage import Attempt, AttemptOutcome, JobStatus, LabelSource, Report, Security, Store
-from storage.synthetic import synthetic_report
+from storage import Attempt, AttemptOutcome, JobCounts, JobStatus, LabelSource, Report, Security, Store
+from testbed.reports import synthetic_report
 
 TAIPEI = timedelta(hours=8)
 TODAY = date(2026, 11, 20)
@@ -182,10 +182,12 @@ class Demo:
             counts["no_trades" if no_trades else "stored"] += 1
         counts |= {f"attempts_{name}": count for name, count in answers.items()}
         if running:
-            self.store.update_job_run_counts(job_run_id, {**counts, "planned": len(self.codes)})
+            self.store.update_job_run_counts(job_run_id, JobCounts.from_json({**counts, "planned": len(self.codes)}))
             return
         status = JobStatus.FAILED if counts["failed"] else JobStatus.SUCCEEDED
-        self.store.finish_job_run(job_run_id, status, counts, finished_at=at + timedelta(seconds=5))
+        self.store.finish_job_run(
+            job_run_id, status, JobCounts.from_json(counts), finished_at=at + timedelta(seconds=5)
+        )
 
     def attempt(
         self,

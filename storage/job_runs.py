@@ -18,6 +18,7 @@ from storage.models import (
 )
 from storage.records import (
     AttemptOutcome,
+    JobCounts,
     JobProgress,
     JobRun,
     JobStatus,
@@ -68,12 +69,12 @@ class JobRuns(StoreBase):
         self,
         job_run_id: int,
         status: JobStatus | str,
-        counts: Mapping[str, int],
+        counts: JobCounts,
         finished_at: datetime | None = None,
         missing: Mapping[str, str] | None = None,
     ) -> None:
-        """Records how a job run ended (now, unless a backfill gives the time), its counts per outcome
-        (e.g. {'stored': 1300, 'no_trades': 40}) and the securities it did not store, with why."""
+        """Records how a job run ended (now, unless a backfill gives the time), its counts and the
+        securities it did not store, with why."""
         final = enum_value(JobStatus, status, "job run status")
         with self._writing() as session:
             row = session.get(JobRunRow, job_run_id)
@@ -81,10 +82,10 @@ class JobRuns(StoreBase):
                 raise UnknownRecordError(f"no job run {job_run_id} is stored; start one with start_job_run")
             row.status = final
             row.finished_at = finished_at or utc_now()
-            row.counts = {str(key): int(value) for key, value in counts.items()}
+            row.counts = counts.to_json()
             row.missing = {str(code): str(reason) for code, reason in (missing or {}).items()}
 
-    def update_job_run_counts(self, job_run_id: int, counts: Mapping[str, int]) -> None:
+    def update_job_run_counts(self, job_run_id: int, counts: JobCounts) -> None:
         """Replaces a running job run's counts with those so far, so that its progress can be shown."""
         with self._writing() as session:
             row = session.get(JobRunRow, job_run_id)
@@ -94,7 +95,7 @@ class JobRuns(StoreBase):
                 raise StorageError(
                     f"job run {job_run_id} has finished ({row.status.value}); its counts are final"
                 )
-            row.counts = {str(key): int(value) for key, value in counts.items()}
+            row.counts = counts.to_json()
             row.heartbeat_at = utc_now()
 
     def job_run_progress(self, job_run_id: int) -> JobProgress:
@@ -151,7 +152,7 @@ class JobRuns(StoreBase):
                         started_at=row.started_at,
                         finished_at=finished_at,
                         status=status,
-                        counts=dict(row.counts),
+                        counts=JobCounts.from_json(row.counts),
                         heartbeat_at=row.heartbeat_at,
                         missing=dict(row.missing or {}),
                     )

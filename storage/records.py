@@ -4,7 +4,8 @@ Frozen dataclasses and string enums only: no database types leak out of the stor
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -166,8 +167,45 @@ class ReportSummary:
 
 
 @dataclass(frozen=True)
+class JobCounts:
+    """What a job run has counted so far: the securities it set out to fetch, how each ended, and the
+    captcha answers by what the site said. The job fills it, the job run keeps it, the dashboard reads it."""
+
+    planned: int = 0  # securities the run set out to fetch; 0 where it is not known yet
+    already_stored: int = 0  # of the securities asked for, those an earlier run had stored
+    stored: int = 0
+    no_trades: int = 0
+    failed: int = 0
+    not_asked: int = 0  # left in the queue when the run stopped or the site moved on
+    refused: int = 0  # downloads a check refused (each fetched again)
+    flagged: int = 0  # reports stored although the site's 成交股數 kept disagreeing
+    pauses: int = 0  # times every worker paused together (firewall, throttling)
+    attempts_accepted: int = 0
+    attempts_rejected: int = 0
+    attempts_expired: int = 0
+    attempts_error: int = 0
+
+    @property
+    def attempts(self) -> int:
+        return self.attempts_accepted + self.attempts_rejected + self.attempts_expired + self.attempts_error
+
+    @property
+    def reports(self) -> int:
+        """Securities answered for good: a report stored, or the site's word that there were no trades."""
+        return self.stored + self.no_trades
+
+    def to_json(self) -> dict[str, int]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, stored: Mapping[str, int]) -> JobCounts:
+        """The counts as a job run row keeps them; a count the row lacks (an older run's) is 0."""
+        return cls(**{name.name: int(stored.get(name.name, 0)) for name in fields(cls)})
+
+
+@dataclass(frozen=True)
 class JobRun:
-    """One run of the daily job and its counts per outcome; `heartbeat_at` is its last sign of life.
+    """One run of the daily job and its counts; `heartbeat_at` is its last sign of life.
 
     `missing` names the securities the run set out to fetch and did not store, with why."""
 
@@ -176,7 +214,7 @@ class JobRun:
     started_at: datetime
     finished_at: datetime | None
     status: JobStatus
-    counts: dict[str, int] = field(hash=False)
+    counts: JobCounts
     heartbeat_at: datetime
     missing: dict[str, str] = field(default_factory=dict, hash=False)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bsr.settings import get_settings
-from storage.synthetic import scratch_postgresql_schema
+from testbed.databases import scratch_postgresql_schema
 
 
 @pytest.fixture(scope="session")

@@ -1,9 +1,21 @@
-"""The `bsr` shell: help lists the rooms' commands and errors come as one line."""
+"""The `bsr` shell: help lists the rooms' commands, errors come as one line, and log lines are console lines
+or JSON lines on stderr, never through a progress bar."""
 
 from __future__ import annotations
 
+import io
+import json
+import os
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
+import structlog
+from rich.console import Console
+from rich.progress import Progress
+
+from bsr.cli.logs import LogFormat, configure_logging
 
 
 def run_bsr(*args: str) -> subprocess.CompletedProcess[str]:
@@ -25,3 +37,50 @@ def test_unknown_command_is_one_line_error() -> None:
     result = run_bsr("no-such-command")
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
+
+
+def test_log_format_json_writes_one_json_object_a_line_on_stderr(replica, tmp_path: Path) -> None:
+    environment = os.environ | {
+        "BSR_DATA_DIR": str(tmp_path),
+        "BSR_DATABASE_URL": f"sqlite:///{tmp_path / 'bsr.sqlite3'}",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "bsr", "--log-format", "json", "fetch", "--base-url", replica.base_url,
+         "--stocks", "2330", "--rate", "0"],  # fmt: skip
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    events = [json.loads(line) for line in result.stderr.splitlines()]
+    (finished,) = [event for event in events if event["event"] == "fetch finished"]
+    assert (finished["level"], finished["status"], finished["stored"]) == ("info", "succeeded", 1)
+    assert "fetch finished" not in result.stdout  # the summary table is on stdout, the log lines are not
+
+
+@pytest.fixture
+def logging_as():
+    """Configures the CLI's logging for one test, and puts structlog's defaults back afterwards."""
+    yield configure_logging
+    structlog.reset_defaults()
+
+
+def test_console_lines_print_above_a_live_progress_bar(logging_as, capsys: pytest.CaptureFixture[str]) -> None:
+    logging_as(LogFormat.CONSOLE)
+    screen = io.StringIO()
+    with Progress(console=Console(file=screen, force_terminal=True, width=100)) as progress:
+        task = progress.add_task("fetching", total=2)
+        structlog.get_logger("bot.job").warning("throttled", stock_code="2330")
+        progress.advance(task)
+    assert "throttled" in screen.getvalue() and "stock_code=2330" in screen.getvalue()
+    assert capsys.readouterr().err == ""  # not written around the bar
+
+
+def test_json_lines_go_to_stderr_past_a_live_progress_bar(logging_as, capsys: pytest.CaptureFixture[str]) -> None:
+    logging_as(LogFormat.JSON)
+    screen = io.StringIO()
+    with Progress(console=Console(file=screen, force_terminal=True, width=100)):
+        structlog.get_logger("bot.job").warning("throttled", stock_code="2330")
+    assert json.loads(capsys.readouterr().err)["stock_code"] == "2330"
+    assert "throttled" not in screen.getvalue()

@@ -16,6 +16,7 @@ from bsr.cli import replica as replica_cli
 from bsr.cli import solver as solver_cli
 from bsr.cli import storage as storage_cli
 from bsr.cli.errors import run_app
+from bsr.cli.logs import LogFormat, configure_logging
 
 app = typer.Typer(
     name="bsr",
@@ -24,6 +25,17 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def bsr(
+    log_format: LogFormat | None = typer.Option(
+        None, help="How log lines are written to stderr; default: console on a terminal, else json."
+    ),
+) -> None:
+    configure_logging(log_format)
+
+
 app.add_typer(replica_cli.app, name="replica")
 app.command("train")(solver_cli.train)
 app.command("eval")(solver_cli.evaluate)

@@ -20,7 +20,7 @@ from bot.errors import SiteUnreachableError
 from bot.job import FetchJob, FetchOptions, SecurityStatus
 from solver import Solver
 from storage import AsyncStore, Store
-from storage.records import AttemptOutcome, JobStatus
+from storage.records import AttemptOutcome, JobCounts, JobStatus
 from tests.fetching import QUICK, assert_whole
 
 UNKNOWN_CODE = "9998"  # not listed: the site answers 查無資料
@@ -123,7 +123,7 @@ async def test_the_run_beats_while_a_slow_query_gives_no_other_sign_of_life(
     beats: set[datetime] = set()
     while len(beats) < 5 and not running.done():
         runs = await asyncio.to_thread(store.list_job_runs)
-        if runs and runs[0].status is JobStatus.RUNNING and not runs[0].counts:
+        if runs and runs[0].status is JobStatus.RUNNING and runs[0].counts == JobCounts():
             beats.add(runs[0].heartbeat_at)
         await asyncio.sleep(0.05)
     replica.config.latency_s = 0.0

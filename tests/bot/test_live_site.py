@@ -78,7 +78,7 @@ async def test_a_report_whose_view_disagrees_is_refused_and_fetched_again(replic
     assert sum(len(reasons) for reasons in summary.refused.values()) == refused
     assert all("成交股數" in reason for reasons in summary.refused.values() for reason in reasons)
     (run,) = store.list_job_runs()
-    assert run.counts["refused"] == refused and run.counts["flagged"] == 0
+    assert run.counts.refused == refused and run.counts.flagged == 0
     assert_checked(store, summary.trade_date, codes)
 
 

@@ -17,7 +17,7 @@ from bot.job import FetchJob, FetchOptions
 from bot.listing import ListingError, fetch_listing, read_listing
 from bot.universe import resolve_universe, twstock_securities
 from replica.market import securities
-from storage import AsyncStore, Security
+from storage import AsyncStore, Security, Store
 from tests.fetching import QUICK
 
 TODAY = date(2026, 11, 20)  # the replica's trade date in tests
@@ -75,8 +75,8 @@ async def test_codes_listed_today_are_in_and_codes_delisted_yesterday_are_out(re
     codes = {security.code for security in universe.securities}
     assert universe.source == "exchange" and "updated 2026/11/20" in universe.note
     assert {"6999", "2330", "00400A"} <= codes and "1101" not in codes and "7999" not in codes
-    assert await async_store.security_sightings("6999") == (TODAY, TODAY)
-    assert await async_store.security_sightings("1101") == (None, None)
+    assert await async_store.run(Store.security_sightings, "6999") == (TODAY, TODAY)
+    assert await async_store.run(Store.security_sightings, "1101") == (None, None)
 
 
 async def test_a_code_that_leaves_the_list_keeps_its_last_sighting(replica, async_store) -> None:
@@ -87,8 +87,8 @@ async def test_a_code_that_leaves_the_list_keeps_its_last_sighting(replica, asyn
     list_security(replica, "1102", "亞泥", listed_on=date(1962, 6, 8), delisted_on=TODAY)
     today = await resolve_universe("all", replica.listing_url, async_store, TODAY)
     assert "1102" not in {security.code for security in today.securities}
-    assert await async_store.security_sightings("1102") == (yesterday, yesterday)
-    assert await async_store.security_sightings("2330") == (yesterday, TODAY)
+    assert await async_store.run(Store.security_sightings, "1102") == (yesterday, yesterday)
+    assert await async_store.run(Store.security_sightings, "2330") == (yesterday, TODAY)
 
 
 async def test_an_unreachable_list_falls_back_to_the_stored_one_then_to_twstock(replica, async_store) -> None:

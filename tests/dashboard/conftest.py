@@ -22,8 +22,8 @@ from fastapi.testclient import TestClient
 
 from dashboard.app import create_app
 from replica.captcha import ALPHABET, random_text, render
-from storage import Attempt, AttemptOutcome, JobStatus, LabelSource, Report, Security, Store
-from storage.synthetic import synthetic_report
+from storage import Attempt, AttemptOutcome, JobCounts, JobStatus, LabelSource, Report, Security, Store
+from testbed.reports import synthetic_report
 
 FINISHED_DATES = (date(2026, 11, 18), date(2026, 11, 19), date(2026, 11, 20))
 RUNNING_DATE = date(2026, 11, 21)
@@ -122,14 +122,15 @@ def fill_store(store: Store, url: str) -> FilledStore:
             store.record_attempt(attempt)
             answers["accepted"] += 1
             store.save_report(_report(code, trade_date, seed=day_index * 10 + code_index))
-        counts = {"stored": len(CODES), "no_trades": 0, "failed": 0}
+        counts = JobCounts(
+            stored=len(CODES), attempts_accepted=answers["accepted"], attempts_rejected=answers["rejected"]
+        )
         if trade_date == FINISHED_DATES[-1]:
             no_trades = synthetic_report(NO_TRADES_CODE, trade_date, records=2)
             store.save_report(replace(no_trades, trades=(), rec_count=0, no_trades=True, raw_csv=b""))
-            counts |= {"no_trades": 1, "failed": 1}
-        counts |= {f"attempts_{name}": count for name, count in answers.items()}
-        status = JobStatus.FAILED if counts["failed"] else JobStatus.SUCCEEDED
-        missing = {FAILED_CODE: "the site said wrong_captcha"} if counts["failed"] else {}
+            counts = replace(counts, no_trades=1, failed=1)
+        status = JobStatus.FAILED if counts.failed else JobStatus.SUCCEEDED
+        missing = {FAILED_CODE: "the site said wrong_captcha"} if counts.failed else {}
         store.finish_job_run(
             job_run_id, status, counts, finished_at=started + timedelta(minutes=50), missing=missing
         )
@@ -146,7 +147,7 @@ def fill_store(store: Store, url: str) -> FilledStore:
         filled.queue.append(attempt_id)
 
     filled.running_job_id = store.start_job_run(RUNNING_DATE, started_at=NOW - timedelta(minutes=20))
-    store.update_job_run_counts(filled.running_job_id, {"planned": 4, "failed": 0})
+    store.update_job_run_counts(filled.running_job_id, JobCounts(planned=4))
     store.save_report(replace(_report("2317", RUNNING_DATE, seed=99), fetched_at=NOW - timedelta(minutes=5)))
     for outcome in (AttemptOutcome.EXPIRED, AttemptOutcome.ACCEPTED):
         attempt, _ = _attempt(rng, NOW, filled.running_job_id, "2317", outcome, "v2")

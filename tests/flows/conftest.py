@@ -15,7 +15,7 @@ import pytest
 
 from flows import ColumnarCopy
 from storage import BrokerTrade, DayFigures, Report, Store
-from storage.synthetic import site_csv
+from testbed.reports import site_csv
 
 D1, D2, D3 = date(2026, 11, 16), date(2026, 11, 17), date(2026, 11, 18)
 NAMES = {"9B2z": "台新文心", "9B2Z": "台新五權", "1020": "合庫", "1030": "土銀"}

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -11,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from testbed.commands import bsr_environment
 from tests.fetching import fetch, solver, store  # noqa: F401 - fixtures shared with the bot's tests
 
 
@@ -21,18 +21,10 @@ def bsr(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
     def run(*args: str, database_url: str = "", timeout: float = 180) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "bsr", *args],
-            env=bsr_environment(tmp_path, database_url),
+            env=bsr_environment(tmp_path / "data", database_url),
             capture_output=True,
             text=True,
             timeout=timeout,
         )
 
     return run
-
-
-def bsr_environment(tmp_path: Path, database_url: str = "") -> dict[str, str]:
-    """The environment of `bsr` with its data under tmp_path/data and, unless given, its database there too."""
-    return os.environ | {
-        "BSR_DATA_DIR": str(tmp_path / "data"),
-        "BSR_DATABASE_URL": database_url or f"sqlite:///{tmp_path / 'data' / 'bsr.sqlite3'}",
-    }

@@ -17,8 +17,8 @@ from dashboard.app import create_app
 from solver import Solver
 from solver.errors import SolverInputError
 from storage import Attempt, AttemptOutcome, Store
-from storage.synthetic import synthetic_report
-from tests.reliability.conftest import bsr_environment
+from testbed.commands import bsr_environment
+from testbed.reports import synthetic_report
 
 
 def database_dump(path: Path) -> list[str]:
@@ -116,7 +116,7 @@ def test_cli_runs_that_fail_say_why_in_one_line_and_change_nothing(
                 "--max-attempts",
                 "1",
             ],
-            env=bsr_environment(tmp_path, database_url),
+            env=bsr_environment(tmp_path / "data", database_url),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

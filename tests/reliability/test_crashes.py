@@ -9,7 +9,8 @@ import subprocess
 import time
 from pathlib import Path
 
-from benchmarks.reliability import bsr_fetch, fetch_environment, stored_reports
+from testbed.commands import bsr_environment, bsr_fetch
+from testbed.databases import stored_reports
 
 CODES = ("2330", "2317", "0050", "00878", "2412", "9998")
 
@@ -17,7 +18,7 @@ CODES = ("2330", "2317", "0050", "00878", "2412", "9998")
 def test_killed_twice_at_random_moments_then_a_rerun_completes(replica, tmp_path: Path) -> None:
     rng = random.Random(11)
     database_url = f"sqlite:///{tmp_path / 'bsr.sqlite3'}"
-    environment = fetch_environment(database_url, tmp_path)
+    environment = bsr_environment(tmp_path, database_url)
     # Queries paced at 2/s start at least 0.35 s apart (±30% jitter), so a kill within 0.3 s of a download
     # lets one more report through at most and always leaves part of the day to the next run.
     command = bsr_fetch(replica.base_url, CODES, "--max-attempts", "8", rate=2)

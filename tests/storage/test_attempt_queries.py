@@ -13,6 +13,7 @@ from storage import (
     AttemptOutcome,
     CharConfusion,
     DailyAcceptance,
+    JobCounts,
     LabelSource,
     ReportAttempts,
     Security,
@@ -20,7 +21,7 @@ from storage import (
     Store,
     UnknownRecordError,
 )
-from storage.synthetic import synthetic_report
+from testbed.reports import synthetic_report
 
 MakeAttempt = Callable[..., Attempt]
 TRADE_DATE = date(2026, 11, 20)
@@ -182,16 +183,16 @@ def test_char_confusions_come_from_human_labels_only(store: Store, make_attempt:
 def test_job_runs_record_status_and_counts(store: Store) -> None:
     first = store.start_job_run(TRADE_DATE)
     second = store.start_job_run(TRADE_DATE)
-    store.finish_job_run(first, "succeeded", {"stored": 1300, "no_trades": 40})
+    store.finish_job_run(first, "succeeded", JobCounts(stored=1300, no_trades=40))
     runs = store.list_job_runs()
     assert [run.id for run in runs] == [second, first]
     assert runs[0].status == "running" and runs[0].finished_at is None
-    assert runs[1].status == "succeeded" and runs[1].counts == {"stored": 1300, "no_trades": 40}
+    assert runs[1].status == "succeeded" and runs[1].counts == JobCounts(stored=1300, no_trades=40)
     assert runs[1].finished_at is not None and runs[1].finished_at >= runs[1].started_at
     with pytest.raises(StorageError, match="unknown job run status 'done'"):
-        store.finish_job_run(second, "done", {})
+        store.finish_job_run(second, "done", JobCounts())
     with pytest.raises(UnknownRecordError, match="no job run 77"):
-        store.finish_job_run(77, "failed", {})
+        store.finish_job_run(77, "failed", JobCounts())
 
 
 def test_securities_are_upserted(store: Store) -> None:

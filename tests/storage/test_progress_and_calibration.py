@@ -12,13 +12,14 @@ from storage import (
     Attempt,
     AttemptOutcome,
     ConfidenceBucket,
+    JobCounts,
     JobStatus,
     StorageError,
     Store,
     UnknownRecordError,
 )
 from storage.job_runs import JOB_RUN_LOST_AFTER
-from storage.synthetic import synthetic_report
+from testbed.reports import synthetic_report
 
 MakeAttempt = Callable[..., Attempt]
 TRADE_DATE = date(2026, 11, 20)
@@ -28,7 +29,7 @@ def test_a_backfilled_job_run_keeps_the_times_it_is_given(store: Store) -> None:
     started = datetime(2026, 11, 20, 8, 35, tzinfo=UTC)
     job_run_id = store.start_job_run(TRADE_DATE, started_at=started)
     store.finish_job_run(
-        job_run_id, JobStatus.SUCCEEDED, {"stored": 3}, finished_at=started + timedelta(hours=1)
+        job_run_id, JobStatus.SUCCEEDED, JobCounts(stored=3), finished_at=started + timedelta(hours=1)
     )
     (run,) = store.list_job_runs()
     assert (run.started_at, run.finished_at) == (started, started + timedelta(hours=1))
@@ -36,17 +37,21 @@ def test_a_backfilled_job_run_keeps_the_times_it_is_given(store: Store) -> None:
 
 def test_running_job_counts_can_be_updated_until_it_finishes(store: Store) -> None:
     job_run_id = store.start_job_run(TRADE_DATE)
-    store.update_job_run_counts(job_run_id, {"total": 1300, "stored": 12})
-    store.update_job_run_counts(job_run_id, {"total": 1300, "stored": 40, "failed": 1})
+    store.update_job_run_counts(job_run_id, JobCounts(planned=1300, stored=12))
+    store.update_job_run_counts(job_run_id, JobCounts(planned=1300, stored=40, failed=1, attempts_accepted=41))
     (run,) = store.list_job_runs()
-    assert (run.status, run.counts) == (JobStatus.RUNNING, {"total": 1300, "stored": 40, "failed": 1})
+    assert (run.status, run.counts) == (
+        JobStatus.RUNNING,
+        JobCounts(planned=1300, stored=40, failed=1, attempts_accepted=41),
+    )
+    assert (run.counts.reports, run.counts.attempts) == (40, 41)
 
-    store.finish_job_run(job_run_id, JobStatus.SUCCEEDED, {"stored": 1299, "failed": 1})
+    store.finish_job_run(job_run_id, JobStatus.SUCCEEDED, JobCounts(planned=1300, stored=1299, failed=1))
     with pytest.raises(StorageError, match="has finished"):
-        store.update_job_run_counts(job_run_id, {"stored": 0})
-    assert store.list_job_runs()[0].counts == {"stored": 1299, "failed": 1}
+        store.update_job_run_counts(job_run_id, JobCounts())
+    assert store.list_job_runs()[0].counts == JobCounts(planned=1300, stored=1299, failed=1)
     with pytest.raises(UnknownRecordError):
-        store.update_job_run_counts(job_run_id + 1, {})
+        store.update_job_run_counts(job_run_id + 1, JobCounts())
 
 
 def test_a_run_that_stops_beating_reads_as_interrupted_at_its_last_heartbeat(store: Store) -> None:
@@ -67,7 +72,7 @@ def test_the_next_run_records_a_killed_run_as_interrupted(store: Store) -> None:
     # Recorded, not only read so: a late sign of life from the killed run changes nothing.
     store.beat_job_run(killed)
     with pytest.raises(StorageError, match=r"has finished \(interrupted\)"):
-        store.update_job_run_counts(killed, {"stored": 1})
+        store.update_job_run_counts(killed, JobCounts(stored=1))
     assert [(run.status, run.finished_at) for run in store.list_job_runs()] == [
         (JobStatus.RUNNING, None),
         (JobStatus.INTERRUPTED, silent_since),

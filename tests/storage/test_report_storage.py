@@ -19,7 +19,7 @@ from storage import (
     Store,
     UnknownRecordError,
 )
-from storage.synthetic import synthetic_report
+from testbed.reports import synthetic_report
 
 TRADE_DATE = date(2026, 11, 20)
 

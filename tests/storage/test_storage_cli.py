@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from storage import Store
-from storage.synthetic import synthetic_report
+from testbed.reports import synthetic_report
 
 
 def bsr(tmp_path: Path, database_url: str, *args: str) -> subprocess.CompletedProcess[str]:

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
-from storage import Attempt, AttemptOutcome, SaveResult, Store
-from storage.synthetic import synthetic_report
+from storage import Attempt, AttemptOutcome, JobCounts, SaveResult, Store
+from testbed.reports import synthetic_report
 
 TRADE_DATE = date(2026, 11, 20)
 WRITERS = 4
@@ -41,7 +41,7 @@ def test_writers_with_their_own_connections_all_succeed(
                 store.record_attempt(make_attempt(AttemptOutcome.ACCEPTED, stock_code=code, job_run_id=run))
                 report = synthetic_report(stock_code=code, trade_date=TRADE_DATE, records=300, seed=number)
                 assert store.save_report(report) is SaveResult.INSERTED
-            store.finish_job_run(run, "succeeded", {"stored": 6})
+            store.finish_job_run(run, "succeeded", JobCounts(stored=6))
 
     run_together(worker, WRITERS)
     with Store.open(database_url) as store:

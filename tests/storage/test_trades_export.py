@@ -24,7 +24,7 @@ from storage import (
     export_day,
     export_reports,
 )
-from storage.synthetic import synthetic_report
+from testbed.reports import synthetic_report
 
 TRADE_DATE = date(2026, 11, 20)
 

@@ -1,20 +1,14 @@
-"""Synthetic, well-formed broker reports (seeded) and scratch PostgreSQL schemas, for tests and benchmarks.
+"""Synthetic, well-formed broker reports (seeded), with their CSV as the site writes it, for tests and benchmarks.
 
 Reports are shaped like the site's: ordered by broker then price, case-sensitive broker ids, buys equal sells."""
 
 from __future__ import annotations
 
 import random
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import create_engine
-
-from storage.engine import parse_url
 from storage.records import BrokerTrade, Report
 
 BROKER_ID_CHARS = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghjkmnpqrstuvwxyz"
@@ -69,26 +63,6 @@ def site_csv(stock_code: str, trades: list[BrokerTrade]) -> bytes:
         halves.append('"","","","",""')
     lines += [f"{left},,{right} " for left, right in zip(halves[::2], halves[1::2], strict=True)]
     return ("\ufeff" + "\r\n".join(lines) + "\r\n").encode()
-
-
-@contextmanager
-def scratch_postgresql_schema(url: str) -> Iterator[str]:
-    """A URL of a new, empty schema in the PostgreSQL database at `url`; the schema is dropped afterwards."""
-    base = parse_url(url)
-    schema = f"bsr_scratch_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-        try:
-            yield base.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-                hide_password=False
-            )
-        finally:
-            with admin.connect() as connection:
-                connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-    finally:
-        admin.dispose()
 
 
 def _broker_ids(rng: random.Random, count: int) -> list[str]:
