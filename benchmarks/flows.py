@@ -12,10 +12,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import statistics
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -24,7 +22,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import uvicorn
 from sqlalchemy import create_engine, text
 
 from bot.browser import launch_browser
@@ -47,6 +44,7 @@ from storage import Store, export_day
 from storage.engine import parse_url
 from storage.export import DATASET_FOLDER, ExportFormat
 from testbed.databases import scratch_postgresql_schema
+from testbed.serving import served
 
 LAST_DAY = date(2026, 11, 20)  # the replica's day in the tests; the history ends the day before
 STOCK = "2330"  # the biggest report: about 6,000 records a day
@@ -143,23 +141,6 @@ def columnar_build_s(store: Store, folder: Path, window: Window) -> float:
     started = time.perf_counter()
     ColumnarCopy(store, folder).day_files(window)
     return time.perf_counter() - started
-
-
-@contextmanager
-def served(app: Any) -> Iterator[str]:
-    """The dashboard on a free loopback port, served by uvicorn on a thread; yields its base URL."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    while not server.started and thread.is_alive():
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
-        listener.close()
 
 
 # Resolves once the page has painted its first content (at once where it already has).

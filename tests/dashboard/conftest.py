@@ -6,18 +6,12 @@ known texts, so that tests can type the right answers in the failure queue."""
 from __future__ import annotations
 
 import random
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import uvicorn
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from dashboard.app import create_app
@@ -174,24 +168,3 @@ def client(filled_store: FilledStore) -> Iterator[TestClient]:
     app = create_app(filled_store.url, clock=lambda: NOW)
     with TestClient(app, base_url="http://127.0.0.1") as test_client:
         yield test_client
-
-
-@contextmanager
-def served(app: FastAPI) -> Iterator[str]:
-    """The app on a free loopback port, served by uvicorn on a thread of its own; yields its base URL."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        listener.close()

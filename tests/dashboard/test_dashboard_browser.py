@@ -14,7 +14,8 @@ from playwright.async_api import Browser, Page
 
 from dashboard.app import create_app
 from storage import LabelSource, Store
-from tests.dashboard.conftest import FINISHED_DATES, NOW, TRADES_PER_REPORT, FilledStore, served
+from testbed.serving import served
+from tests.dashboard.conftest import FINISHED_DATES, NOW, TRADES_PER_REPORT, FilledStore
 
 # For each chart: how many non-zero values it holds and how many of its pixels are painted.
 CHART_FIGURES_JS = """

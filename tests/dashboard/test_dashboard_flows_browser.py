@@ -10,7 +10,7 @@ from playwright.async_api import Browser
 
 from dashboard.app import create_app
 from storage import Store
-from tests.dashboard.conftest import served
+from testbed.serving import served
 from tests.dashboard.test_dashboard_browser import charts_drawn
 from tests.flows.conftest import history_reports
 

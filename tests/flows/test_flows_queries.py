@@ -23,7 +23,7 @@ from flows import (
     stock_flows,
 )
 from storage import Store
-from storage.synthetic import site_csv
+from testbed.reports import site_csv
 from tests.flows.conftest import D1, D2, D3, history_reports
 
 
