@@ -3,6 +3,14 @@
 Preprocessing, the model definition and the shipped models live here."""
 
 from solver.errors import ModelNotFoundError, SolverError, SolverInputError
-from solver.solver import Solution, Solver
+from solver.solver import ModelInService, Solution, Solver, model_in_service
 
-__all__ = ["ModelNotFoundError", "Solution", "Solver", "SolverError", "SolverInputError"]
+__all__ = [
+    "ModelInService",
+    "ModelNotFoundError",
+    "Solution",
+    "Solver",
+    "SolverError",
+    "SolverInputError",
+    "model_in_service",
+]

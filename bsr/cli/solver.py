@@ -34,9 +34,9 @@ def train(
     real_repeats: int = typer.Option(1, help="How often each real captcha appears per epoch."),
     init_model: Path = typer.Option(None, help="Start from this model instead of random weights."),
     cache_dir: Path = typer.Option(Path("runs/cache"), help="Where rendered synthetic captchas are cached."),
-    from_db: bool = typer.Option(False, "--from-db", help="Fine-tune the active model on the stored labels and "
+    from_db: bool = typer.Option(False, "--from-db", help="Fine-tune the model in service on the stored labels and "
                                  "register the result as a new model version (see `bsr models`)."),
-    fresh: bool = typer.Option(False, help="With --from-db: start from random weights, not the active model."),
+    fresh: bool = typer.Option(False, help="With --from-db: start from random weights, not the model in service."),
 ) -> None:
     """Train a captcha model from labelled folders and/or synthetic captchas, or from the database."""
     from trainer.training import TrainingConfig
@@ -87,8 +87,9 @@ def _retrain(config: TrainingConfig, fresh: bool, show: ProgressHook) -> Retrain
     from storage import Store
     from trainer.retrain import retrain
 
-    with Store.open(get_settings().resolved_database_url) as store:
-        return retrain(store, config, fresh=fresh, progress=show)
+    settings = get_settings()
+    with Store.open(settings.resolved_database_url) as store:
+        return retrain(store, config, fresh=fresh, progress=show, model=settings.model)
 
 
 def evaluate(
