@@ -8,10 +8,8 @@ import keras
 import numpy as np
 from keras import layers
 
+from solver.alphabet import ALPHABET, TEXT_LENGTH
 from solver.preprocess import INPUT_HEIGHT, INPUT_WIDTH
-
-ALPHABET = "ACDEFGHJKLNPQRTUVXYZ2346789"
-TEXT_LENGTH = 5
 
 
 def build_model(alphabet: str = ALPHABET, length: int = TEXT_LENGTH, seed: int = 0) -> keras.Model:

@@ -15,8 +15,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from solver.alphabet import ALPHABET
 from solver.errors import ModelNotFoundError
-from solver.model import ALPHABET, decode
+from solver.model import decode
 from solver.preprocess import INPUT_HEIGHT, INPUT_WIDTH, preprocess
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"

@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from replica import captcha
-from solver.model import ALPHABET, TEXT_LENGTH, encode
+from solver.alphabet import ALPHABET, TEXT_LENGTH
+from solver.model import encode
 from solver.preprocess import INPUT_HEIGHT, INPUT_WIDTH, preprocess
 
 LABELS_FILE = "labels.csv"

@@ -4,8 +4,11 @@ The dashboard's failure page and the terminal command share these steps, so both
 
 from __future__ import annotations
 
-from replica.captcha import ALPHABET, TEXT_LENGTH
+from solver.alphabet import ALPHABET, TEXT_LENGTH
 from storage import LabelSource, Store, StoredAttempt
+
+# What a person is asked to type, e.g. under the dashboard's label field.
+LABEL_HELP = f"{TEXT_LENGTH} characters of {ALPHABET}, any case."
 
 
 class RelabelError(ValueError):

@@ -19,7 +19,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from solver.model import ALPHABET, TEXT_LENGTH, build_model
+from solver.alphabet import ALPHABET, TEXT_LENGTH
+from solver.model import build_model
 from solver.preprocess import INPUT_HEIGHT, INPUT_WIDTH
 from solver.solver import metadata_path
 from trainer.dataset import CaptchaSet, load_folder, synthetic

@@ -21,7 +21,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from dashboard.app import create_app
-from replica.captcha import ALPHABET, random_text, render
+from replica.captcha import random_text, render
+from solver.alphabet import ALPHABET
 from storage import Attempt, AttemptOutcome, JobStatus, LabelSource, Report, Security, Store
 from storage.synthetic import synthetic_report
 
