@@ -50,5 +50,5 @@ def decode(probabilities: np.ndarray, alphabet: str = ALPHABET) -> list[tuple[st
 
 
 def encode(text: str, alphabet: str = ALPHABET) -> list[int]:
-    """The class index of each character of a label (case-insensitive, as the site compares)."""
-    return [alphabet.index(char) for char in text.upper()]
+    """The class index of each character of a label, in the upper case that labels are kept in."""
+    return [alphabet.index(char) for char in text]
