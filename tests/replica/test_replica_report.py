@@ -9,11 +9,26 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from replica.market import Market, format_price, securities, stock_tick_cents
+from replica.market import Broker, Market, Record, Report, format_price, securities, stock_tick_cents
+from replica.report_csv import report_csv_bytes
+from storage.synthetic import synthetic_report
 
 TITLE = "券商買賣股票成交價量資訊"
 HEADER = ["序號", "券商", "價格", "買進股數", "賣出股數", "", "序號", "券商", "價格", "買進股數", "賣出股數"]
 RECORD_FIELD = re.compile(r'"[^"]*"')
+
+
+@pytest.mark.parametrize("records", [6, 7])  # an odd count ends in an empty right half
+def test_storages_synthetic_reports_carry_the_csv_the_replica_serves(records: int) -> None:
+    # storage may not import the replica, so its synthetic reports write the site's CSV themselves: the
+    # replica's writer is the one that follows the site, and the synthetic one is held to it.
+    stored = synthetic_report(records=records, seed=records)
+    lines = tuple(
+        Record(Broker(trade.broker_id, trade.broker_name), int(trade.price * 100), trade.buy_shares, trade.sell_shares)
+        for trade in stored.trades
+    )
+    served = Report(stored.trade_date, stored.stock_code, lines, len(lines), 0, 0, 0, 0)
+    assert report_csv_bytes(served, "utf-8-sig") == stored.raw_csv
 
 
 def record_count_parity(replica, parity: int, kind: str = "stock") -> str:
