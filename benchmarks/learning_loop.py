@@ -27,7 +27,7 @@ from bot.universe import twstock_securities
 from bsr.demo import replica_process
 from bsr.settings import get_settings
 from solver import Solver
-from storage import AsyncStore, AttemptOutcome, Store
+from storage import AsyncStore, AttemptOutcome, Store, normal_label
 from trainer.attempt_dataset import as_captcha_set, deduplicate, split_by_time, stored_labels
 from trainer.dataset import LABELS_FILE, is_validation_name, load_folder, synthetic
 from trainer.relabel import next_failure, save_label
@@ -42,7 +42,7 @@ def replay_pools(data_dir: Path, workdir: Path) -> tuple[Path, Path, dict[str, s
     """Two replay folders over the real training files (odd / even numbers; their labels.csv names the
     originals, nothing is copied) and every real image's true label by the SHA-256 of its bytes."""
     with (data_dir / LABELS_FILE).open(encoding="utf-8-sig", newline="") as handle:
-        rows = [(row["file"], row["label"].strip().upper()) for row in csv.DictReader(handle)]
+        rows = [(row["file"], normal_label(row["label"])) for row in csv.DictReader(handle)]
     truth = {hashlib.sha256((data_dir / file).read_bytes()).hexdigest(): label for file, label in rows}
     training_rows = [(file, label) for file, label in rows if not is_validation_name(file)]
     pools = []

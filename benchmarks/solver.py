@@ -17,7 +17,7 @@ import numpy as np
 
 from bsr.settings import get_settings
 from solver import Solution, Solver
-from solver.model import ALPHABET
+from solver.alphabet import ALPHABET
 from solver.solver import metadata_path
 from trainer.dataset import CaptchaSet, load_folder
 from trainer.evaluation import Evaluation, evaluate

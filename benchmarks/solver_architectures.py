@@ -16,7 +16,8 @@ import tensorflow as tf
 from keras import layers
 
 from bsr.settings import get_settings
-from solver.model import ALPHABET, build_model
+from solver.alphabet import ALPHABET
+from solver.model import build_model
 from solver.preprocess import INPUT_HEIGHT, INPUT_WIDTH
 from trainer.dataset import load_folder
 

@@ -17,7 +17,7 @@ from rich.table import Table
 from bot.browser import launch_browser
 from bot.job import FIGURE_CHECKS, FetchJob, FetchOptions, FetchSummary, SecurityStatus, served_trade_date
 from bot.schedule import DailyRun, ScheduleOptions, serve
-from solver import Solver
+from solver import ModelNotFoundError, Solver, model_in_service
 from storage import AsyncStore, Store
 from storage.records import JobCounts, JobStatus
 
@@ -144,15 +144,12 @@ async def fetch(options: FetchOptions, model: str, database_url: str, console: C
 
 
 async def load_solver(model: str, store: AsyncStore) -> Solver:
-    """The model the user named (a registered version's name, a file, a folder or a shipped version), else
-    the store's active model version, else the newest shipped model."""
-    if model:
-        registered = {version.name: version.path for version in await store.run(Store.list_model_versions)}
-        model = registered.get(model, model)
-    else:
-        active = await store.run(Store.active_model_version)
-        model = active.path if active else ""
-    return await asyncio.to_thread(Solver.load, model or None)
+    """The model in service (solver.model_in_service): the one the user named in `model` (BSR_MODEL), else the
+    store's active model version, else the newest shipped model."""
+    chosen = model_in_service(model, await store.run(Store.list_model_versions))
+    if chosen is None:
+        raise ModelNotFoundError("no model is named in BSR_MODEL, active or shipped; train one with `bsr train`")
+    return await asyncio.to_thread(Solver.load, chosen.path)
 
 
 async def _fetch_once(

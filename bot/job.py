@@ -29,8 +29,8 @@ from bot.errors import (
     TradeDateNotServedError,
     TransientSiteError,
 )
-from bot.listing import EXCHANGE_LISTING_URL
-from bot.pacing import Pacing, RetryPolicy
+from bot.options import FetchOptions
+from bot.pacing import Pacing
 from bot.query import Outcome, ReportForm
 from bot.report_csv import parse_report
 from bot.report_view import read_report_view
@@ -48,7 +48,6 @@ FIGURE_CHECKS = 3  # downloads whose buys disagree with the view's 成交股數 
 MAX_THROTTLED = 20  # signs of throttling one security may meet before it is left for a catch-up round
 # A download refused by a check of a complete report: fetched again, and listed in the run's summary.
 REFUSALS = (ReportFormatError, ReportMismatchError, InvalidReportError)
-HEARTBEAT_S = 30.0  # a run silent for storage.job_runs.JOB_RUN_LOST_AFTER was killed
 
 ATTEMPT_OUTCOMES = {
     Outcome.REPORT: AttemptOutcome.ACCEPTED,
@@ -56,30 +55,6 @@ ATTEMPT_OUTCOMES = {
     Outcome.WRONG_CAPTCHA: AttemptOutcome.REJECTED,
     Outcome.EXPIRED_CAPTCHA: AttemptOutcome.EXPIRED,
 }
-
-
-@dataclass(frozen=True)
-class FetchOptions:
-    """Everything one run of `bsr fetch` is told."""
-
-    base_url: str
-    evidence_dir: Path
-    trade_date: date | None = None  # None: the date the site serves now (Label_Date)
-    stock_codes: tuple[str, ...] = ()  # empty: the universe
-    universe: str = "all"  # the exchange's list at listing_url on the day, or a file of codes
-    listing_url: str = EXCHANGE_LISTING_URL
-    limit: int = 0  # only the first N securities of the universe; 0: all of them
-    concurrency: int = 1
-    rate: float = 1.0  # queries per second across all workers; 0 lifts the limit
-    max_attempts: int = 5
-    min_confidence: float = 0.0  # below this, take a fresh captcha instead of answering
-    headless: bool = True
-    chromium: str = ""
-    recycle_after: int = 200  # queries per browser context, so that memory stays flat
-    timeout_s: float = 30.0
-    answer_delay_s: float = 0.0  # submit no sooner after the captcha loaded (the site's minimum delay)
-    heartbeat_s: float = HEARTBEAT_S  # how often the job run's sign of life is stored
-    policy: RetryPolicy = field(default_factory=RetryPolicy)
 
 
 class SecurityStatus(StrEnum):

@@ -7,38 +7,19 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.cron import CronTrigger
 
 from bot.errors import BotError, TradeDateNotServedError
 from bot.job import FetchSummary
+from bot.options import ScheduleOptions
 
 log = structlog.get_logger("bot.schedule")
 JOB_ID = "daily-fetch"
-
-
-@dataclass(frozen=True)
-class ScheduleOptions:
-    hour: int = 16
-    minute: int = 35
-    days: str = "mon-fri"
-    timezone: str = "Asia/Taipei"
-    poll_interval_s: float = 300.0  # new data appears around 16:00-16:30, sometimes later
-    ready_window_s: float = 3 * 3600.0  # after this, the day had no trading (a holiday)
-    misfire_grace_s: int = 6 * 3600  # a run missed while the machine slept still happens that evening
-    # A day is served until the next one comes up: securities missing after a run are tried again, with
-    # pauses that grow from the first to the last, until the site serves the next day.
-    catch_up_first_s: float = 600.0
-    catch_up_longest_s: float = 3600.0
-
-    def trigger(self) -> CronTrigger:
-        return CronTrigger(day_of_week=self.days, hour=self.hour, minute=self.minute, timezone=self.timezone)
 
 
 class RunOutcome(StrEnum):

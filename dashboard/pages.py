@@ -16,7 +16,7 @@ from dashboard.dependencies import get_now, get_store
 from dashboard.figures import failure_figures, overview, report_figures, solver_figures
 from storage import Store
 from storage.export import write_trades_csv
-from trainer.relabel import RelabelError, mark_unreadable, next_failure, save_label
+from trainer.relabel import LABEL_HELP, RelabelError, mark_unreadable, next_failure, save_label
 
 router = APIRouter(default_response_class=HTMLResponse)
 UPCOMING_SHOWN = 4  # thumbnails of the failures after the one being labelled
@@ -152,6 +152,7 @@ def _failure_page(
             "notice": notice,
             "error": error,
             "typed": attempt.guess if typed is None and attempt else typed,
+            "label_help": LABEL_HELP,
         },
         status_code=status_code,
     )

@@ -27,7 +27,7 @@ from replica import pages
 from replica.captcha_store import AnswerCheck, CaptchaSource, CaptchaStore, ReplayCaptchas, SyntheticCaptchas
 from replica.config import CaptchaSourceName, ReplicaConfig, ReplicaConfigError
 from replica.faults import ClientLimit, FaultDice, FaultLayer
-from replica.market import FAMOUS, Market, Report, Security, daily_report, sample_warrants
+from replica.market import FAMOUS, KINDS, Market, Report, Security, daily_report, sample_warrants
 from replica.report_csv import report_csv_bytes
 from replica.sessions import COOKIE, Session, Sessions, new_session_id
 from replica.stats import ReplicaStats
@@ -38,7 +38,7 @@ CHARSETS = {"utf-8-sig": "utf-8", "cp950": "big5"}
 ISIN_PREFIX = "/isin/"
 # What a view's trade_qty is off by under the view_mismatch_rate fault: one lot.
 VIEW_MISMATCH_SHARES = 1_000
-LISTING_KINDS = ("stock", "etf", "etn", "preferred", "innovation", "tdr", "reit")
+LISTING_KINDS = tuple(KINDS.values())  # what the control API may list: any kind but warrants
 STATIC = Path(__file__).parent / "static"
 # The files bsMenu.aspx loads, by their path under /bshtm/, and the file of replica/static that stands for each.
 STATIC_FILES = {

@@ -14,6 +14,9 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+# The site's alphabet and length (SITE.md, "The captcha"), kept here as facts of the site: the replica may
+# not import the solver, which owns the alphabet its models read (solver.alphabet). A test of the trainer
+# holds the two equal.
 ALPHABET = "ACDEFGHJKLNPQRTUVXYZ2346789"
 TEXT_LENGTH = 5
 WIDTH, HEIGHT = 200, 60

@@ -18,17 +18,21 @@ from pathlib import Path
 
 import numpy as np
 
-# twstock ships the exchange's list of listed securities; the replica serves every one but the warrants.
-KINDS = {
-    "股票": "stock",
-    "ETF": "etf",
-    "ETN": "etn",
-    "特別股": "preferred",
-    "創新板": "innovation",
-    "受益證券-不動產投資信託": "reit",
-    "臺灣存託憑證(TDR)": "tdr",
-}
-WARRANTS = "上市認購(售)權證"
+# The sections of the exchange's list of listed securities, in the page's order, and the kind each lists;
+# twstock's type column copies the section names. The replica serves every security but the warrants.
+ISIN_SECTIONS = (
+    ("股票", "stock"),
+    ("上市認購(售)權證", "warrant"),
+    ("特別股", "preferred"),
+    ("創新板", "innovation"),
+    ("ETF", "etf"),
+    ("ETN", "etn"),
+    ("臺灣存託憑證(TDR)", "tdr"),
+    ("受益證券-不動產投資信託", "reit"),
+)
+WARRANT = "warrant"
+KINDS = {section: kind for section, kind in ISIN_SECTIONS if kind != WARRANT}
+WARRANTS = next(section for section, kind in ISIN_SECTIONS if kind == WARRANT)
 WARRANT_SAMPLE = 12
 FULL_WIDTH_SPACE = "\u3000"
 # Share of ordinary securities with no trades on a given day (the site answers 查無資料 for them).
@@ -274,7 +278,7 @@ def sample_warrants() -> tuple[Security, ...]:
 
     The replica reports no trades for them; the real list carries them all (megabytes of rows)."""
     rows = [row for row in _twstock_rows() if row["type"] == WARRANTS][:WARRANT_SAMPLE]
-    return tuple(_security(row, "warrant") for row in rows)
+    return tuple(_security(row, WARRANT) for row in rows)
 
 
 def _rng(*parts: object) -> np.random.Generator:

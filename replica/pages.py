@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from html import escape
 
-from replica.market import Record, Report, Security, format_price
+from replica.market import ISIN_SECTIONS, Record, Report, Security, format_price
 
 DOCTYPE = (
     '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" '
@@ -409,16 +409,6 @@ def _detail_table(numbered: list[tuple[int, Record]], fillers: int) -> str:
 # copy show it: bare attributes, the sections' unclosed <B>, and the code and name joined by U+3000.
 ISIN_LIST_TITLE = "本國上市證券國際證券辨識號碼一覽表"
 ISIN_COLUMNS = ("有價證券代號及名稱 ", "國際證券辨識號碼(ISIN Code)", "上市日", "市場別", "產業別", "CFICode", "備註")
-ISIN_SECTIONS = (
-    ("股票", "stock"),
-    ("上市認購(售)權證", "warrant"),
-    ("特別股", "preferred"),
-    ("創新板", "innovation"),
-    ("ETF", "etf"),
-    ("ETN", "etn"),
-    ("臺灣存託憑證(TDR)", "tdr"),
-    ("受益證券-不動產投資信託", "reit"),
-)
 
 
 def isin_list(updated_on: date, listed: list[Security]) -> str:

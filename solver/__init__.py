@@ -1,8 +1,31 @@
 """Captcha solver: image bytes in, text and confidence out.
 
-Preprocessing, the model definition and the shipped models live here."""
+Preprocessing, the model definition and the shipped models live here. The solver itself, and with it
+TensorFlow, loads on first use, so that the alphabet (solver.alphabet) is light to import, e.g. for the dashboard."""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from solver.errors import ModelNotFoundError, SolverError, SolverInputError
-from solver.solver import Solution, Solver
 
-__all__ = ["ModelNotFoundError", "Solution", "Solver", "SolverError", "SolverInputError"]
+if TYPE_CHECKING:
+    from solver.solver import ModelInService, Solution, Solver, model_in_service
+
+__all__ = [
+    "ModelInService",
+    "ModelNotFoundError",
+    "Solution",
+    "Solver",
+    "SolverError",
+    "SolverInputError",
+    "model_in_service",
+]
+_LOADS_TENSORFLOW = frozenset({"ModelInService", "Solution", "Solver", "model_in_service"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LOADS_TENSORFLOW:
+        return getattr(importlib.import_module("solver.solver"), name)
+    raise AttributeError(f"module 'solver' has no attribute {name!r}")

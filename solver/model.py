@@ -8,10 +8,8 @@ import keras
 import numpy as np
 from keras import layers
 
+from solver.alphabet import ALPHABET, TEXT_LENGTH
 from solver.preprocess import INPUT_HEIGHT, INPUT_WIDTH
-
-ALPHABET = "ACDEFGHJKLNPQRTUVXYZ2346789"
-TEXT_LENGTH = 5
 
 
 def build_model(alphabet: str = ALPHABET, length: int = TEXT_LENGTH, seed: int = 0) -> keras.Model:
@@ -52,5 +50,5 @@ def decode(probabilities: np.ndarray, alphabet: str = ALPHABET) -> list[tuple[st
 
 
 def encode(text: str, alphabet: str = ALPHABET) -> list[int]:
-    """The class index of each character of a label (case-insensitive, as the site compares)."""
-    return [alphabet.index(char) for char in text.upper()]
+    """The class index of each character of a label, in the upper case that labels are kept in."""
+    return [alphabet.index(char) for char in text]

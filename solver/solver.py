@@ -6,16 +6,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import keras
 import numpy as np
 import tensorflow as tf
 
+from solver.alphabet import ALPHABET
 from solver.errors import ModelNotFoundError
-from solver.model import ALPHABET, decode
+from solver.model import decode
 from solver.preprocess import INPUT_HEIGHT, INPUT_WIDTH, preprocess
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
@@ -62,6 +64,49 @@ def resolve_model(model: str | Path | None) -> Path:
         return shipped
     raise ModelNotFoundError(f"no model at {model!r}: give a {MODEL_SUFFIX} file, a folder holding one, "
                              f"or a shipped version ({', '.join(shipped_versions()) or 'none shipped'})")
+
+
+class RegisteredVersion(Protocol):
+    """A model version as the store registers it (storage's ModelVersion); the solver reads no store itself."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def path(self) -> str: ...
+
+    @property
+    def active(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class ModelInService:
+    """The model the bot runs: its version name and its model file."""
+
+    name: str
+    path: Path
+
+
+def model_in_service(named: str, versions: Iterable[RegisteredVersion]) -> ModelInService | None:
+    """The model the bot runs, which the promotion gate and retraining also judge against: the one `named`
+    (BSR_MODEL: a registered version's name, else a file, a folder or a shipped version), else the active
+    registered version, else the newest shipped model; None where nothing is named, active or shipped.
+
+    Raises ModelNotFoundError where a named model is nowhere to be found: a typo never falls back silently."""
+    versions = list(versions)
+    if named:
+        registered = next((version for version in versions if version.name == named), None)
+        if registered is not None:
+            return ModelInService(registered.name, Path(registered.path))
+        path = resolve_model(named)
+        return ModelInService(path.stem, path)
+    active = next((version for version in versions if version.active), None)
+    if active is not None:
+        return ModelInService(active.name, Path(active.path))
+    if not shipped_versions():
+        return None
+    shipped = resolve_model(None)
+    return ModelInService(shipped.stem, shipped)
 
 
 class Solver:

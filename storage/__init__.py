@@ -3,6 +3,7 @@
 SQLAlchemy 2 models, the engine from a URL, and the queries the other rooms use."""
 
 from storage.async_store import AsyncStore
+from storage.attempts import normal_label
 from storage.errors import (
     DatabaseUnavailableError,
     InvalidReportError,
@@ -75,5 +76,6 @@ __all__ = [
     "export_dataset",
     "export_day",
     "export_reports",
+    "normal_label",
     "upgrade_database",
 ]

@@ -31,6 +31,15 @@ _IN_FAILURE_QUEUE = (
 )
 
 
+def normal_label(text: str) -> str:
+    """A captcha's label in the one form it is stored and compared in: trimmed, upper case (the site ignores case).
+
+    Storage owns this form because the bot, the trainer and the dashboard may all import storage, which imports
+    no other room; the replica, which may not, compares answers by the site's rule, and a test holds the two
+    alike. Which texts a captcha can show at all (the solver's alphabet) the trainer checks."""
+    return text.strip().upper()
+
+
 class Attempts(StoreBase):
     """The Store's solve attempts (see storage.store.Store)."""
 
@@ -77,7 +86,7 @@ class Attempts(StoreBase):
     ) -> None:
         """Sets what the attempt's image reads (upper-cased: the site ignores case); source none clears it."""
         label_source = enum_value(LabelSource, source, "label source")
-        text = label.strip().upper()
+        text = normal_label(label)
         if label_source is not LabelSource.NONE and not text:
             raise StorageError(f"an empty label for attempt {attempt_id}; mark the image unreadable instead")
         with self._writing() as session:

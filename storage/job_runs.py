@@ -24,7 +24,7 @@ from storage.records import (
     JobStatus,
 )
 
-# A running job beats every half minute (bot.job.HEARTBEAT_S); one silent this long was killed.
+# A running job beats every half minute (bot.options.HEARTBEAT_S); one silent this long was killed.
 JOB_RUN_LOST_AFTER = timedelta(minutes=5)
 
 

@@ -9,6 +9,8 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from replica import market
+from replica.report_csv import report_csv_bytes
 from storage.records import BrokerTrade, Report
 
 BROKER_ID_CHARS = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghjkmnpqrstuvwxyz"
@@ -49,20 +51,14 @@ def synthetic_report(
 
 
 def site_csv(stock_code: str, trades: list[BrokerTrade]) -> bytes:
-    """The report's CSV as the site writes it: UTF-8 with a BOM, two records a line."""
-    lines = [
-        "券商買賣股票成交價量資訊",
-        f'股票代碼,="{stock_code}"',
-        "序號,券商,價格,買進股數,賣出股數,,序號,券商,價格,買進股數,賣出股數",
-    ]
-    halves = [
-        f'"{t.seq}","{t.broker_id}{t.broker_name}","{t.price}","{t.buy_shares}","{t.sell_shares}"'
-        for t in trades
-    ]
-    if len(halves) % 2:
-        halves.append('"","","","",""')
-    lines += [f"{left},,{right} " for left, right in zip(halves[::2], halves[1::2], strict=True)]
-    return ("\ufeff" + "\r\n".join(lines) + "\r\n").encode()
+    """The report's CSV as the site writes it (the replica's writer): UTF-8 with a BOM, two records a line."""
+    records = tuple(
+        market.Record(
+            market.Broker(trade.broker_id, trade.broker_name), int(trade.price * 100), trade.buy_shares, trade.sell_shares
+        )
+        for trade in trades
+    )
+    return report_csv_bytes(market.Report(date.min, stock_code, records, len(records), 0, 0, 0, 0), "utf-8-sig")
 
 
 def _broker_ids(rng: random.Random, count: int) -> list[str]:

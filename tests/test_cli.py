@@ -14,8 +14,12 @@ import pytest
 import structlog
 from rich.console import Console
 from rich.progress import Progress
+from typer.main import get_command
 
+from bot.options import FetchOptions, ScheduleOptions
+from bsr.cli import app
 from bsr.cli.logs import LogFormat, configure_logging
+from trainer.config import TrainingConfig
 
 
 def run_bsr(*args: str) -> subprocess.CompletedProcess[str]:
@@ -84,3 +88,26 @@ def test_json_lines_go_to_stderr_past_a_live_progress_bar(logging_as, capsys: py
         structlog.get_logger("bot.job").warning("throttled", stock_code="2330")
     assert json.loads(capsys.readouterr().err)["stock_code"] == "2330"
     assert "throttled" not in screen.getvalue()
+
+
+def test_the_commands_show_and_pass_the_rooms_own_defaults() -> None:
+    commands = get_command(app).commands
+
+    def defaults(command: str) -> dict[str, object]:
+        params = commands[command].params
+        assert all(param.show_default for param in params if param.name != "help")
+        return {param.name: param.default for param in params}
+
+    fetch = defaults("fetch")
+    for name in ("universe", "limit", "concurrency", "rate", "max_attempts", "min_confidence"):
+        assert fetch[name] == getattr(FetchOptions, name), name
+    assert (fetch["answer_delay"], fetch["headed"]) == (FetchOptions.answer_delay_s, not FetchOptions.headless)
+    schedule = defaults("schedule")
+    assert schedule["at"] == f"{ScheduleOptions.hour:02d}:{ScheduleOptions.minute:02d}"
+    assert (schedule["days"], schedule["timezone"]) == (ScheduleOptions.days, ScheduleOptions.timezone)
+    assert schedule["poll_minutes"] * 60 == ScheduleOptions.poll_interval_s
+    assert schedule["window_hours"] * 3600 == ScheduleOptions.ready_window_s
+    train = defaults("train")
+    for name in ("synthetic", "epochs", "batch_size", "learning_rate", "patience", "seed", "real_repeats", "init_model"):
+        assert train[name] == getattr(TrainingConfig, name), name
+    assert train["max_minutes"] == (TrainingConfig.max_minutes or 0)

@@ -17,8 +17,10 @@ from pathlib import Path
 import numpy as np
 
 from replica import captcha
-from solver.model import ALPHABET, TEXT_LENGTH, encode
+from solver.alphabet import TEXT_LENGTH
+from solver.model import encode
 from solver.preprocess import INPUT_HEIGHT, INPUT_WIDTH, preprocess
+from trainer.relabel import RelabelError, normalize_label
 
 LABELS_FILE = "labels.csv"
 # Images rendered per task of the synthetic pool.
@@ -86,10 +88,11 @@ def is_validation_name(name: str) -> bool:
 
 
 def check_label(label: str, where: str) -> str:
-    text = label.strip().upper()
-    if len(text) != TEXT_LENGTH or any(char not in ALPHABET for char in text):
-        raise DatasetError(f"{where}: label {label!r} is not {TEXT_LENGTH} characters of {ALPHABET}; fix or drop it")
-    return text
+    """The label as relabelling keeps it; DatasetError, saying where, for one no captcha can show."""
+    try:
+        return normalize_label(label)
+    except RelabelError as error:
+        raise DatasetError(f"{where}: label {label!r}: {error}; fix or drop it") from None
 
 
 def load_folder(folder: Path) -> CaptchaSet:

@@ -4,8 +4,11 @@ The dashboard's failure page and the terminal command share these steps, so both
 
 from __future__ import annotations
 
-from replica.captcha import ALPHABET, TEXT_LENGTH
-from storage import LabelSource, Store, StoredAttempt
+from solver.alphabet import ALPHABET, TEXT_LENGTH
+from storage import LabelSource, Store, StoredAttempt, normal_label
+
+# What a person is asked to type, e.g. under the dashboard's label field.
+LABEL_HELP = f"{TEXT_LENGTH} characters of {ALPHABET}, any case."
 
 
 class RelabelError(ValueError):
@@ -13,8 +16,9 @@ class RelabelError(ValueError):
 
 
 def normalize_label(text: str) -> str:
-    """The label as stored: spaces trimmed, upper case (the site ignores case), checked against the alphabet."""
-    label = text.strip().upper()
+    """The label in the form storage keeps it (trimmed, upper case), checked against the solver's alphabet:
+    the one check of a label, for what people type and for labelled folders alike."""
+    label = normal_label(text)
     if not label:
         raise RelabelError(
             f"type the {TEXT_LENGTH} characters the image shows, or mark it unreadable if nobody can"

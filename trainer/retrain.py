@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from solver import Solver
+from solver import Solver, model_in_service
 from solver.solver import metadata_path
 from storage import LabelSource, ModelVersion, Store
 from trainer.attempt_dataset import (
@@ -21,7 +21,7 @@ from trainer.attempt_dataset import (
 from trainer.dataset import CaptchaSet, DatasetError, synthetic
 from trainer.evaluation import Evaluation, evaluate
 from trainer.training import ProgressHook, TrainingConfig, TrainingResult, prepare_data, train
-from trainer.versions import ACCURACY, TRAINED_UNTIL, PromotionError, in_service
+from trainer.versions import ACCURACY, TRAINED_UNTIL, PromotionError
 
 LATENCY_SAMPLES = 100
 
@@ -47,9 +47,12 @@ def retrain(
     fresh: bool = False,
     evaluation_fraction: float = EVALUATION_FRACTION,
     progress: ProgressHook | None = None,
+    model: str = "",
 ) -> Retraining:
     """Fine-tunes the model in service (or, `fresh`, new weights) on the stored labels and what `config`
-    adds, and registers the result (inactive) under its file's stem with its evaluation figures.
+    adds, and registers the result (inactive) under its file's stem with its evaluation figures. The model
+    in service is the one the bot runs: `model` (BSR_MODEL) if named, else the active version, else the
+    newest shipped model.
 
     The newest `evaluation_fraction` of the stored labels, and the fixed validation split of `config.real`,
     are never trained on: they pick the best epoch and judge the result."""
@@ -72,7 +75,8 @@ def retrain(
             f"{len(images)} usable stored labels: too few to train on and judge; fetch and relabel more "
             "(at least two), or add --real folders"
         )
-    baseline, baseline_path = in_service(store)
+    in_service = model_in_service(model, store.list_model_versions())
+    baseline, baseline_path = (in_service.name, in_service.path) if in_service else (None, None)
     started_from = None
     if not fresh:
         started_from = str(config.init_model or baseline_path or "") or None

@@ -10,7 +10,7 @@ import shlex
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,32 +19,15 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from solver.model import ALPHABET, TEXT_LENGTH, build_model
+from solver.alphabet import ALPHABET, TEXT_LENGTH
+from solver.model import build_model
 from solver.preprocess import INPUT_HEIGHT, INPUT_WIDTH
 from solver.solver import metadata_path
+from trainer.config import TrainingConfig
 from trainer.dataset import CaptchaSet, load_folder, synthetic
 
 # Held-out synthetic captchas that validate a model trained without real ones.
 SYNTHETIC_VALIDATION = 2000
-
-
-@dataclass
-class TrainingConfig:
-    """Everything that decides a training run; stored in the model's metadata."""
-
-    output: Path
-    real: list[Path] = field(default_factory=list)
-    synthetic: int = 0
-    epochs: int = 60
-    batch_size: int = 64
-    learning_rate: float = 2e-3
-    patience: int = 8
-    seed: int = 0
-    max_minutes: float | None = None
-    real_repeats: int = 1
-    init_model: Path | None = None
-    cache_dir: Path | None = None
-    workers: int = 2
 
 
 @dataclass

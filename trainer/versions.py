@@ -1,4 +1,4 @@
-"""Model versions: which one the bot uses, the promotion gate a candidate must pass, and rollback.
+"""Model versions: naming a new one, the promotion gate a candidate must pass, and rollback.
 
 A candidate replaces the active model only if it reads the same held-out captchas at least as well."""
 
@@ -8,9 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from solver import Solver
-from solver.errors import ModelNotFoundError
-from solver.solver import resolve_model
+from solver import Solver, model_in_service
 from storage import ModelVersion, Store
 from storage.errors import StorageError
 from trainer.attempt_dataset import (
@@ -67,18 +65,6 @@ def model_path(models_dir: Path, name: str) -> Path:
     return Path(models_dir) / f"{name}.keras"
 
 
-def in_service(store: Store) -> tuple[str | None, Path | None]:
-    """(name, model file) of what the bot loads now: the active version, else the newest shipped model."""
-    active = store.active_model_version()
-    if active is not None:
-        return active.name, Path(active.path)
-    try:
-        shipped = resolve_model(None)
-    except ModelNotFoundError:
-        return None, None
-    return shipped.stem, shipped
-
-
 def gate_data(store: Store, candidate: ModelVersion, folder: Path | None = None) -> CaptchaSet:
     """The captchas the gate judges on: stored labels newer than the candidate's training data, plus the
     fixed validation split of a labelled folder if one is given."""
@@ -90,8 +76,11 @@ def gate_data(store: Store, candidate: ModelVersion, folder: Path | None = None)
     return CaptchaSet.concat(parts)
 
 
-def promote(store: Store, name: str, force: bool = False, folder: Path | None = None) -> Promotion:
-    """Activates version `name` if it reads the gate's captchas at least as well as the model in service.
+def promote(
+    store: Store, name: str, force: bool = False, folder: Path | None = None, model: str = ""
+) -> Promotion:
+    """Activates version `name` if it reads the gate's captchas at least as well as the model in service, the
+    one the bot runs: `model` (BSR_MODEL) if named, else the active version, else the newest shipped model.
 
     Raises PromotionError when it does worse (unless forced) or when there is nothing to judge it on."""
     candidate = _registered(store, name)
@@ -99,11 +88,12 @@ def promote(store: Store, name: str, force: bool = False, folder: Path | None = 
         raise PromotionError(f"'{name}' is already the active model version")
     if not Path(candidate.path).is_file():
         raise PromotionError(f"the model file of '{name}' is missing at {candidate.path}; train it again")
-    baseline, baseline_path = in_service(store)
+    in_service = model_in_service(model, store.list_model_versions())
+    baseline = in_service.name if in_service else None
     if force:
         store.activate_model_version(name)
         return Promotion(name, baseline, 0, None, None, promoted=True, forced=True)
-    if baseline_path is None:
+    if in_service is None:
         store.activate_model_version(name)
         return Promotion(name, None, 0, None, None, promoted=True, forced=False)
     data = gate_data(store, candidate, folder)
@@ -113,7 +103,7 @@ def promote(store: Store, name: str, force: bool = False, folder: Path | None = 
             "fetch and relabel more, give --eval-folder, or pass --force"
         )
     candidate_accuracy = evaluate(Solver.load(candidate.path), data, GATE_LATENCY_SAMPLES).accuracy
-    baseline_accuracy = evaluate(Solver.load(baseline_path), data, GATE_LATENCY_SAMPLES).accuracy
+    baseline_accuracy = evaluate(Solver.load(in_service.path), data, GATE_LATENCY_SAMPLES).accuracy
     promotion = Promotion(
         name, baseline, len(data), candidate_accuracy, baseline_accuracy,
         promoted=candidate_accuracy >= baseline_accuracy, forced=False,

@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import typer
 from rich.console import Console
 
+from bot.options import FetchOptions, ScheduleOptions
 from bsr.settings import get_settings
-
-if TYPE_CHECKING:
-    from bot.job import FetchOptions
 
 console = Console()
 
@@ -30,19 +28,20 @@ def parse_trade_date(text: str) -> date | None:
 
 # Options that `fetch` and `schedule` share.
 BASE_URL = typer.Option("", help="The site's base URL; default BSR_BASE_URL or the real site.")
-UNIVERSE = typer.Option("all", help="all (the exchange's listed securities) or a file of codes.")
-CONCURRENCY = typer.Option(1, min=1, max=16, help="Browser contexts working at once.")
-RATE = typer.Option(1.0, min=0.0, help="Queries per second across all workers; 0 lifts the limit.")
-MAX_ATTEMPTS = typer.Option(5, min=1, help="Captcha answers per security before giving up on it.")
+# Defaults here and below are the job's own (bot.options), which the help shows.
+UNIVERSE = typer.Option(FetchOptions.universe, help="all (the exchange's listed securities) or a file of codes.")
+CONCURRENCY = typer.Option(FetchOptions.concurrency, min=1, max=16, help="Browser contexts working at once.")
+RATE = typer.Option(FetchOptions.rate, min=0.0, help="Queries per second across all workers; 0 lifts the limit.")
+MAX_ATTEMPTS = typer.Option(
+    FetchOptions.max_attempts, min=1, help="Captcha answers per security before giving up on it."
+)
 ANSWER_DELAY = typer.Option(
-    0.0, min=0.0, max=60.0, help="Seconds to wait after a captcha loads before answering it."
+    FetchOptions.answer_delay_s, min=0.0, max=60.0, help="Seconds to wait after a captcha loads before answering it."
 )
 
 
 def fetch_options(base_url: str, **choices: Any) -> FetchOptions:
     """The job's options: the user's choices, and what the settings say of the site, Chromium and files."""
-    from bot.job import FetchOptions
-
     settings = get_settings()
     return FetchOptions(
         base_url=base_url or settings.base_url,
@@ -58,15 +57,16 @@ def fetch(
     trade_date: str = typer.Option("auto", "--date", help="auto (the date the site serves) or YYYY-MM-DD."),
     stocks: str = typer.Option("", help="Comma-separated codes, e.g. 2330,2317; default: the universe."),
     universe: str = UNIVERSE,
-    limit: int = typer.Option(0, min=0, help="Only the first N securities of the universe."),
+    limit: int = typer.Option(FetchOptions.limit, min=0, help="Only the first N securities of the universe (0: all)."),
     concurrency: int = CONCURRENCY,
     rate: float = RATE,
     max_attempts: int = MAX_ATTEMPTS,
     min_confidence: float = typer.Option(
-        0.0, min=0.0, max=1.0, help="Take a fresh captcha instead of answering below this confidence."
+        FetchOptions.min_confidence, min=0.0, max=1.0,
+        help="Take a fresh captcha instead of answering below this confidence.",
     ),
     answer_delay: float = ANSWER_DELAY,
-    headed: bool = typer.Option(False, help="Show the browser window."),
+    headed: bool = typer.Option(not FetchOptions.headless, help="Show the browser window."),
 ) -> None:
     """Download every security's broker report for the day the site serves, and store each whole."""
     from bot.universe import parse_stock_codes
@@ -107,11 +107,17 @@ def demo() -> None:
 
 def schedule(
     base_url: str = BASE_URL,
-    at: str = typer.Option("16:35", help="Time of day to start, HH:MM in --timezone."),
-    days: str = typer.Option("mon-fri", help="Days of the week, cron style."),
-    timezone: str = typer.Option("Asia/Taipei", help="Time zone of --at."),
-    poll_minutes: float = typer.Option(5.0, min=0.1, help="Minutes between looks at the served date."),
-    window_hours: float = typer.Option(3.0, min=0.0, help="Give up on today's data (no trading) after this."),
+    at: str = typer.Option(
+        f"{ScheduleOptions.hour:02d}:{ScheduleOptions.minute:02d}", help="Time of day to start, HH:MM in --timezone."
+    ),
+    days: str = typer.Option(ScheduleOptions.days, help="Days of the week, cron style."),
+    timezone: str = typer.Option(ScheduleOptions.timezone, help="Time zone of --at."),
+    poll_minutes: float = typer.Option(
+        ScheduleOptions.poll_interval_s / 60, min=0.1, help="Minutes between looks at the served date."
+    ),
+    window_hours: float = typer.Option(
+        ScheduleOptions.ready_window_s / 3600, min=0.0, help="Give up on today's data (no trading) after this."
+    ),
     universe: str = UNIVERSE,
     concurrency: int = CONCURRENCY,
     rate: float = RATE,
@@ -120,7 +126,6 @@ def schedule(
 ) -> None:
     """Run the daily download on trading days once the site serves the day's data."""
     from bot.console import schedule as run_schedule
-    from bot.schedule import ScheduleOptions
 
     try:
         hour, minute = (int(part) for part in at.split(":"))

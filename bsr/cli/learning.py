@@ -72,13 +72,18 @@ def promote(
     force: bool = typer.Option(False, "--force", help="Promote even if it reads worse than the active model."),
     eval_folder: Path = typer.Option(None, help="Also judge on this labelled folder's validation split (*0)."),
 ) -> None:
-    """Make a version active if it reads the newest held-out captchas at least as well as the active one."""
+    """Make a version active if it reads the newest held-out captchas at least as well as the model in service
+    (BSR_MODEL if set, else the active version)."""
     from storage import Store
     from trainer.versions import promote as run_promotion
 
-    with Store.open(get_settings().resolved_database_url) as store:
-        promotion = run_promotion(store, version, force, eval_folder)
-    console.print(f"{promotion.summary()}; the bot uses it from its next job")
+    settings = get_settings()
+    with Store.open(settings.resolved_database_url) as store:
+        promotion = run_promotion(store, version, force, eval_folder, settings.model)
+    if settings.model:
+        console.print(f"{promotion.summary()}; the bot keeps running {settings.model} while BSR_MODEL names it")
+    else:
+        console.print(f"{promotion.summary()}; the bot uses it from its next job")
 
 
 @models_app.command("rollback")

@@ -12,10 +12,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from bsr.settings import get_settings
+from trainer.config import TrainingConfig
 
 if TYPE_CHECKING:
     from trainer.retrain import Retraining
-    from trainer.training import ProgressHook, TrainingConfig
+    from trainer.training import ProgressHook
 
 console = Console(stderr=True)
 
@@ -24,22 +25,31 @@ def train(
     output: Path = typer.Option(None, "--output", "-o", help="Where to write the model (.keras); metadata goes beside it. "
                                 "Required, except with --from-db (default: a new version in the data folder)."),
     real: list[Path] = typer.Option([], "--real", help="A labelled folder (labels.csv: file,label); repeatable."),
-    synthetic: int = typer.Option(0, "--synthetic", help="How many captchas to render with the replica's renderer."),
-    epochs: int = typer.Option(60, help="Most epochs to run."),
-    batch_size: int = typer.Option(64, help="Images per step."),
-    learning_rate: float = typer.Option(2e-3, help="Starting learning rate (cosine decay)."),
-    patience: int = typer.Option(8, help="Stop after this many epochs without a better validation score."),
-    seed: int = typer.Option(0, help="Seed of initialisation, shuffling, augmentation and rendering."),
-    max_minutes: float = typer.Option(0, help="Stop after this many minutes (0: no limit)."),
-    real_repeats: int = typer.Option(1, help="How often each real captcha appears per epoch."),
-    init_model: Path = typer.Option(None, help="Start from this model instead of random weights."),
+    # The defaults are the trainer's own (trainer.config), which the help shows.
+    synthetic: int = typer.Option(
+        TrainingConfig.synthetic, "--synthetic", help="How many captchas to render with the replica's renderer."
+    ),
+    epochs: int = typer.Option(TrainingConfig.epochs, help="Most epochs to run."),
+    batch_size: int = typer.Option(TrainingConfig.batch_size, help="Images per step."),
+    learning_rate: float = typer.Option(TrainingConfig.learning_rate, help="Starting learning rate (cosine decay)."),
+    patience: int = typer.Option(
+        TrainingConfig.patience, help="Stop after this many epochs without a better validation score."
+    ),
+    seed: int = typer.Option(TrainingConfig.seed, help="Seed of initialisation, shuffling, augmentation and rendering."),
+    max_minutes: float = typer.Option(
+        TrainingConfig.max_minutes or 0, help="Stop after this many minutes (0: no limit)."
+    ),
+    real_repeats: int = typer.Option(TrainingConfig.real_repeats, help="How often each real captcha appears per epoch."),
+    init_model: Path = typer.Option(
+        TrainingConfig.init_model, help="Start from this model instead of random weights."
+    ),
+    # The command caches its renders where a library caller, whose default is no cache, chooses for itself.
     cache_dir: Path = typer.Option(Path("runs/cache"), help="Where rendered synthetic captchas are cached."),
-    from_db: bool = typer.Option(False, "--from-db", help="Fine-tune the active model on the stored labels and "
+    from_db: bool = typer.Option(False, "--from-db", help="Fine-tune the model in service on the stored labels and "
                                  "register the result as a new model version (see `bsr models`)."),
-    fresh: bool = typer.Option(False, help="With --from-db: start from random weights, not the active model."),
+    fresh: bool = typer.Option(False, help="With --from-db: start from random weights, not the model in service."),
 ) -> None:
     """Train a captcha model from labelled folders and/or synthetic captchas, or from the database."""
-    from trainer.training import TrainingConfig
     from trainer.training import train as run_training
 
     if output is None and not from_db:
@@ -87,8 +97,9 @@ def _retrain(config: TrainingConfig, fresh: bool, show: ProgressHook) -> Retrain
     from storage import Store
     from trainer.retrain import retrain
 
-    with Store.open(get_settings().resolved_database_url) as store:
-        return retrain(store, config, fresh=fresh, progress=show)
+    settings = get_settings()
+    with Store.open(settings.resolved_database_url) as store:
+        return retrain(store, config, fresh=fresh, progress=show, model=settings.model)
 
 
 def evaluate(

@@ -1,15 +1,19 @@
-"""The bot switches to a newly promoted model version at its next job, and back after a rollback."""
+"""The bot switches to a newly promoted model version at its next job, and back after a rollback; the
+promotion gate judges a candidate against the very model the bot runs, BSR_MODEL included."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from bot.console import load_solver
 from bot.job import FetchJob, FetchOptions
-from storage import AsyncStore, Store
+from bsr.settings import get_settings
+from storage import AsyncStore, AttemptOutcome, Store
 from tests.fetching import QUICK
-from tests.trainer.loop_fixtures import save_model_reading
-from trainer.versions import promote, rollback
+from tests.trainer.loop_fixtures import record, save_model_reading
+from trainer.versions import PromotionError, promote, rollback
 
 
 async def test_the_next_job_uses_the_newly_promoted_version(replica, store: Store, tmp_path: Path) -> None:
@@ -35,3 +39,28 @@ async def test_the_next_job_uses_the_newly_promoted_version(replica, store: Stor
     named = str(tmp_path / "models" / "second.keras")
     assert (await load_solver(named, async_store)).model_version == "second"
     assert (await load_solver("second", async_store)).model_version == "second"
+
+
+async def test_with_bsr_model_set_the_gate_judges_against_the_model_the_bot_runs(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    models = tmp_path / "models"
+    store.register_model_version("weak", save_model_reading("ZZZZZ", models / "weak.keras"))
+    store.activate_model_version("weak")
+    store.register_model_version("candidate", save_model_reading("ZZZZZ", models / "candidate.keras"))
+    for minute in range(4):
+        record(store, "ACDEF", AttemptOutcome.ACCEPTED, minute)
+    # BSR_MODEL names a model that reads every stored captcha right, registered nowhere.
+    monkeypatch.setenv("BSR_MODEL", str(save_model_reading("ACDEF", models / "strong.keras")))
+    get_settings.cache_clear()
+    try:
+        named = get_settings().model
+    finally:
+        get_settings.cache_clear()
+    assert (await load_solver(named, AsyncStore(store))).model_version == "strong"
+    # The gate measures the candidate against that model, not the active version the bot does not run...
+    with pytest.raises(PromotionError, match=r"candidate not promoted: 0.0% against strong 100.0% on 4 held-out"):
+        promote(store, "candidate", model=named)
+    # ...which the candidate would tie, and so pass.
+    promotion = promote(store, "candidate")
+    assert (promotion.baseline, promotion.promoted) == ("weak", True)

@@ -15,7 +15,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from dashboard.app import create_app
-from replica.captcha import ALPHABET, random_text, render
+from replica.captcha import random_text, render
+from solver.alphabet import ALPHABET
 from storage import Attempt, AttemptOutcome, JobCounts, JobStatus, LabelSource, Report, Security, Store
 from testbed.reports import synthetic_report
 

@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 from fastapi.testclient import TestClient
 
+from solver.alphabet import ALPHABET
 from storage import DayFigures, LabelSource, Store
 from tests.dashboard.conftest import (
     CODES,
@@ -146,6 +147,7 @@ def test_the_failure_page_labels_with_plain_forms(
     page = client.get("/failures").text
     assert f'action="/failures/{first}/label"' in page
     assert "5</span> left to label" in page
+    assert f"5 characters of {ALPHABET}, any case." in page  # the solver's alphabet, not a copy of it
 
     wrong = client.post(f"/failures/{first}/label", data={"label": "zz", "csrf_token": token})
     assert wrong.status_code == 422

@@ -5,11 +5,15 @@ from __future__ import annotations
 import io
 
 import httpx
+import pytest
 from PIL import Image
 
 from replica.app import rec_count
 from replica.captcha import ALPHABET
+from replica.captcha_store import AnswerCheck, CaptchaStore
+from replica.config import ReplicaConfig
 from replica.market import Market, securities
+from storage import normal_label
 from tests.replica.conftest import MenuForm
 
 WRONG, EXPIRED, NO_DATA = "驗證碼錯誤!", "驗證碼已逾期!", "查無資料"
@@ -55,6 +59,29 @@ def test_answers_compare_case_insensitively(replica, visitor) -> None:
     form = visitor.open_form()
     answer = replica.captcha_answer(form.captcha_guid)
     assert visitor.submit(form, "2330", f" {answer.lower()} ").download_href
+
+
+class OneCaptcha:
+    """A captcha source whose every captcha reads `answer`, as a replayed label may be written."""
+
+    def __init__(self, answer: str) -> None:
+        self.answer = answer
+
+    def new_answer(self) -> tuple[str, str]:
+        return self.answer, self.answer
+
+    def image(self, answer: str, image_key: str) -> bytes:
+        return b""
+
+
+@pytest.mark.parametrize("issued", ["ACDEF", "acdef"])
+@pytest.mark.parametrize("answer", ["ACDEF", "acdef", " aCdEf\n", "AC DEF", "ACDEG", "ACDE", "ＡＣＤＥＦ"])
+def test_the_replica_takes_exactly_the_answers_stored_as_the_captchas_label(issued: str, answer: str) -> None:
+    # The replica compares as the site does, by a rule of its own (it may not import storage); the bot stores
+    # an accepted answer as the captcha's label, so the two must agree on which answers are the same text.
+    captchas = CaptchaStore(OneCaptcha(issued), ReplicaConfig(), clock=lambda: 0.0)
+    taken = captchas.check(captchas.issue(), answer) is AnswerCheck.RIGHT
+    assert taken == (normal_label(answer) == normal_label(issued))
 
 
 def test_wrong_answer(replica, visitor) -> None:

@@ -5,7 +5,17 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date
 
-from replica.market import Market, brokers, fund_tick_cents, securities, stock_tick_cents
+from bot.listing import KINDS as READ_KINDS
+from bot.universe import twstock_securities
+from replica.market import (
+    KINDS,
+    LISTED_SINCE_TWSTOCK,
+    Market,
+    brokers,
+    fund_tick_cents,
+    securities,
+    stock_tick_cents,
+)
 
 TRADE_DATE = date(2026, 11, 20)
 
@@ -19,6 +29,15 @@ def test_universe_is_the_listed_securities_without_warrants() -> None:
     assert names["2330"] == "台積電" and names["2317"] == "鴻海" and names["2454"] == "聯發科"
     assert names["2412"] == "中華電" and names["00878"] == "國泰永續高股息" and "2881A" in names
     assert any(code.startswith("91") and len(code) == 6 for code in names)
+
+
+def test_the_replica_lists_what_the_bot_reads_from_twstock_and_the_lists_sections() -> None:
+    # The bot and the replica may not import each other, so each reads twstock's table and knows the list's
+    # sections itself: the bot's reading is the one the daily job relies on, and the replica is held to it.
+    assert KINDS == READ_KINDS
+    served = {item.code: (item.name, item.kind, item.listed_on) for item in securities() if item not in LISTED_SINCE_TWSTOCK}
+    read = {item.code: (item.name, item.kind, item.listed_on) for item in twstock_securities()}
+    assert served == read and len(read) >= 1300
 
 
 def test_branches_have_case_sensitive_ids_and_names_big5_can_carry() -> None:

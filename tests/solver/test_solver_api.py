@@ -15,7 +15,8 @@ from PIL import Image
 
 from replica.captcha import render
 from solver import ModelNotFoundError, Solution, Solver, SolverInputError
-from solver.model import ALPHABET, decode
+from solver.alphabet import ALPHABET
+from solver.model import decode
 
 
 @pytest.fixture(scope="module")

@@ -20,6 +20,7 @@ from storage import (
     StorageError,
     Store,
     UnknownRecordError,
+    normal_label,
 )
 from testbed.reports import synthetic_report
 
@@ -69,6 +70,15 @@ def test_failure_queue_holds_rejected_unlabelled_readable_attempts_newest_first(
     assert [stored.id for stored in store.failure_queue(limit=1)] == [ids["new"]]
     assert store.failure_queue_size() == 2
     assert store.get_attempt(ids["labelled"]).label == "ACDEF"
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("ACDEF", "ACDEF"), ("acdef", "ACDEF"), ("  aCdEf\n", "ACDEF"), ("ac def", "AC DEF"), ("\t ", "")],
+)
+def test_a_label_is_kept_trimmed_and_in_upper_case_as_the_site_compares(typed: str, stored: str) -> None:
+    # Only the form: whether a captcha can read the text at all is the trainer's check, on the solver's alphabet.
+    assert normal_label(typed) == stored
 
 
 def test_clearing_a_label_puts_the_attempt_back_in_the_queue(store: Store, make_attempt: MakeAttempt) -> None:

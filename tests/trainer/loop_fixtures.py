@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 
 from replica.captcha import render
-from solver.model import ALPHABET, build_model
+from solver.alphabet import ALPHABET
+from solver.model import build_model
 from storage import Attempt, AttemptOutcome, Store
 
 START = datetime(2026, 11, 20, 8, 30, tzinfo=UTC)

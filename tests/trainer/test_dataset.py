@@ -12,6 +12,7 @@ import pytest
 from replica.captcha import render
 from solver.preprocess import INPUT_HEIGHT, INPUT_WIDTH
 from trainer.dataset import CaptchaSet, DatasetError, load_folder, synthetic
+from trainer.relabel import RelabelError, normalize_label
 
 WriteFolder = Callable[..., list[str]]
 
@@ -47,6 +48,29 @@ def test_bad_label_names_the_line(tmp_path: Path, write_folder: WriteFolder) -> 
     (tmp_path / "labels.csv").write_text("\n".join(lines))
     with pytest.raises(DatasetError, match="line 3"):
         load_folder(tmp_path)
+
+
+@pytest.mark.parametrize("label", ["", "ACDE", "ACDEFG", "AC DE", "ACDE1", "ob5ms"])
+def test_a_folders_labels_are_refused_as_relabelling_refuses_them(
+    tmp_path: Path, write_folder: WriteFolder, label: str
+) -> None:
+    write_folder(tmp_path, 3)
+    lines = (tmp_path / "labels.csv").read_text().splitlines()
+    lines[2] = f"00002.jpg,{label}"
+    (tmp_path / "labels.csv").write_text("\n".join(lines))
+    with pytest.raises(RelabelError) as refused:
+        normalize_label(label)
+    with pytest.raises(DatasetError) as dataset_refused:
+        load_folder(tmp_path)
+    assert "line 3" in str(dataset_refused.value) and str(refused.value) in str(dataset_refused.value)
+
+
+def test_a_folders_labels_are_kept_as_relabelling_keeps_them(tmp_path: Path, write_folder: WriteFolder) -> None:
+    texts = write_folder(tmp_path, 3)
+    lines = (tmp_path / "labels.csv").read_text().splitlines()
+    lines[2] = f"00002.jpg, {texts[1].lower()} "
+    (tmp_path / "labels.csv").write_text("\n".join(lines))
+    assert load_folder(tmp_path).texts[1] == normalize_label(f" {texts[1].lower()} ") == texts[1]
 
 
 def test_missing_image_names_the_file(tmp_path: Path, write_folder: WriteFolder) -> None:

@@ -163,6 +163,24 @@ def test_bsr_models_list_promote_and_rollback(configured: str, reading: dict[str
         assert store.active_model_version().name == "first"
 
 
+def test_bsr_models_promote_judges_against_the_model_bsr_model_names(
+    configured: str, reading: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Store.open(configured) as store:
+        fill(store)
+        register(store, "first", reading["ZZZZZ"])
+        store.activate_model_version("first")
+        register(store, "second", reading["ZZZZZ"], trained_until_minute=1)
+    monkeypatch.setenv("BSR_MODEL", str(reading["ACDEF"]))
+    get_settings.cache_clear()
+    refused = CliRunner().invoke(app, ["models", "promote", "second"])
+    assert refused.exit_code != 0
+    assert "second not promoted: 0.0% against reads-ACDEF 100.0% on 4 held-out captchas" in str(refused.exception)
+    forced = CliRunner().invoke(app, ["models", "promote", "second", "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert f"the bot keeps running {reading['ACDEF']} while BSR_MODEL names it" in " ".join(forced.output.split())
+
+
 def test_bsr_models_rollback_with_nothing_to_go_back_to_says_so_in_one_line(tmp_path: Path) -> None:
     env = {**os.environ, "BSR_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}"}
     result = subprocess.run([sys.executable, "-m", "bsr", "models", "rollback"], env=env, capture_output=True,

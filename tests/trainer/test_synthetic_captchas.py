@@ -1,4 +1,4 @@
-"""The replica's captcha renderer: the site's format, the alphabet, and seeded reproducibility."""
+"""The replica's captcha renderer: the site's format, the solver's alphabet, and seeded reproducibility."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from replica.captcha import ALPHABET, BACKGROUND, random_text, render
+from replica import captcha
+from replica.captcha import BACKGROUND, random_text, render
+from solver.alphabet import ALPHABET, TEXT_LENGTH
+from trainer.dataset import synthetic
 
 
 def test_random_text_uses_the_alphabet_uniformly() -> None:
@@ -21,6 +24,16 @@ def test_random_text_uses_the_alphabet_uniformly() -> None:
     assert set(counts) == set(ALPHABET)
     expected = 2000 * 5 / len(ALPHABET)
     assert all(abs(count - expected) < 0.3 * expected for count in counts.values())
+
+
+def test_the_replica_draws_from_exactly_the_solvers_alphabet() -> None:
+    # The replica keeps the site's alphabet itself, as it may not import the solver: held to the solver's here.
+    assert len(set(captcha.ALPHABET)) == len(captcha.ALPHABET) and set(captcha.ALPHABET) == set(ALPHABET)
+    assert captcha.TEXT_LENGTH == TEXT_LENGTH
+    rendered = synthetic(300, seed=11, workers=1)
+    assert all(len(text) == TEXT_LENGTH for text in rendered.texts)
+    assert set("".join(rendered.texts)) == set(ALPHABET)
+    assert rendered.labels.shape == (300, TEXT_LENGTH) and rendered.labels.max() == len(ALPHABET) - 1
 
 
 def test_render_is_the_sites_jpeg() -> None:
