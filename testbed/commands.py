@@ -4,9 +4,19 @@ benchmarks that kill it, feed it bad input or time it."""
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+
+
+def run_bsr(
+    *args: str, environment: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 180
+) -> subprocess.CompletedProcess[str]:
+    """`python -m bsr ARGS` to the end, its output captured as text."""
+    return subprocess.run(
+        [sys.executable, "-m", "bsr", *args], env=environment, cwd=cwd, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def bsr_fetch(base_url: str, codes: Sequence[str], *extra: str, rate: float = 0) -> list[str]:

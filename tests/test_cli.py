@@ -19,16 +19,8 @@ from typer.main import get_command
 from bot.options import FetchOptions, ScheduleOptions
 from bsr.cli import app
 from bsr.cli.logs import LogFormat, configure_logging
+from testbed.commands import run_bsr
 from trainer.config import TrainingConfig
-
-
-def run_bsr(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", "from bsr.cli import main; main()", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def test_help_lists_replica() -> None:

@@ -3,26 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from storage import Store
+from testbed.commands import bsr_environment, run_bsr
 from tests.flows.conftest import history_reports
 
 
 def bsr(tmp_path: Path, database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", "from bsr.cli import main; main()", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=tmp_path,
-        env={**os.environ, "BSR_DATABASE_URL": database_url, "COLUMNS": "200"},
-    )
+    return run_bsr(*args, environment=bsr_environment(tmp_path / "data", database_url) | {"COLUMNS": "200"}, cwd=tmp_path)
 
 
 @pytest.fixture(scope="module")

@@ -4,13 +4,12 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from testbed.commands import bsr_environment
+from testbed.commands import bsr_environment, run_bsr
 from tests.fetching import fetch, solver, store  # noqa: F401 - fixtures shared with the bot's tests
 
 
@@ -19,12 +18,6 @@ def bsr(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
     """Runs `python -m bsr ARGS` with its data (and, unless given, its database) under tmp_path."""
 
     def run(*args: str, database_url: str = "", timeout: float = 180) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "bsr", *args],
-            env=bsr_environment(tmp_path / "data", database_url),
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
+        return run_bsr(*args, environment=bsr_environment(tmp_path / "data", database_url), timeout=timeout)
 
     return run

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -12,18 +10,12 @@ import pyarrow.parquet as pq
 import pytest
 
 from storage import Store
+from testbed.commands import bsr_environment, run_bsr
 from testbed.reports import synthetic_report
 
 
 def bsr(tmp_path: Path, database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", "from bsr.cli import main; main()", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=tmp_path,
-        env={**os.environ, "BSR_DATABASE_URL": database_url},
-    )
+    return run_bsr(*args, environment=bsr_environment(tmp_path / "data", database_url), cwd=tmp_path)
 
 
 @pytest.fixture
