@@ -60,8 +60,15 @@ class ColumnarCopy:
 
     def read(self, statement: Select[Any], window: Window) -> list[tuple[Any, ...]]:
         """The rows of `statement`, a flows query over branch_days within `window`, answered from the copy."""
-        files = self.day_files(window)
         sql = str(statement.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
+        try:
+            return self._run(sql, window)
+        except duckdb.IOException:
+            # Another process replaced a day's file between our look and our read: look again.
+            return self._run(sql, window)
+
+    def _run(self, sql: str, window: Window) -> list[tuple[Any, ...]]:
+        files = self.day_files(window)
         with duckdb.connect() as connection:
             connection.execute(f"CREATE VIEW branch_days AS SELECT * FROM read_parquet({_sql_list(files)})")
             return connection.execute(sql).fetchall()
