@@ -121,17 +121,17 @@ def prepare_data(config: TrainingConfig) -> tuple[CaptchaSet, CaptchaSet, str]:
 
 
 def assemble_data(config: TrainingConfig, real_training: list[CaptchaSet], validation_set: CaptchaSet,
-                  source: str) -> tuple[CaptchaSet, CaptchaSet, str]:
+                  source: str, validation_renders: int = SYNTHETIC_VALIDATION) -> tuple[CaptchaSet, CaptchaSet, str]:
     """The real captchas `config.real_repeats` times and `config.synthetic` renders as the training set;
-    held-out synthetic renders validate where `validation_set` is empty."""
+    `validation_renders` held-out synthetic renders validate where `validation_set` is empty."""
     parts = [part for part in real_training for _ in range(config.real_repeats)]
     if config.synthetic:
         parts.append(synthetic(config.synthetic, config.seed, config.workers, config.cache_dir))
     training_set = CaptchaSet.concat(parts)
     if not len(validation_set):
         # Seeds of training renders are config.seed; this one can never collide with them.
-        validation_set = synthetic(SYNTHETIC_VALIDATION, -1 - config.seed, config.workers, config.cache_dir)
-        source = f"synthetic: {SYNTHETIC_VALIDATION} held-out renders"
+        validation_set = synthetic(validation_renders, -1 - config.seed, config.workers, config.cache_dir)
+        source = f"synthetic: {validation_renders} held-out renders"
     if not len(training_set):
         raise ValueError("nothing to train on: give --real FOLDER and/or --synthetic COUNT")
     return training_set, validation_set, source
