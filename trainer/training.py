@@ -86,7 +86,8 @@ class BestModel(keras.callbacks.Callback):
 
 def save_for_inference(model: keras.Model, path: Path) -> None:
     """Save weights and architecture without the optimizer's state, which would triple the file."""
-    clean = keras.models.clone_model(model)
+    # Rebuilt from its config, not cloned: Keras 3 compiles a clone of a compiled model, optimizer and all.
+    clean = keras.Model.from_config(model.get_config())
     clean.set_weights(model.get_weights())
     clean.save(path)
 
