@@ -186,7 +186,7 @@ class CrossValidation:
     confusions: list[tuple[str, str, int]]
     buckets: list[ConfidenceBucket]
     threshold: RefreshThreshold
-    mistakes: list[Reading]
+    mistakes: list[Reading]  # the most confident first: those no threshold catches
 
     @property
     def error_rate(self) -> float:
@@ -212,5 +212,5 @@ def summarise(parts: list[PartRun], refresh_s: float, wrong_s: float) -> CrossVa
         confusions=confused_pairs(labels, guesses, top=None),
         buckets=calibration(confidences, correct),
         threshold=refresh_threshold(confidences, correct, refresh_s, wrong_s),
-        mistakes=sorted((r for r in readings if not r.correct), key=lambda r: r.confidence),
+        mistakes=sorted((r for r in readings if not r.correct), key=lambda r: -r.confidence),
     )
