@@ -25,6 +25,9 @@ from trainer.relabel import RelabelError, normalize_label
 LABELS_FILE = "labels.csv"
 # Images rendered per task of the synthetic pool.
 SYNTHETIC_CHUNK = 1000
+# Files fall into ten folds by the last digit of their number; fold 0 is the fixed validation split.
+FOLDS = 10
+VALIDATION_FOLD = 0
 _FILE_NUMBER = re.compile(r"(\d+)\.[A-Za-z]+$")
 
 
@@ -64,10 +67,15 @@ class CaptchaSet:
         return CaptchaSet(self.images[indices], [self.texts[i] for i in indices], [self.names[i] for i in indices],
                           [self.raw[i] for i in indices] if self.raw else [])
 
+    def split_fold(self, fold: int) -> tuple[CaptchaSet, CaptchaSet]:
+        """(the other folds, the fold): the fold is every file whose number ends in the digit `fold`;
+        files without a number belong to no fold and stay with the others."""
+        held_out = np.array([fold_of(name) == fold for name in self.names], dtype=bool)
+        return self.subset(~held_out), self.subset(held_out)
+
     def split_validation(self) -> tuple[CaptchaSet, CaptchaSet]:
         """(training, validation): validation is every file whose number ends in 0, fixed forever."""
-        validation = np.array([is_validation_name(name) for name in self.names], dtype=bool)
-        return self.subset(~validation), self.subset(validation)
+        return self.split_fold(VALIDATION_FOLD)
 
     @staticmethod
     def concat(parts: Sequence[CaptchaSet]) -> CaptchaSet:
@@ -81,10 +89,15 @@ class CaptchaSet:
                           [blob for part in parts for blob in part.raw] if keep_raw else [])
 
 
+def fold_of(name: str) -> int | None:
+    """The fold of a file: the last digit of its number (`images/01234.jpg` is in fold 4); None without one."""
+    match = _FILE_NUMBER.search(name)
+    return int(match.group(1)[-1]) if match else None
+
+
 def is_validation_name(name: str) -> bool:
     """Whether a file belongs to the fixed validation split (its number ends in 0)."""
-    match = _FILE_NUMBER.search(name)
-    return bool(match) and match.group(1).endswith("0")
+    return fold_of(name) == VALIDATION_FOLD
 
 
 def check_label(label: str, where: str) -> str:

@@ -1,4 +1,5 @@
-"""Evaluating a solver on a labelled set: accuracy, latency, throughput and the most confused characters.
+"""Evaluating a solver on a labelled set: accuracy, latency, throughput, the most confused characters, how far
+its confidence can be trusted, and below which confidence a fresh captcha is cheaper than an answer.
 
 Latency is measured the way the bot pays it: JPEG/PNG bytes in, text out, one image at a time."""
 
@@ -6,6 +7,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,8 @@ from trainer.dataset import CaptchaSet, load_folder
 
 WARM_UP_CALLS = 20
 LATENCY_SAMPLES = 300
+# The calibration's buckets of confidence: [0, 0.5), [0.5, 0.7), ..., [0.99, 1].
+CONFIDENCE_EDGES = (0.5, 0.7, 0.9, 0.97, 0.99)
 
 
 @dataclass
@@ -41,12 +45,79 @@ class Evaluation:
         return figures
 
 
-def confused_pairs(truths: list[str], readings: list[str], top: int = 10) -> list[tuple[str, str, int]]:
-    """(true character, character read, count) for the most frequent character mistakes."""
+def confused_pairs(truths: list[str], readings: list[str], top: int | None = 10) -> list[tuple[str, str, int]]:
+    """(true character, character read, count) for the most frequent character mistakes (all: `top` None)."""
     pairs: Counter[tuple[str, str]] = Counter()
     for truth, reading in zip(truths, readings, strict=True):
         pairs.update((t, r) for t, r in zip(truth, reading, strict=True) if t != r)
     return [(truth, read, count) for (truth, read), count in pairs.most_common(top)]
+
+
+def character_errors(truths: list[str], readings: list[str]) -> int:
+    """How many characters were read wrong, over all texts."""
+    return sum(t != r for truth, reading in zip(truths, readings, strict=True)
+               for t, r in zip(truth, reading, strict=True))
+
+
+@dataclass(frozen=True)
+class ConfidenceBucket:
+    """Answers whose confidence lies in [low, high) (the last bucket includes 1.0) and how many were right."""
+
+    low: float
+    high: float
+    n: int
+    accepted: int
+
+    @property
+    def accepted_share(self) -> float:
+        return self.accepted / self.n if self.n else float("nan")
+
+
+def calibration(confidences: Sequence[float], correct: Sequence[bool],
+                edges: Sequence[float] = CONFIDENCE_EDGES) -> list[ConfidenceBucket]:
+    """The share of right answers in each bucket of confidence: how far the confidence can be trusted."""
+    bounds = [0.0, *edges, 1.0]
+    buckets = np.searchsorted(np.asarray(edges), np.asarray(confidences, dtype=float), side="right")
+    right = np.asarray(correct, dtype=bool)
+    return [ConfidenceBucket(bounds[index], bounds[index + 1], int((buckets == index).sum()),
+                             int(right[buckets == index].sum())) for index in range(len(bounds) - 1)]
+
+
+@dataclass(frozen=True)
+class RefreshThreshold:
+    """The cheapest confidence threshold: answer at or above it, take a fresh captcha below it."""
+
+    threshold: float
+    cost_s: float  # expected seconds lost per captcha at the threshold
+    never_refresh_cost_s: float  # the same, answering every captcha
+    n: int
+    refreshed: int
+    wrong_avoided: int  # wrong readings refreshed instead of answered
+    wrong_answered: int
+
+    @property
+    def refresh_share(self) -> float:
+        return self.refreshed / self.n
+
+
+def refresh_threshold(confidences: Sequence[float], correct: Sequence[bool], refresh_s: float,
+                      wrong_s: float) -> RefreshThreshold:
+    """The threshold t that costs least per captcha over these readings, where every captcha read below t is
+    refreshed (refresh_s seconds) and every wrong answer at or above it costs wrong_s seconds; right answers
+    cost the same whatever t is. Among equally cheap thresholds, the lowest (the fewest refreshes)."""
+    confidence = np.asarray(confidences, dtype=float)
+    if not len(confidence):
+        raise ValueError("a refresh threshold needs at least one reading")
+    order = np.argsort(confidence, kind="stable")
+    ordered, wrong = confidence[order], ~np.asarray(correct, dtype=bool)[order]
+    # t = 0 answers everything; each confidence seen is the other place where the cost can change.
+    candidates = np.unique(np.concatenate([[0.0], ordered]))
+    refreshed = np.searchsorted(ordered, candidates, side="left")
+    wrong_below = np.concatenate([[0], np.cumsum(wrong)])[refreshed]
+    costs = (refresh_s * refreshed + wrong_s * (wrong.sum() - wrong_below)) / len(confidence)
+    best = int(np.argmin(costs))
+    return RefreshThreshold(float(candidates[best]), float(costs[best]), float(costs[0]), len(confidence),
+                            int(refreshed[best]), int(wrong_below[best]), int(wrong.sum() - wrong_below[best]))
 
 
 def measure_latency(solver: Solver, images: list[bytes], samples: int = LATENCY_SAMPLES) -> tuple[float, float]:
@@ -79,8 +150,6 @@ def evaluate(solver: Solver, data: CaptchaSet, latency_samples: int = LATENCY_SA
     solutions, images_per_s = measure_throughput(solver, data.raw)
     readings = [solution.text for solution in solutions]
     p50, p95 = measure_latency(solver, data.raw, latency_samples)
-    correct_chars = sum(t == r for truth, reading in zip(data.texts, readings, strict=True)
-                        for t, r in zip(truth, reading, strict=True))
     mistakes = [(name, truth, solution.text, round(solution.confidence, 4))
                 for name, truth, solution in zip(data.names, data.texts, solutions, strict=True)
                 if solution.text != truth]
@@ -88,7 +157,7 @@ def evaluate(solver: Solver, data: CaptchaSet, latency_samples: int = LATENCY_SA
     return Evaluation(
         n=n,
         accuracy=(n - len(mistakes)) / n if n else float("nan"),
-        char_accuracy=correct_chars / (n * len(data.texts[0])) if n else float("nan"),
+        char_accuracy=1 - character_errors(data.texts, readings) / (n * len(data.texts[0])) if n else float("nan"),
         p50_ms=round(p50, 3),
         p95_ms=round(p95, 3),
         batch_images_per_s=round(images_per_s, 1),

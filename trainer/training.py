@@ -86,7 +86,8 @@ class BestModel(keras.callbacks.Callback):
 
 def save_for_inference(model: keras.Model, path: Path) -> None:
     """Save weights and architecture without the optimizer's state, which would triple the file."""
-    clean = keras.models.clone_model(model)
+    # Rebuilt from its config, not cloned: Keras 3 compiles a clone of a compiled model, optimizer and all.
+    clean = keras.Model.from_config(model.get_config())
     clean.set_weights(model.get_weights())
     clean.save(path)
 
@@ -116,16 +117,22 @@ def prepare_data(config: TrainingConfig) -> tuple[CaptchaSet, CaptchaSet, str]:
         training_part, validation_part = load_folder(folder).split_validation()
         real_train.append(training_part)
         real_validation.append(validation_part)
-    parts = [part for part in real_train for _ in range(config.real_repeats)]
+    source = "real: files numbered *0 of " + ", ".join(str(folder) for folder in config.real)
+    return assemble_data(config, real_train, CaptchaSet.concat(real_validation), source)
+
+
+def assemble_data(config: TrainingConfig, real_training: list[CaptchaSet], validation_set: CaptchaSet,
+                  source: str, validation_renders: int = SYNTHETIC_VALIDATION) -> tuple[CaptchaSet, CaptchaSet, str]:
+    """The real captchas `config.real_repeats` times and `config.synthetic` renders as the training set;
+    `validation_renders` held-out synthetic renders validate where `validation_set` is empty."""
+    parts = [part for part in real_training for _ in range(config.real_repeats)]
     if config.synthetic:
         parts.append(synthetic(config.synthetic, config.seed, config.workers, config.cache_dir))
     training_set = CaptchaSet.concat(parts)
-    validation_set = CaptchaSet.concat(real_validation)
-    source = "real: files numbered *0 of " + ", ".join(str(folder) for folder in config.real)
     if not len(validation_set):
         # Seeds of training renders are config.seed; this one can never collide with them.
-        validation_set = synthetic(SYNTHETIC_VALIDATION, -1 - config.seed, config.workers, config.cache_dir)
-        source = f"synthetic: {SYNTHETIC_VALIDATION} held-out renders"
+        validation_set = synthetic(validation_renders, -1 - config.seed, config.workers, config.cache_dir)
+        source = f"synthetic: {validation_renders} held-out renders"
     if not len(training_set):
         raise ValueError("nothing to train on: give --real FOLDER and/or --synthetic COUNT")
     return training_set, validation_set, source

@@ -11,7 +11,7 @@ import pytest
 
 from replica.captcha import render
 from solver.preprocess import INPUT_HEIGHT, INPUT_WIDTH
-from trainer.dataset import CaptchaSet, DatasetError, load_folder, synthetic
+from trainer.dataset import FOLDS, CaptchaSet, DatasetError, fold_of, load_folder, synthetic
 from trainer.relabel import RelabelError, normalize_label
 
 WriteFolder = Callable[..., list[str]]
@@ -34,6 +34,22 @@ def test_validation_split_is_every_file_numbered_zero(tmp_path: Path, write_fold
     assert validation.names == ["00010.jpg", "00020.jpg"]
     assert len(training) == 23
     assert not set(training.names) & set(validation.names)
+
+
+def test_every_file_is_in_exactly_one_fold_and_fold_0_is_the_validation_split(
+    tmp_path: Path, write_folder: WriteFolder
+) -> None:
+    write_folder(tmp_path, 25)
+    data = load_folder(tmp_path)
+    held_out = [data.split_fold(fold)[1].names for fold in range(FOLDS)]
+    assert sorted(name for names in held_out for name in names) == sorted(data.names)
+    assert held_out[3] == ["00003.jpg", "00013.jpg", "00023.jpg"]
+    for fold in range(FOLDS):
+        others, fold_set = data.split_fold(fold)
+        assert len(others) + len(fold_set) == 25 and not set(others.names) & set(fold_set.names)
+    assert data.split_fold(0)[1].names == data.split_validation()[1].names
+    assert data.split_fold(0)[0].names == data.split_validation()[0].names
+    assert fold_of("images/01234.jpg") == 4 and fold_of("no-number.jpg") is None
 
 
 def test_missing_labels_file_says_what_to_do(tmp_path: Path) -> None:

@@ -34,6 +34,7 @@ def tiny_run(tmp_path_factory: pytest.TempPathFactory, labelled_folder: Path) ->
 def test_tiny_training_writes_a_loadable_model(tiny_run: tuple[TrainingResult, Steps], labelled_folder: Path) -> None:
     result, steps = tiny_run
     assert result.model_path.is_file()
+    assert result.model_path.stat().st_size < 2 * 1024 * 1024  # the weights alone, no optimizer state
     assert result.training_images == 36 + 96  # the four files numbered *0 are held out
     assert result.epochs_run == 2 and (1, -1) in steps and (0, 1) in steps
     assert 0.0 <= result.validation_accuracy <= 1.0
