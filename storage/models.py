@@ -104,6 +104,8 @@ class ReportRow(Base):
         UniqueConstraint("trade_date", "stock_code"),
         # flows asks for one stock over a window of days (the unique constraint leads with the day).
         Index("ix_reports_stock_code_trade_date", "stock_code", "trade_date"),
+        # What the columnar copy of flows compares each day by, read from the index alone.
+        Index("ix_reports_day_fingerprint", "trade_date", "fetched_at", "rec_count", "total_shares"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
