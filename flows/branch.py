@@ -85,11 +85,11 @@ def _volumes(store: Store, window: Window, stock_codes: list[str]) -> dict[str, 
 
 
 def _streaks(store: Store, broker_id: str, window: Window) -> pd.DataFrame:
+    # branch_days holds one row per stock, branch and day: the days the branch net-bought a stock are rows.
     bought = store.read(
-        window_days(window, BranchDayRow.stock_code, BranchDayRow.trade_date)
-        .where(BranchDayRow.broker_id == broker_id)
-        .group_by(BranchDayRow.stock_code, BranchDayRow.trade_date)
-        .having(total(BUY_SHARES) > total(SELL_SHARES))
+        window_days(window, BranchDayRow.stock_code, BranchDayRow.trade_date).where(
+            BranchDayRow.broker_id == broker_id, BUY_SHARES > SELL_SHARES
+        )
     )
     position = {day: index for index, day in enumerate(window.trade_dates)}
     days_by_stock: dict[str, list[int]] = {}
