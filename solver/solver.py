@@ -1,22 +1,23 @@
 """The live solver: loads one model version and reads captcha bytes into a Solution.
 
-Single images go through a compiled function (no Keras predict overhead); batches are read in chunks."""
+Single images go through a compiled function (no Keras predict overhead); batches are read in chunks.
+TensorFlow is the product's backend; under another Keras backend (KERAS_BACKEND=jax on a machine with no TensorFlow
+for its GPU) the same model reads through Keras's own compiled predict step."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from solver.alphabet import ALPHABET
-from solver.errors import ModelNotFoundError
+from solver.errors import ModelNotFoundError, SolverError
 from solver.model import decode
 from solver.preprocess import INPUT_HEIGHT, INPUT_WIDTH, preprocess
 
@@ -118,9 +119,8 @@ class Solver:
         self.metadata = metadata
         self.path = path
         self.alphabet: str = metadata.get("alphabet", ALPHABET)
-        self.device = "GPU" if tf.config.list_physical_devices("GPU") else "CPU"
-        signature = tf.TensorSpec([None, INPUT_HEIGHT, INPUT_WIDTH], tf.uint8)
-        self._infer = tf.function(self._probabilities, input_signature=[signature], reduce_retracing=True)
+        self.device = compute_device()
+        self._infer = compiled_reader(model)
 
     @classmethod
     def load(cls, model: str | Path | None = None) -> Solver:
@@ -139,26 +139,24 @@ class Solver:
             "model_version": self.model_version,
             "path": str(self.path) if self.path else None,
             "device": self.device,
+            "backend": keras.backend.backend(),
             "alphabet": self.alphabet,
             "input_size": [INPUT_WIDTH, INPUT_HEIGHT],
             "parameters": int(self.model.count_params()),
             "evaluation": self.metadata.get("evaluation", {}),
         }
 
-    def _probabilities(self, pixels: tf.Tensor) -> tf.Tensor:
-        return self.model(pixels[..., None], training=False)
-
     def solve(self, image_bytes: bytes) -> Solution:
         """Read one captcha (the site's JPEG or a PNG screenshot of it); SolverInputError if no image."""
         pixels = preprocess(image_bytes)[None]
-        return self._solutions(self._infer(tf.constant(pixels)).numpy())[0]
+        return self._solutions(self._infer(pixels))[0]
 
     def solve_many(self, images: list[bytes]) -> list[Solution]:
         """Read many captchas in batches; the answers keep the order of `images`."""
         solutions: list[Solution] = []
         for start in range(0, len(images), BATCH_SIZE):
             pixels = np.stack([preprocess(image) for image in images[start: start + BATCH_SIZE]])
-            solutions.extend(self._solutions(self._infer(tf.constant(pixels)).numpy()))
+            solutions.extend(self._solutions(self._infer(pixels)))
         return solutions
 
     async def solve_async(self, image_bytes: bytes) -> Solution:
@@ -168,3 +166,39 @@ class Solver:
     def _solutions(self, probabilities: np.ndarray) -> list[Solution]:
         return [Solution(text, float(np.prod(chosen)), tuple(float(p) for p in chosen), self.model_version)
                 for text, chosen in decode(probabilities, self.alphabet)]
+
+
+def compute_device() -> str:
+    """Where the Keras backend computes: 'GPU' when it sees one, else 'CPU'."""
+    return "GPU" if any(device.startswith(("gpu", "cuda")) for device in keras.distribution.list_devices()) else "CPU"
+
+
+def compiled_reader(model: keras.Model) -> Callable[[np.ndarray], np.ndarray]:
+    """(n, height, width) uint8 pixels -> (n, length, classes) probabilities, through a function compiled once
+    (per batch shape) for the Keras backend in use; SolverError for a backend other than TensorFlow or JAX."""
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        @tf.function(input_signature=[tf.TensorSpec([None, INPUT_HEIGHT, INPUT_WIDTH], tf.uint8)],
+                     reduce_retracing=True)
+        def probabilities(pixels: tf.Tensor) -> tf.Tensor:
+            return model(pixels[..., None], training=False)
+
+        return lambda pixels: probabilities(tf.constant(pixels)).numpy()
+    if backend == "jax":
+        import jax
+
+        weights = [variable.value for variable in model.trainable_variables]
+        statistics = [variable.value for variable in model.non_trainable_variables]
+        read = jax.jit(lambda pixels: model.stateless_call(weights, statistics, pixels[..., None], training=False)[0])
+
+        def read_padded(pixels: np.ndarray) -> np.ndarray:
+            # JAX compiles once per shape: padding to a power of two bounds that to nine shapes up to BATCH_SIZE.
+            padded = np.zeros((1 << (len(pixels) - 1).bit_length(), *pixels.shape[1:]), dtype=pixels.dtype)
+            padded[: len(pixels)] = pixels
+            return np.asarray(read(padded))[: len(pixels)]
+
+        return read_padded
+    raise SolverError(f"the solver runs on Keras's tensorflow or jax backend, not {backend!r}: "
+                      "unset KERAS_BACKEND or set it to one of those")

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from solver import Solution, Solver
+from solver.solver import BATCH_SIZE
 from trainer.dataset import CaptchaSet, load_folder
 
 WARM_UP_CALLS = 20
@@ -137,7 +138,8 @@ def measure_latency(solver: Solver, images: list[bytes], samples: int = LATENCY_
 
 def measure_throughput(solver: Solver, images: list[bytes]) -> tuple[list[Solution], float]:
     """The batched solutions of all images and the images per second it took, decoding included."""
-    solver.solve_many(images[:WARM_UP_CALLS])
+    # A whole batch first: a backend that compiles per batch shape (JAX) must not compile inside the timing.
+    solver.solve_many(images[:BATCH_SIZE])
     started = time.perf_counter()
     solutions = solver.solve_many(images)
     return solutions, len(images) / max(time.perf_counter() - started, 1e-9)

@@ -4,7 +4,6 @@ batches, the awaitable form, decoding, and clear errors."""
 from __future__ import annotations
 
 import asyncio
-import csv
 import io
 import random
 from pathlib import Path
@@ -22,14 +21,6 @@ from solver.model import decode
 @pytest.fixture(scope="module")
 def solver() -> Solver:
     return Solver.load()
-
-
-@pytest.fixture(scope="module")
-def validation_captchas(real_captchas: Path) -> list[tuple[bytes, str]]:
-    """Fifty captchas of the fixed validation split (numbers ending in 0), never trained on."""
-    with open(real_captchas / "labels.csv", newline="") as handle:
-        rows = [row for row in csv.DictReader(handle) if row["file"].split(".")[0].endswith("0")]
-    return [((real_captchas / row["file"]).read_bytes(), row["label"]) for row in rows[:50]]
 
 
 def test_shipped_model_loads_with_info(solver: Solver) -> None:
