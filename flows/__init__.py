@@ -10,13 +10,13 @@ Values are exact integer cents in SQL, float64 NT$ in the frames (see flows.trad
 
 from flows.branch import BranchFlows, branch_flows
 from flows.columnar import ColumnarCopy
-from flows.concentration import CONCENTRATION_TOP
 from flows.errors import FlowsError, NoStoredDaysError, UnknownBranchError, UnknownStockError
 from flows.position import position
 from flows.rankings import rank_branches, rank_stocks
 from flows.stock import StockFlows, stock_flows
 from flows.trades import as_records
 from flows.window import Window, resolve_window
+from storage.stock_days import CONCENTRATION_TOP
 
 __all__ = [
     "CONCENTRATION_TOP",

@@ -24,7 +24,8 @@ from flows.trades import (
 )
 from flows.window import Window
 from storage import Store
-from storage.models import BranchDayRow, ReportRow
+from storage.models import STOCK_DAYS, BranchDayRow, ReportRow
+from storage.stock_days import FIGURES
 
 BRANCH_COLUMNS = ["broker_id", "broker_name", *NET_COLUMNS, *PRICE_COLUMNS, "volume_share"]
 
@@ -89,7 +90,15 @@ def stock_flows(store: Store, stock_code: str, window: Window, top: int = 10) ->
 
 
 def _days(store: Store, stock_code: str, window: Window) -> pd.DataFrame:
-    daily = concentration_frame(store.read(concentration_query(window, stock_code, daily=True)), daily=True)
+    # Each day's figures were kept as its report was stored (storage.stock_days).
+    daily = concentration_frame(
+        store.read(
+            select(STOCK_DAYS.c.trade_date, *(STOCK_DAYS.c[figure] for figure in FIGURES)).where(
+                STOCK_DAYS.c.stock_code == stock_code, STOCK_DAYS.c.trade_date.between(window.first, window.last)
+            )
+        ),
+        keys=("trade_date",),
+    )
     closes = store.read(
         select(ReportRow.trade_date, ReportRow.close_price).where(
             ReportRow.stock_code == stock_code, ReportRow.trade_date.between(window.first, window.last)

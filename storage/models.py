@@ -170,6 +170,25 @@ class BranchDayRow(Base):
     sell_cents: Mapped[Decimal] = mapped_column(Numeric(30, 0))
 
 
+class StockDayRow(Base):
+    """One stock's figures of one day under 主力集中度's rule (storage.stock_days), from its branch days.
+
+    Written with the report, in the same transaction, since each is a function of that day's report alone:
+    a stock's daily concentration over a window is then a range of this table (clustered by stock on
+    SQLite), not a window function per day. A day the stock did not trade has no row."""
+
+    __tablename__ = "stock_days"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    stock_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    trade_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    volume: Mapped[int] = mapped_column(BigInteger)
+    top_buy_shares: Mapped[int] = mapped_column(BigInteger)
+    top_sell_shares: Mapped[int] = mapped_column(BigInteger)
+    buying_branches: Mapped[int]
+    selling_branches: Mapped[int]
+
+
 class SolveAttemptRow(Base):
     __tablename__ = "solve_attempts"
     __table_args__ = (Index("ix_solve_attempts_queue", "outcome", "label_source", "unreadable"),)
@@ -219,3 +238,4 @@ class ModelVersionRow(Base):
 # The tables themselves, for bulk statements that bypass the ORM's per-row work.
 SECURITIES = cast(Table, SecurityRow.__table__)
 BRANCH_DAYS = cast(Table, BranchDayRow.__table__)
+STOCK_DAYS = cast(Table, StockDayRow.__table__)
