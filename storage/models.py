@@ -149,11 +149,23 @@ class BranchDayRow(Base):
     Written with the report, in the same transaction; what flows aggregates over windows of days, since
     a report's records per branch (one per price) are about 2.5 to 7 times as many rows. Clustered by
     stock and branch on SQLite (no rowid), so that one stock over any window is one range of the table.
-    By day for the columnar copy (flows.columnar), which reads each stored day once."""
+    By branch and day with every column a branch's questions read, so that one branch over any window is
+    one range of that index and never a lookup into the table per stock and day (flows.branch). By day
+    for the columnar copy (flows.columnar), which reads each stored day once."""
 
     __tablename__ = "branch_days"
     __table_args__ = (
-        Index("ix_branch_days_broker_id_trade_date", "broker_id", "trade_date"),
+        Index(
+            "ix_branch_days_broker_covering",
+            "broker_id",
+            "trade_date",
+            "stock_code",
+            "broker_name",
+            "buy_shares",
+            "sell_shares",
+            "buy_cents",
+            "sell_cents",
+        ),
         Index("ix_branch_days_trade_date", "trade_date"),
         {"sqlite_with_rowid": False},
     )
