@@ -12,7 +12,7 @@ from flows.branch import BranchFlows, branch_flows
 from flows.columnar import ColumnarCopy
 from flows.errors import FlowsError, NoStoredDaysError, UnknownBranchError, UnknownStockError
 from flows.position import position
-from flows.rankings import rank_branches, rank_stocks
+from flows.rankings import rank_branches, rank_stocks, rankings
 from flows.stock import StockFlows, stock_flows
 from flows.trades import as_records
 from flows.window import Window, resolve_window
@@ -33,6 +33,7 @@ __all__ = [
     "position",
     "rank_branches",
     "rank_stocks",
+    "rankings",
     "resolve_window",
     "stock_flows",
 ]
