@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Select
+from sqlalchemy import Select, func
 
 from flows.trades import BUY_SHARES, SELL_SHARES, frame_of, total, window_days
 from flows.window import Window
@@ -21,14 +21,20 @@ COLUMNS = ["stock_code", *FIGURES]
 
 def concentration_query(window: Window, stock_code: str | None = None) -> Select[Any]:
     """Per stock (all, or one) over the whole window: the stock code, then FIGURES."""
-    per_branch = window_days(
-        window,
-        BranchDayRow.stock_code,
-        total(BUY_SHARES).label("bought"),
-        total(BUY_SHARES - SELL_SHARES).label("net"),
-    ).group_by(BranchDayRow.stock_code, BranchDayRow.broker_id)
-    if stock_code is not None:
-        per_branch = per_branch.where(BranchDayRow.stock_code == stock_code)
+    bought = total(BUY_SHARES).label("bought")
+    net = total(BUY_SHARES - SELL_SHARES).label("net")
+    if stock_code is None:
+        per_branch = window_days(window, BranchDayRow.stock_code, bought, net).group_by(
+            BranchDayRow.stock_code, BranchDayRow.broker_id
+        )
+    else:
+        # One stock's branches grouped by branch alone: PostgreSQL then expects as many groups as branches
+        # and hashes them, where by stock and branch it expects a group per row and sorts them on disk.
+        per_branch = (
+            window_days(window, func.max(BranchDayRow.stock_code).label("stock_code"), bought, net)
+            .where(BranchDayRow.stock_code == stock_code)
+            .group_by(BranchDayRow.broker_id)
+        )
     return concentration(per_branch.subquery(), ["stock_code"])
 
 
