@@ -16,8 +16,6 @@ from flows.window import Window
 from storage.models import BranchDayRow
 from storage.stock_days import FIGURES, concentration
 
-COLUMNS = ["stock_code", *FIGURES]
-
 
 def concentration_query(window: Window, stock_code: str | None = None) -> Select[Any]:
     """Per stock (all, or one) over the whole window: the stock code, then FIGURES."""
