@@ -21,8 +21,7 @@ from flows import (
     Window,
     as_records,
     branch_flows,
-    rank_branches,
-    rank_stocks,
+    rankings,
     resolve_window,
     stock_flows,
 )
@@ -144,10 +143,9 @@ def _security_names(store: Store) -> dict[str, str]:
 
 
 def _rankings(columnar: ColumnarCopy, window: Window, top: int) -> dict[str, Any]:
-    stocks = rank_stocks(columnar, window)
+    stocks, branches = rankings(columnar, window)
     stocks = stocks[stocks["concentration"].notna()]
     stocks.insert(1, "stock_name", stocks["stock_code"].map(_security_names(columnar.store)))
-    branches = rank_branches(columnar, window)
     return {
         "trade_dates": [day.isoformat() for day in window.trade_dates],
         "window": str(window),

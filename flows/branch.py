@@ -23,7 +23,7 @@ from flows.trades import (
 )
 from flows.window import Window
 from storage import Store
-from storage.models import BranchDayRow, ReportRow
+from storage.models import STOCK_DAYS, BranchDayRow
 
 STOCK_COLUMNS = ["stock_code", *NET_COLUMNS, *PRICE_COLUMNS, "volume_share", "buy_streak"]
 STREAK_COLUMNS = ["stock_code", "days", "first_day", "last_day", "ongoing"]
@@ -73,13 +73,13 @@ def branch_flows(store: Store, broker_id: str, window: Window) -> BranchFlows:
 
 
 def _volumes(store: Store, window: Window, stock_codes: list[str]) -> dict[str, int]:
-    """Shares traded per stock over the window, from the reports' totals (a row per stock and day)."""
+    """Shares traded per stock over the window, from each stored day's figures (storage.stock_days)."""
     if not stock_codes:
         return {}
     rows = store.read(
-        select(ReportRow.stock_code, total(ReportRow.total_shares))
-        .where(ReportRow.trade_date.between(window.first, window.last), ReportRow.stock_code.in_(stock_codes))
-        .group_by(ReportRow.stock_code)
+        select(STOCK_DAYS.c.stock_code, total(STOCK_DAYS.c.volume))
+        .where(STOCK_DAYS.c.trade_date.between(window.first, window.last), STOCK_DAYS.c.stock_code.in_(stock_codes))
+        .group_by(STOCK_DAYS.c.stock_code)
     )
     return {stock_code: int(volume) for stock_code, volume in rows}
 

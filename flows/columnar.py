@@ -58,20 +58,24 @@ class ColumnarCopy:
         self.store = store
         self.folder = Path(folder) / hashlib.sha256(store.url.encode()).hexdigest()[:16]
 
-    def read(self, statement: Select[Any], window: Window) -> list[tuple[Any, ...]]:
-        """The rows of `statement`, a flows query over branch_days within `window`, answered from the copy."""
-        sql = str(statement.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
+    def read(self, window: Window, *statements: Select[Any]) -> list[list[tuple[Any, ...]]]:
+        """The rows of each of `statements`, flows queries over branch_days within `window`, answered from the
+        copy: one look at the window's days and one DuckDB connection serve them all."""
+        sqls = [
+            str(statement.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
+            for statement in statements
+        ]
         try:
-            return self._run(sql, window)
+            return self._run(sqls, window)
         except duckdb.IOException:
             # Another process replaced a day's file between our look and our read: look again.
-            return self._run(sql, window)
+            return self._run(sqls, window)
 
-    def _run(self, sql: str, window: Window) -> list[tuple[Any, ...]]:
+    def _run(self, sqls: list[str], window: Window) -> list[list[tuple[Any, ...]]]:
         files = self.day_files(window)
         with duckdb.connect() as connection:
             connection.execute(f"CREATE VIEW branch_days AS SELECT * FROM read_parquet({_sql_list(files)})")
-            return connection.execute(sql).fetchall()
+            return [connection.execute(sql).fetchall() for sql in sqls]
 
     def day_files(self, window: Window) -> list[Path]:
         """The file of each day of `window` (every stored day has reports), written first where missing or out

@@ -20,17 +20,31 @@ from storage.models import BranchDayRow
 BRANCH_RANK_COLUMNS = ["broker_id", "broker_name", "stocks", *NET_COLUMNS]
 
 
+def rankings(columnar: ColumnarCopy, window: Window) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """rank_stocks and rank_branches both, from one read of the copy (what the dashboard shows together)."""
+    stocks, branches = columnar.read(window, concentration_query(window), branch_ranking_query(window))
+    return _ranked_stocks(stocks), _ranked_branches(branches)
+
+
 def rank_stocks(columnar: ColumnarCopy, window: Window) -> pd.DataFrame:
     """Every stock that traded in the window, the most concentrated net buying first (see concentration)."""
-    frame = concentration_frame(columnar.read(concentration_query(window), window))
-    return frame.sort_values(
-        ["concentration", "stock_code"], ascending=[False, True], ignore_index=True, na_position="last"
-    )
+    (rows,) = columnar.read(window, concentration_query(window))
+    return _ranked_stocks(rows)
 
 
 def rank_branches(columnar: ColumnarCopy, window: Window) -> pd.DataFrame:
     """Every branch that traded in the window, by net value (NT$ bought − sold), the biggest buyer first."""
-    rows = columnar.read(branch_ranking_query(window), window)
+    (rows,) = columnar.read(window, branch_ranking_query(window))
+    return _ranked_branches(rows)
+
+
+def _ranked_stocks(rows: list[Any]) -> pd.DataFrame:
+    return concentration_frame(rows).sort_values(
+        ["concentration", "stock_code"], ascending=[False, True], ignore_index=True, na_position="last"
+    )
+
+
+def _ranked_branches(rows: list[Any]) -> pd.DataFrame:
     frame = with_values(frame_of(rows, ["broker_id", "broker_name", "stocks", *(c.name for c in SIDES)]))
     frame = frame.astype({"stocks": "int64"})
     frame = frame.sort_values(["net_value", "broker_id"], ascending=[False, True], ignore_index=True)

@@ -24,7 +24,8 @@ from flows.trades import (
 )
 from flows.window import Window
 from storage import Store
-from storage.models import BranchDayRow, ReportRow
+from storage.models import STOCK_DAYS, BranchDayRow, ReportRow
+from storage.stock_days import FIGURES
 
 BRANCH_COLUMNS = ["broker_id", "broker_name", *NET_COLUMNS, *PRICE_COLUMNS, "volume_share"]
 
@@ -89,7 +90,15 @@ def stock_flows(store: Store, stock_code: str, window: Window, top: int = 10) ->
 
 
 def _days(store: Store, stock_code: str, window: Window) -> pd.DataFrame:
-    daily = concentration_frame(store.read(concentration_query(window, stock_code, daily=True)), daily=True)
+    # Each day's figures were kept as its report was stored (storage.stock_days).
+    daily = concentration_frame(
+        store.read(
+            select(STOCK_DAYS.c.trade_date, *(STOCK_DAYS.c[figure] for figure in FIGURES)).where(
+                STOCK_DAYS.c.stock_code == stock_code, STOCK_DAYS.c.trade_date.between(window.first, window.last)
+            )
+        ),
+        keys=("trade_date",),
+    )
     closes = store.read(
         select(ReportRow.trade_date, ReportRow.close_price).where(
             ReportRow.stock_code == stock_code, ReportRow.trade_date.between(window.first, window.last)
@@ -105,9 +114,9 @@ def _days(store: Store, stock_code: str, window: Window) -> pd.DataFrame:
 
 def _daily_net(store: Store, stock_code: str, window: Window, broker_ids: list[str]) -> pd.DataFrame:
     """Net shares by trade date and branch; a day a branch did not trade the stock is a true 0."""
-    frame = pd.DataFrame(0, index=pd.Index(window.trade_dates, name="trade_date"), columns=broker_ids)
+    days = pd.Index(window.trade_dates, name="trade_date")
     if not broker_ids:
-        return frame
+        return pd.DataFrame(0, index=days, columns=broker_ids)
     rows = store.read(
         window_days(
             window, BranchDayRow.trade_date, BranchDayRow.broker_id, total(BUY_SHARES - SELL_SHARES)
@@ -115,6 +124,6 @@ def _daily_net(store: Store, stock_code: str, window: Window, broker_ids: list[s
         .where(BranchDayRow.stock_code == stock_code, BranchDayRow.broker_id.in_(broker_ids))
         .group_by(BranchDayRow.trade_date, BranchDayRow.broker_id)
     )
-    for trade_date, broker_id, net in rows:
-        frame.loc[trade_date, broker_id] = int(net)
-    return frame
+    net = frame_of(rows, ["trade_date", "broker_id", "net"]).set_index(["trade_date", "broker_id"])["net"]
+    by_day = net.unstack(fill_value=0).reindex(index=days, columns=broker_ids, fill_value=0)
+    return by_day.rename_axis(columns=None)

@@ -8,18 +8,14 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import BigInteger, ColumnElement, Select, cast, func, select
+from sqlalchemy import Select, select
 
 from flows.window import Window
 from storage.models import BranchDayRow
+from storage.stock_days import total
 
 BUY_SHARES = BranchDayRow.buy_shares
 SELL_SHARES = BranchDayRow.sell_shares
-
-
-def total(expression: ColumnElement[Any]) -> ColumnElement[int]:
-    """SUM as a 64-bit integer: PostgreSQL's SUM of bigint is numeric, which would come back as Decimal."""
-    return cast(func.sum(expression), BigInteger)
 
 
 # The columns every per-branch or per-stock figure is derived from.

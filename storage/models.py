@@ -149,11 +149,23 @@ class BranchDayRow(Base):
     Written with the report, in the same transaction; what flows aggregates over windows of days, since
     a report's records per branch (one per price) are about 2.5 to 7 times as many rows. Clustered by
     stock and branch on SQLite (no rowid), so that one stock over any window is one range of the table.
-    By day for the columnar copy (flows.columnar), which reads each stored day once."""
+    By branch and day with every column a branch's questions read, so that one branch over any window is
+    one range of that index and never a lookup into the table per stock and day (flows.branch). By day
+    for the columnar copy (flows.columnar), which reads each stored day once."""
 
     __tablename__ = "branch_days"
     __table_args__ = (
-        Index("ix_branch_days_broker_id_trade_date", "broker_id", "trade_date"),
+        Index(
+            "ix_branch_days_broker_covering",
+            "broker_id",
+            "trade_date",
+            "stock_code",
+            "broker_name",
+            "buy_shares",
+            "sell_shares",
+            "buy_cents",
+            "sell_cents",
+        ),
         Index("ix_branch_days_trade_date", "trade_date"),
         {"sqlite_with_rowid": False},
     )
@@ -168,6 +180,25 @@ class BranchDayRow(Base):
     # that fits 64 bits as an integer; only absurd ones beyond NT$ 92 quadrillion would turn REAL there).
     buy_cents: Mapped[Decimal] = mapped_column(Numeric(30, 0))
     sell_cents: Mapped[Decimal] = mapped_column(Numeric(30, 0))
+
+
+class StockDayRow(Base):
+    """One stock's figures of one day under 主力集中度's rule (storage.stock_days), from its branch days.
+
+    Written with the report, in the same transaction, since each is a function of that day's report alone:
+    a stock's daily concentration over a window is then a range of this table (clustered by stock on
+    SQLite), not a window function per day. A day the stock did not trade has no row."""
+
+    __tablename__ = "stock_days"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    stock_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    trade_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    volume: Mapped[int] = mapped_column(BigInteger)
+    top_buy_shares: Mapped[int] = mapped_column(BigInteger)
+    top_sell_shares: Mapped[int] = mapped_column(BigInteger)
+    buying_branches: Mapped[int]
+    selling_branches: Mapped[int]
 
 
 class SolveAttemptRow(Base):
@@ -219,3 +250,4 @@ class ModelVersionRow(Base):
 # The tables themselves, for bulk statements that bypass the ORM's per-row work.
 SECURITIES = cast(Table, SecurityRow.__table__)
 BRANCH_DAYS = cast(Table, BranchDayRow.__table__)
+STOCK_DAYS = cast(Table, StockDayRow.__table__)

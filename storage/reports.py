@@ -1,6 +1,7 @@
 """The Store's reports: saving them whole (and in bulk), their trades, and the days stored.
 
-Each report is written with its broker trades and their per-branch sums (branch_days) in one transaction."""
+Each report is written with its broker trades, their per-branch sums (branch_days) and its stock's figures
+of the day (stock_days) in one transaction."""
 
 from __future__ import annotations
 
@@ -19,9 +20,11 @@ from storage.base import StoreBase
 from storage.errors import InvalidReportError, ReportMismatchError, UnknownRecordError
 from storage.models import (
     BRANCH_DAYS,
+    STOCK_DAYS,
     BranchDayRow,
     BrokerTradeRow,
     ReportRow,
+    StockDayRow,
 )
 from storage.records import (
     BrokerTrade,
@@ -30,6 +33,7 @@ from storage.records import (
     ReportSummary,
     SaveResult,
 )
+from storage.stock_days import fill_stock_days
 
 CENT = Decimal("0.01")
 RAW_CSV_COMPRESSION_LEVEL = 6
@@ -74,17 +78,18 @@ class Reports(StoreBase):
                 result = SaveResult.INSERTED
             else:
                 session.execute(delete(BrokerTradeRow).where(BrokerTradeRow.report_id == row.id))
-                session.execute(
-                    delete(BranchDayRow).where(
-                        BranchDayRow.stock_code == report.stock_code,
-                        BranchDayRow.trade_date == report.trade_date,
+                for derived in (BranchDayRow, StockDayRow):
+                    session.execute(
+                        delete(derived).where(
+                            derived.stock_code == report.stock_code, derived.trade_date == report.trade_date
+                        )
                     )
-                )
                 result = SaveResult.REPLACED
             _fill_report_row(row, report, content_sha256)
             session.flush()
             _insert_trades(session, [(row.id, report.trades)])
             _insert_branch_days(session, [report])
+            _insert_stock_days(session, [report])
             return result
 
     def load_reports(self, reports: Iterable[Report]) -> int:
@@ -106,6 +111,7 @@ class Reports(StoreBase):
                 session, [(row.id, report.trades) for row, report in zip(rows, checked, strict=True)]
             )
             _insert_branch_days(session, checked)
+            _insert_stock_days(session, checked)
         return len(checked)
 
     def stored_codes(self, trade_date: date) -> set[str]:
@@ -276,6 +282,20 @@ def _insert_branch_days(session: Session, reports: list[Report]) -> None:
         ]
     if rows:
         session.connection().execute(insert(BRANCH_DAYS), rows)
+
+
+def _insert_stock_days(session: Session, reports: list[Report]) -> None:
+    """The figures of each report's stock and day (see StockDayRow), from the branch days just written."""
+    codes_by_day: dict[date, list[str]] = {}
+    for report in reports:
+        if report.trades:
+            codes_by_day.setdefault(report.trade_date, []).append(report.stock_code)
+    for day, codes in codes_by_day.items():
+        session.execute(
+            fill_stock_days(
+                STOCK_DAYS, BRANCH_DAYS, BRANCH_DAYS.c.trade_date == day, BRANCH_DAYS.c.stock_code.in_(codes)
+            )
+        )
 
 
 def _broker_trade(row: Row[*tuple[Any, ...]]) -> BrokerTrade:

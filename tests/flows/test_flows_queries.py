@@ -110,6 +110,41 @@ def test_the_concentration_counts_the_top_15_each_way(history: Store) -> None:
     assert as_records(flows.days)[0]["concentration"] == pytest.approx((195_000 - 157_500) / 210_000)
 
 
+def test_a_stocks_days_follow_a_replaced_report(history: Store) -> None:
+    stored = {(report.trade_date, report.stock_code): report for report in history_reports()}
+    # 2454 of the 18th fetched again: B001 bought 10,000 shares and S001 sold them, nobody else traded.
+    again = stored[(D3, "2454")]
+    trades = (replace(again.trades[0], buy_shares=10_000), replace(again.trades[20], seq=2, sell_shares=10_000))
+    history.save_report(
+        replace(
+            again,
+            rec_count=2,
+            trades=trades,
+            raw_csv=site_csv("2454", list(trades)),
+            fetched_at=again.fetched_at + timedelta(hours=1),
+        )
+    )
+    # 1101 of the 16th fetched again: 查無資料.
+    quiet = stored[(D1, "1101")]
+    history.save_report(
+        replace(quiet, rec_count=0, trades=(), raw_csv=site_csv("1101", []), no_trades=True, figures=None)
+    )
+    window = resolve_window(history, days=3)
+    flows = stock_flows(history, "2454", window)
+    assert [(day["volume"], day["concentration"]) for day in as_records(flows.days)] == [
+        (0, None),
+        (0, None),
+        (10_000, 0.0),
+    ]
+    assert (flows.buying_branches, flows.selling_branches) == (1, 1)
+    quiet_days = as_records(stock_flows(history, "1101", window).days)
+    assert [(day["volume"], day["concentration"]) for day in quiet_days] == [
+        (0, None),
+        (0, None),
+        (2000, 0.0),
+    ]
+
+
 def test_a_stock_with_no_trades_in_the_window_is_empty_not_unknown(history: Store) -> None:
     flows = stock_flows(history, "1101", resolve_window(history, start=D2, end=D2))
     assert flows.branches.empty and flows.volume == 0 and math.isnan(flows.concentration)

@@ -104,6 +104,42 @@ def test_branch_days_are_filled_from_the_trades_stored_before_them(database_url:
     assert branch_days(database_url) == written
 
 
+def test_stock_days_are_filled_from_the_branch_days_stored_before_them(database_url: str) -> None:
+    from tests.flows.conftest import history_reports
+
+    with Store.open(database_url) as store:
+        store.load_reports(history_reports())
+    written = stock_days(database_url)
+    # 2330 on each of the 3 days, 1101 on the 16th and 18th (查無資料 on the 17th), 2454 on the 18th
+    assert [(code, str(day)[:10]) for code, day, *_ in written] == [
+        ("1101", "2026-11-16"),
+        ("1101", "2026-11-18"),
+        ("2330", "2026-11-16"),
+        ("2330", "2026-11-17"),
+        ("2330", "2026-11-18"),
+        ("2454", "2026-11-18"),
+    ]
+    engine = open_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            command.downgrade(alembic_config(connection), "0008")
+    finally:
+        engine.dispose()
+    assert upgrade_database(database_url).changed
+    # The migration fills the days with the statement the Store fills each stored report's day with.
+    assert stock_days(database_url) == written
+
+
+def stock_days(url: str) -> list[tuple[object, ...]]:
+    engine = open_engine(url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT * FROM stock_days ORDER BY stock_code, trade_date"))
+            return [tuple(row) for row in rows]
+    finally:
+        engine.dispose()
+
+
 def branch_days(url: str) -> list[tuple[object, ...]]:
     engine = open_engine(url)
     try:
