@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import os
 import shutil
 import statistics
@@ -364,7 +365,10 @@ def report(engines: dict[str, Engine], figures: dict[tuple[str, str], float], ar
         f"{'columnar copy, s to write a day':<34}"
         + "".join(f"{engines[n].columnar_s_per_day:>16.2f}" if n != "duckdb" else f"{'-':>16}" for n in names)
     )
-    print(f"Parquet dataset: {write_s:.1f} s to write a day's partition (median)")
+    if math.isnan(write_s):
+        print("Parquet dataset: every partition was there already, none written (delete it to time the writes)")
+    else:
+        print(f"Parquet dataset: {write_s:.1f} s to write a day's partition (median)")
 
 
 if __name__ == "__main__":
