@@ -1,8 +1,8 @@
 """The live solver: loads one model version and reads captcha bytes into a Solution.
 
 Single images go through a compiled function (no Keras predict overhead); batches are read in chunks.
-TensorFlow is the product's backend; under another Keras backend (KERAS_BACKEND=jax on a machine with no TensorFlow
-for its GPU) the same model reads through Keras's own compiled predict step."""
+TensorFlow is the product's backend; under Keras's JAX backend (KERAS_BACKEND=jax, for a GPU machine whose CUDA
+holds JAX and no TensorFlow) the same model file reads through a jitted function instead."""
 
 from __future__ import annotations
 
