@@ -93,13 +93,7 @@ def test_branch_days_are_filled_from_the_trades_stored_before_them(database_url:
         store.load_reports(history_reports())
     written = branch_days(database_url)
     assert len(written) == 51  # 7 of 2330, 4 of 1101, the 40 of 2454
-    engine = open_engine(database_url)
-    try:
-        with engine.begin() as connection:
-            command.downgrade(alembic_config(connection), "0006")
-    finally:
-        engine.dispose()
-    assert upgrade_database(database_url).changed
+    assert upgraded_again_from(database_url, "0006")
     # The migration's SQL sums the stored trades to exactly what the Store writes with each report.
     assert branch_days(database_url) == written
 
@@ -119,15 +113,20 @@ def test_stock_days_are_filled_from_the_branch_days_stored_before_them(database_
         ("2330", "2026-11-18"),
         ("2454", "2026-11-18"),
     ]
-    engine = open_engine(database_url)
-    try:
-        with engine.begin() as connection:
-            command.downgrade(alembic_config(connection), "0008")
-    finally:
-        engine.dispose()
-    assert upgrade_database(database_url).changed
+    assert upgraded_again_from(database_url, "0008")
     # The migration fills the days with the statement the Store fills each stored report's day with.
     assert stock_days(database_url) == written
+
+
+def upgraded_again_from(url: str, revision: str) -> bool:
+    """Downgrade the database at `url` to `revision`, then upgrade it to the head: whether that changed it."""
+    engine = open_engine(url)
+    try:
+        with engine.begin() as connection:
+            command.downgrade(alembic_config(connection), revision)
+    finally:
+        engine.dispose()
+    return upgrade_database(url).changed
 
 
 def stock_days(url: str) -> list[tuple[object, ...]]:
