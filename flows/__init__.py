@@ -6,7 +6,7 @@ and a position's questions are SQL on the database itself (SQLite or PostgreSQL)
 branch_days, a range of an index each and always current, and a stock's figures of each day (its daily
 concentration) are read from storage's stock_days, kept with each report; the market-wide rankings, which
 read every branch day of the window, run the same SQLAlchemy statements in DuckDB over a columnar copy
-(flows.columnar), 10 to 25 times faster there.
+(flows.columnar), 5 to 20 times faster there.
 Values are exact integer cents in SQL, float64 NT$ in the frames (see flows.trades.with_values)."""
 
 from flows.branch import BranchFlows, branch_flows
