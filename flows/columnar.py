@@ -3,15 +3,18 @@ rankings read through DuckDB: the same SQL as on the database, 10 to 25 times fa
 
 Each day's file carries a fingerprint of the day's stored reports (how many, their records and shares, the
 latest fetch); a question first brings the days it covers up to date, so the copy never answers from a day
-the database has since changed. The database stays the only source: the copy can be deleted at any time."""
+the database has since changed. Each answer is kept under the names of the day files it read and its SQL,
+so asking again reads it back until one of those days changes. The database stays the only source: the
+copy can be deleted at any time."""
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -48,6 +51,9 @@ SCHEMA = pa.schema(
         ("sell_cents", pa.int64()),
     ]
 )
+ANSWERS = "answers"
+# Answers kept, the newest: a few windows of a few days each, some hundred kilobytes apiece.
+KEPT_ANSWERS = 64
 
 
 class ColumnarCopy:
@@ -73,9 +79,20 @@ class ColumnarCopy:
 
     def _run(self, sqls: list[str], window: Window) -> list[list[tuple[Any, ...]]]:
         files = self.day_files(window)
+        # The files' names carry their days' fingerprints: the same names and statements give the same rows.
+        key = hashlib.sha256("\n".join([*(path.name for path in files), *sqls]).encode()).hexdigest()[:32]
+        saved = self.folder / ANSWERS / f"{key}.json"
+        with contextlib.suppress(FileNotFoundError):  # not asked before, or pruned by another process meanwhile
+            return [[tuple(row) for row in rows] for rows in json.loads(saved.read_text())]
         with duckdb.connect() as connection:
             connection.execute(f"CREATE VIEW branch_days AS SELECT * FROM read_parquet({_sql_list(files)})")
-            return [connection.execute(sql).fetchall() for sql in sqls]
+            answer = [connection.execute(sql).fetchall() for sql in sqls]
+        saved.parent.mkdir(exist_ok=True)
+        _write_whole(saved, lambda partial: Path(partial).write_text(json.dumps(answer)))
+        for old in sorted(saved.parent.glob("*.json"), key=_modified, reverse=True)[KEPT_ANSWERS:]:
+            with contextlib.suppress(FileNotFoundError):  # another process pruned it first
+                old.unlink()
+        return answer
 
     def day_files(self, window: Window) -> list[Path]:
         """The file of each day of `window` (every stored day has reports), written first where missing or out
@@ -105,19 +122,31 @@ class ColumnarCopy:
         table = pa.Table.from_arrays(
             [pa.array(column, type=field.type) for column, field in zip(columns, SCHEMA, strict=True)], schema=SCHEMA
         )
-        handle, partial = tempfile.mkstemp(dir=self.folder, prefix=f".{day.isoformat()}.", suffix=".partial")
-        os.close(handle)
-        try:
-            pq.write_table(table, partial)
-            os.replace(partial, path)
-        finally:
-            with contextlib.suppress(FileNotFoundError):  # renamed into place, or left half-written by an error
-                os.unlink(partial)
+        _write_whole(path, lambda partial: pq.write_table(table, partial))
         for stale in self.folder.glob(f"{day.isoformat()}.*.parquet"):
             if stale != path:
                 with contextlib.suppress(FileNotFoundError):  # another process cleaned it up first
                     stale.unlink()
         return path
+
+
+def _write_whole(path: Path, write: Callable[[str], object]) -> None:
+    """`write` a file beside `path`, then rename it into place: readers in other processes see all or nothing."""
+    handle, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    os.close(handle)
+    try:
+        write(partial)
+        os.replace(partial, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):  # renamed into place, or left half-written by an error
+            os.unlink(partial)
+
+
+def _modified(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:  # pruned by another process meanwhile: the oldest of all
+        return 0.0
 
 
 def _fingerprint(figures: Sequence[Any]) -> str:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
 
+import flows.columnar
 from flows import (
     ColumnarCopy,
     FlowsError,
@@ -22,6 +24,7 @@ from flows import (
     resolve_window,
     stock_flows,
 )
+from flows.columnar import ANSWERS
 from storage import Store
 from testbed.reports import site_csv
 from tests.flows.conftest import D1, D2, D3, history_reports
@@ -216,6 +219,27 @@ def test_the_market_ranks_branches_by_net_value(history: Store, columnar: Column
     # The 20 sellers of 2454 tie at 10,500 shares x 1,000.00; ties go by broker id.
     assert ranked.index[-1] == "S020" and ranked.loc["S020", "net_value"] == -10_500_000.0
     assert ranked.loc["1020", "net_value"] == -305_550.0
+
+
+def test_the_columnar_copy_keeps_each_answer_and_reads_it_back(
+    history: Store, columnar: ColumnarCopy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = resolve_window(history, days=3)
+    first = rank_branches(columnar, window)
+    (answer,) = (columnar.folder / ANSWERS).glob("*.json")
+    # What was kept is what comes back: the same window asks DuckDB nothing.
+    kept = json.loads(answer.read_text())
+    kept[0][0][2] = 99
+    answer.write_text(json.dumps(kept))
+    again = rank_branches(columnar, window)
+    assert again.loc[again["broker_id"] == kept[0][0][0], "stocks"].item() == 99
+    assert len(again) == len(first)
+    rank_branches(columnar, resolve_window(history, days=2))
+    assert len(list((columnar.folder / ANSWERS).glob("*.json"))) == 2
+    # Only the newest answers are kept.
+    monkeypatch.setattr(flows.columnar, "KEPT_ANSWERS", 1)
+    rank_stocks(columnar, window)
+    assert len(list((columnar.folder / ANSWERS).glob("*.json"))) == 1
 
 
 def test_the_columnar_copy_follows_a_replaced_report_and_a_new_day(
