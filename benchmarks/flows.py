@@ -371,7 +371,8 @@ def report(engines: dict[str, Engine], figures: dict[tuple[str, str], float], ar
         "rank branches, kept": "  branches, the copy's kept answer",
         "rank stocks, SQL": "  the same as SQL on the database",
         "rank branches, SQL": "  the same as SQL on the database",
-        **{name: f"{name}, {args.rank_days} d (first paint)" for name in [*PAGES, COMPUTED_RANKINGS_PAGE[0]]},
+        **{name: f"{name}, {args.rank_days} d (first paint)" for name in PAGES},
+        COMPUTED_RANKINGS_PAGE[0]: "  the same, no answer kept yet",
     }
     for query, label in labels.items():
         cells = "".join(
