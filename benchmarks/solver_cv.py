@@ -18,7 +18,9 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from bot.options import FetchOptions
 from bsr.settings import get_settings
+from solver.solver import REREAD_BELOW
 from trainer.cross_validation import (
+    TRAINED,
     CrossValidation,
     CrossValidationError,
     PartRun,
@@ -72,6 +74,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--validation-renders", type=int, default=None,
                         help=f"held-out renders that pick the best epoch (default: {SYNTHETIC_VALIDATION})")
     parser.add_argument("--latency-samples", type=int, default=LATENCY_SAMPLES)
+    parser.add_argument("--reread-below", type=float, default=REREAD_BELOW,
+                        help=f"the solver's reread threshold (default: {REREAD_BELOW:g}; 0 reads each captcha once); "
+                             "saved parts read with another are read again by their saved models")
     parser.add_argument("--refresh-s", type=float, default=REFRESH_S,
                         help="seconds a refresh costs (default: one try at the job's default pace; an assumption)")
     parser.add_argument("--wrong-s", type=float, default=WRONG_S,
@@ -93,12 +98,12 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
-def part_line(run: PartRun, resumed: bool) -> str:
+def part_line(run: PartRun, how: str) -> str:
     wrong = sum(not reading.correct for reading in run.readings)
     return (f"{run.part}: trained {run.train_s:,.0f} s on {run.training_images:,} images (best epoch "
             f"{run.best_epoch} of {run.epochs_run}), read {len(run.readings):,} in {run.predict_s:.2f} s "
             f"({run.images_per_s:,.0f}/s, p50 {run.p50_ms:.2f} ms), {run.model_bytes / 1e6:.2f} MB, {wrong} wrong"
-            + (" (saved earlier)" if resumed else ""))
+            + ("" if how == TRAINED else f" ({how})"))
 
 
 def train_with_progress(args: argparse.Namespace, folds: list[int | None]) -> None:
@@ -120,17 +125,19 @@ def train_with_progress(args: argparse.Namespace, folds: list[int | None]) -> No
             else:
                 bar.update(task, completed=step, epoch=epoch + 1, loss=logs.get("loss", float("nan")))
 
-        def done(run: PartRun, resumed: bool) -> None:
-            print(part_line(run, resumed))
+        def done(run: PartRun, how: str) -> None:
+            print(part_line(run, how))
 
         cross_validate(data, folds, args.recipe, args.out, args.limit,
-                       args.validation_renders or SYNTHETIC_VALIDATION, args.latency_samples, show, done)
+                       args.validation_renders or SYNTHETIC_VALIDATION, args.latency_samples, show, done,
+                       args.reread_below)
 
 
 def print_summary(figures: CrossValidation, args: argparse.Namespace) -> None:
     names = ", ".join(run.part for run in figures.parts)
     print(f"\n{args.name}: {figures.n:,} captchas read by models that never saw them ({names}); load average "
-          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores, device {figures.parts[0].device}")
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores, device {figures.parts[0].device}; read again "
+          f"five ways below confidence {args.reread_below:g}")
     print(f"whole-string errors: {figures.wrong} of {figures.n:,} ({figures.error_rate:.3%}); character errors: "
           f"{figures.char_errors} of {figures.n * 5:,}")
     if figures.confusions:

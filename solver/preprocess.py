@@ -42,6 +42,15 @@ def resize(pixels: np.ndarray) -> np.ndarray:
     return cv2.resize(pixels, (INPUT_WIDTH, INPUT_HEIGHT), interpolation=cv2.INTER_AREA)
 
 
+def shifted(pixels: np.ndarray, dx: int, dy: int) -> np.ndarray:
+    """(n, height, width) pixels moved `dx` whole pixels right and `dy` down, the edge rows and columns repeated
+    into the gap (the same fill as the training shift's)."""
+    height, width = pixels.shape[1:]
+    rows = np.clip(np.arange(height) - dy, 0, height - 1)
+    columns = np.clip(np.arange(width) - dx, 0, width - 1)
+    return pixels[:, rows[:, None], columns]
+
+
 def preprocess_many(images: Iterable[bytes]) -> np.ndarray:
     """A stack of preprocessed captchas, shape (n, INPUT_HEIGHT, INPUT_WIDTH)."""
     arrays = [preprocess(image) for image in images]

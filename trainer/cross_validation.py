@@ -1,7 +1,8 @@
 """Cross-validation of a training recipe on real captchas: ten folds by the last digit of the file number, each
 read by a model trained on the other nine, so that every captcha is read by a model that never saw it.
 
-Each finished part is saved with its readings and timings in a folder, and a rerun into that folder resumes."""
+Each finished part is saved with its readings and timings in a folder, and a rerun into that folder resumes. A part
+read by the solver with another reread threshold is read again by its saved model: no training."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from solver import Solver
-from solver.solver import metadata_path, resolve_model
+from solver.solver import REREAD_BELOW, metadata_path, resolve_model
 from trainer.config import TrainingConfig
 from trainer.dataset import CaptchaSet
 from trainer.evaluation import (
@@ -33,6 +34,8 @@ from trainer.training import SYNTHETIC_VALIDATION, ProgressHook, assemble_data, 
 # The part of a model trained on no real captcha, which reads all of them.
 UNSEEN = "unseen"
 MODELS_FOLDER = "models"
+# How cross_validate came by a part.
+TRAINED, SAVED, READ_AGAIN = "trained", "saved earlier", "read again by its saved model"
 # Where files go and how many processes render change no reading, so they are no part of a recipe.
 NOT_RECIPE = ("output", "real", "cache_dir", "workers")
 
@@ -73,6 +76,7 @@ class PartRun:
     p95_ms: float
     model_bytes: int
     device: str
+    reread_below: float = 0.0  # the solver's reread threshold it was read with (parts saved before had none)
 
 
 def part_name(fold: int | None) -> str:
@@ -96,32 +100,55 @@ def recipe_of(config: TrainingConfig, limit: int | None, validation_renders: int
     return {**recipe, "validation_renders": validation_renders, "held_out_limit": limit}
 
 
+def held_out_part(data: CaptchaSet, fold: int | None, limit: int | None) -> tuple[CaptchaSet, CaptchaSet]:
+    """(training captchas, held-out captchas) of a part: the fold and the rest, or none and all where `fold` is
+    None; only the first `limit` held-out captchas where given."""
+    training_part, held_out = (CaptchaSet.concat([]), data) if fold is None else data.split_fold(fold)
+    if limit is not None:
+        held_out = held_out.subset(np.arange(len(held_out)) < limit)
+    if not len(held_out) or not held_out.raw:
+        raise CrossValidationError(f"no captcha with its image bytes to read in {part_name(fold)}: "
+                                   "load a labelled folder")
+    return training_part, held_out
+
+
 def run_part(data: CaptchaSet, fold: int | None, config: TrainingConfig, out: Path, limit: int | None = None,
              validation_renders: int = SYNTHETIC_VALIDATION, latency_samples: int = LATENCY_SAMPLES,
-             progress: ProgressHook | None = None) -> PartRun:
+             progress: ProgressHook | None = None, reread_below: float = REREAD_BELOW) -> PartRun:
     """Train on `data` outside `fold` (on no real captcha where `fold` is None) with the recipe's synthetic
     renders, then read the fold (all of `data`), its first `limit` captchas where given, through the Solver.
 
     The held-out captchas never steer training: best epoch and early stopping go by `validation_renders`
     held-out synthetic renders."""
     name = part_name(fold)
-    training_part, held_out = (CaptchaSet.concat([]), data) if fold is None else data.split_fold(fold)
-    if limit is not None:
-        held_out = held_out.subset(np.arange(len(held_out)) < limit)
-    if not len(held_out) or not held_out.raw:
-        raise CrossValidationError(f"no captcha with its image bytes to read in {name}: load a labelled folder")
-    part_config = replace(config, output=out / MODELS_FOLDER / f"{name}.keras",
+    training_part, held_out = held_out_part(data, fold, limit)
+    part_config = replace(config, output=model_file(out, name),
                           real=list(config.real) if fold is not None else [])
     data_sets = assemble_data(part_config, [training_part], CaptchaSet.concat([]), "", validation_renders)
     result = train(part_config, progress, data_sets)
-    solver = Solver.load(result.model_path)
+    run = PartRun(name, recipe_of(config, limit, validation_renders), [], result.training_images, result.epochs_run,
+                  result.best_epoch, result.seconds, 0.0, 0.0, 0.0, 0.0, result.model_path.stat().st_size, "")
+    return read_part(run, held_out, out, latency_samples, reread_below)
+
+
+def model_file(out: Path, part: str) -> Path:
+    return out / MODELS_FOLDER / f"{part}.keras"
+
+
+def read_part(run: PartRun, held_out: CaptchaSet, out: Path, latency_samples: int, reread_below: float) -> PartRun:
+    """`run` with the readings, timings and device of its saved model reading `held_out` through the Solver,
+    saved in `out`."""
+    path = model_file(out, run.part)
+    if not path.is_file():
+        raise CrossValidationError(f"{run.part} was read with reread threshold {run.reread_below:g} and its model "
+                                   f"{path} is gone: give --reread-below {run.reread_below:g}, or delete the part")
+    solver = Solver.load(path, reread_below)
     solutions, images_per_s = measure_throughput(solver, held_out.raw)
     p50_ms, p95_ms = measure_latency(solver, held_out.raw, latency_samples)
     readings = [Reading(file, label, solution.text, solution.confidence, solution.char_probabilities)
                 for file, label, solution in zip(held_out.names, held_out.texts, solutions, strict=True)]
-    run = PartRun(name, recipe_of(config, limit, validation_renders), readings, result.training_images, result.epochs_run,
-                  result.best_epoch, result.seconds, len(readings) / images_per_s, images_per_s, p50_ms, p95_ms,
-                  result.model_path.stat().st_size, solver.device)
+    run = replace(run, readings=readings, predict_s=len(readings) / images_per_s, images_per_s=images_per_s,
+                  p50_ms=p50_ms, p95_ms=p95_ms, device=solver.device, reread_below=reread_below)
     save_part(out, run)
     return run
 
@@ -149,9 +176,11 @@ def load_parts(out: Path) -> list[PartRun]:
 def cross_validate(data: CaptchaSet, folds: Sequence[int | None], config: TrainingConfig, out: Path,
                    limit: int | None = None, validation_renders: int = SYNTHETIC_VALIDATION,
                    latency_samples: int = LATENCY_SAMPLES, progress: ProgressHook | None = None,
-                   on_part: Callable[[PartRun, bool], None] | None = None) -> list[PartRun]:
+                   on_part: Callable[[PartRun, str], None] | None = None,
+                   reread_below: float = REREAD_BELOW) -> list[PartRun]:
     """Each part of `folds` (a fold's digit, or None: a model trained on no real captcha reads all of `data`),
-    loaded where `out` holds it already and trained and read otherwise; `on_part(run, resumed)` after each.
+    loaded where `out` holds it already (read again by its saved model where it was read with another reread
+    threshold) and trained and read otherwise; `on_part(run, how)` after each, `how` TRAINED, SAVED or READ_AGAIN.
 
     CrossValidationError, before anything runs, where `out` holds parts of another recipe."""
     out.mkdir(parents=True, exist_ok=True)
@@ -166,11 +195,16 @@ def cross_validate(data: CaptchaSet, folds: Sequence[int | None], config: Traini
     runs = []
     for fold in folds:
         run = saved.get(part_name(fold))
-        resumed = run is not None
+        how = SAVED
         if run is None:
-            run = run_part(data, fold, config, out, limit, validation_renders, latency_samples, progress)
+            how = TRAINED
+            run = run_part(data, fold, config, out, limit, validation_renders, latency_samples, progress,
+                           reread_below)
+        elif run.reread_below != reread_below:
+            how = READ_AGAIN
+            run = read_part(run, held_out_part(data, fold, limit)[1], out, latency_samples, reread_below)
         if on_part is not None:
-            on_part(run, resumed)
+            on_part(run, how)
         runs.append(run)
     return runs
 

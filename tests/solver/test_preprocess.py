@@ -11,7 +11,7 @@ from PIL import Image
 
 from replica.captcha import render
 from solver import SolverInputError
-from solver.preprocess import INPUT_HEIGHT, INPUT_WIDTH, preprocess, preprocess_many
+from solver.preprocess import INPUT_HEIGHT, INPUT_WIDTH, preprocess, preprocess_many, shifted
 
 
 @pytest.fixture(scope="module")
@@ -62,3 +62,13 @@ def test_non_image_bytes_raise_clear_error(bad: bytes) -> None:
 def test_non_bytes_raise_clear_error() -> None:
     with pytest.raises(SolverInputError, match="bytes"):
         preprocess("images/00001.jpg")  # type: ignore[arg-type]
+
+
+def test_a_shift_moves_whole_pixels_and_repeats_the_edge() -> None:
+    pixels = np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)
+    right = shifted(pixels, 1, 0)
+    assert (right[:, :, 1:] == pixels[:, :, :-1]).all() and (right[:, :, 0] == pixels[:, :, 0]).all()
+    up = shifted(pixels, 0, -1)
+    assert (up[:, :-1] == pixels[:, 1:]).all() and (up[:, -1] == pixels[:, -1]).all()
+    assert (shifted(pixels, -1, 1)[0] == [[1, 2, 3, 3], [1, 2, 3, 3], [5, 6, 7, 7]]).all()
+    assert (shifted(pixels, 0, 0) == pixels).all() and right.dtype == np.uint8

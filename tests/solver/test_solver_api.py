@@ -16,6 +16,8 @@ from replica.captcha import render
 from solver import ModelNotFoundError, Solution, Solver, SolverInputError
 from solver.alphabet import ALPHABET
 from solver.model import decode
+from solver.preprocess import preprocess, shifted
+from solver.solver import REREAD_SHIFTS
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +53,30 @@ def test_reads_png_screenshots_at_scale_two(solver: Solver) -> None:
     buffer = io.BytesIO()
     image.save(buffer, "PNG")
     assert solver.solve(buffer.getvalue()).text == solver.solve(jpeg).text
+
+
+def test_a_doubtful_reading_is_read_again_five_ways(validation_captchas: list[tuple[bytes, str]]) -> None:
+    once = Solver.load(reread_below=0.0)
+    always = Solver.load(reread_below=1.01)  # every reading is doubtful: all are read five ways
+    image = validation_captchas[0][0]
+    pixels = preprocess(image)[None]
+    views = [pixels] + [shifted(pixels, dx, dy) for dx, dy in REREAD_SHIFTS]
+    averaged = np.mean([once.model(view[..., None], training=False)[0] for view in views], axis=0)
+    reading = always.solve(image)
+    assert reading.text == decode(averaged[None])[0][0]
+    assert reading.char_probabilities == pytest.approx(tuple(averaged.max(axis=-1)), rel=1e-4)
+    assert reading.char_probabilities != once.solve(image).char_probabilities
+    for batched in always.solve_many([image] * 3):
+        assert batched.char_probabilities == pytest.approx(reading.char_probabilities, rel=1e-4)
+    assert always.info["reread_below"] == 1.01
+
+
+def test_a_confident_reading_is_read_once(solver: Solver, validation_captchas: list[tuple[bytes, str]]) -> None:
+    once = Solver.load(reread_below=0.0)
+    for image, _ in validation_captchas[:8]:
+        reading = solver.solve(image)
+        if reading.confidence >= solver.reread_below:
+            assert reading == once.solve(image)
 
 
 def test_batches_match_single_reads(solver: Solver, validation_captchas: list[tuple[bytes, str]]) -> None:

@@ -1,10 +1,10 @@
-"""Cross-validation: a fold trained and read once, saved, and loaded again instead of trained on a rerun; saved
-parts of another recipe refused; the figures summed over saved parts of hand-made readings."""
+"""Cross-validation: a fold trained and read once, saved, and loaded again instead of trained on a rerun, read
+again by its saved model for another reread threshold; saved parts of another recipe refused; the figures summed over saved parts of hand-made readings."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import pytest
@@ -12,6 +12,9 @@ import pytest
 from solver.solver import metadata_path, resolve_model
 from trainer.config import TrainingConfig
 from trainer.cross_validation import (
+    READ_AGAIN,
+    SAVED,
+    TRAINED,
     UNSEEN,
     CrossValidationError,
     PartRun,
@@ -32,11 +35,11 @@ def test_a_fold_is_read_by_a_model_that_never_saw_it_and_a_rerun_loads_it(labell
                                                                           tmp_path: Path) -> None:
     data = load_folder(labelled_folder)
     out = tmp_path / "tiny"
-    seen: list[tuple[str, bool]] = []
+    seen: list[tuple[str, str]] = []
 
-    def run(config: TrainingConfig) -> list[PartRun]:
+    def run(config: TrainingConfig, reread_below: float = 0.0) -> list[PartRun]:
         return cross_validate(data, [3], config, out, validation_renders=16, latency_samples=5,
-                              on_part=lambda part, resumed: seen.append((part.part, resumed)))
+                              on_part=lambda part, how: seen.append((part.part, how)), reread_below=reread_below)
 
     first = run(TINY)[0]
     assert [reading.file for reading in first.readings] == ["00003.jpg", "00013.jpg", "00023.jpg", "00033.jpg"]
@@ -44,16 +47,38 @@ def test_a_fold_is_read_by_a_model_that_never_saw_it_and_a_rerun_loads_it(labell
     assert all(len(reading.guess) == 5 and len(reading.char_confidences) == 5 for reading in first.readings)
     assert first.model_bytes == (out / "models" / "fold-3.keras").stat().st_size > 0
     assert first.p50_ms > 0 and first.images_per_s > 0 and first.epochs_run == 1
+    assert first.reread_below == 0.0 and first.device == "CPU"
     written = (out / "models" / "fold-3.keras").stat().st_mtime_ns
 
     again = run(TINY)[0]
-    assert seen == [("fold-3", False), ("fold-3", True)]
+    assert seen == [("fold-3", TRAINED), ("fold-3", SAVED)]
     assert again == first
     assert (out / "models" / "fold-3.keras").stat().st_mtime_ns == written  # loaded, not trained again
 
+    # Every captcha of a barely trained model is doubtful at threshold 1.01 and read five ways.
+    reread = run(TINY, reread_below=1.01)[0]
+    assert seen[-1] == ("fold-3", READ_AGAIN)
+    assert (out / "models" / "fold-3.keras").stat().st_mtime_ns == written
+    assert (reread.reread_below, reread.training_images, reread.train_s) == (1.01, first.training_images, first.train_s)
+    assert [r.file for r in reread.readings] == [r.file for r in first.readings]
+    assert [r.confidence for r in reread.readings] != [r.confidence for r in first.readings]
+    assert load_parts(out) == [reread]
+
     with pytest.raises(CrossValidationError, match="epochs 1 there, 2 now"):
         run(replace(TINY, epochs=2))
-    assert seen[-1] == ("fold-3", True)
+    assert seen[-1] == ("fold-3", READ_AGAIN)
+
+    (out / "models" / "fold-3.keras").unlink()
+    with pytest.raises(CrossValidationError, match="read with reread threshold 1.01 and its model .* is gone"):
+        run(TINY)
+    assert load_parts(out) == [reread]
+
+
+def test_a_part_saved_without_a_reread_threshold_was_read_once(tmp_path: Path) -> None:
+    saved = asdict(part("fold-0", [reading("00010.jpg", "CCEEF", "CCEEF", 0.9)]))
+    del saved["reread_below"]
+    (tmp_path / "fold-0.json").write_text(json.dumps(saved))
+    assert load_parts(tmp_path)[0].reread_below == 0.0
 
 
 def reading(file: str, label: str, guess: str, confidence: float) -> Reading:
