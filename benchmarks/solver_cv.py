@@ -155,12 +155,17 @@ def print_summary(figures: CrossValidation, args: argparse.Namespace) -> None:
         print(f"| {run.part} | {len(run.readings):,} | {wrong} | {run.train_s:,.0f} | {run.predict_s:.2f} | "
               f"{run.images_per_s:,.0f} | {run.p50_ms:.2f} | {run.p95_ms:.2f} | {run.model_bytes:,} |")
     cheapest = figures.threshold
-    print(f"\nrefresh threshold, a refresh costing {args.refresh_s:g} s and a wrong answer {args.wrong_s:g} s "
-          f"(assumed, not measured; --refresh-s, --wrong-s): refresh below {cheapest.threshold:.4f}, "
-          f"{cheapest.refresh_share:.2%} of captchas ({cheapest.refreshed:,}), avoiding {cheapest.wrong_avoided} of "
-          f"{figures.wrong} wrong answers: {cheapest.cost_s:.4f} s lost per captcha against "
-          f"{cheapest.never_refresh_cost_s:.4f} s answering every one (a refresh pays where more than "
-          f"{args.refresh_s / args.wrong_s:.0%} of the answers would be wrong)")
+    costs = (f"a refresh costing {args.refresh_s:g} s and a wrong answer {args.wrong_s:g} s (assumed, not measured; "
+             f"--refresh-s, --wrong-s; a refresh pays where more than {args.refresh_s / args.wrong_s:.0%} of the "
+             "answers would be wrong)")
+    if not cheapest.refreshed:
+        print(f"\nrefresh threshold, {costs}: none pays, answering every captcha loses "
+              f"{cheapest.never_refresh_cost_s:.4f} s per captcha")
+    else:
+        print(f"\nrefresh threshold, {costs}: refresh below {cheapest.threshold:.4f}, {cheapest.refresh_share:.2%} of "
+              f"captchas ({cheapest.refreshed:,}), avoiding {cheapest.wrong_avoided} of {figures.wrong} wrong answers: "
+              f"{cheapest.cost_s:.4f} s lost per captcha against {cheapest.never_refresh_cost_s:.4f} s answering every "
+              "one")
     print("wrong readings, the most confident first:" if figures.mistakes else "no wrong reading")
     for mistake in figures.mistakes[:SHOWN]:
         print(f"  wrong: {mistake.file} truth {mistake.label} read {mistake.guess} confidence {mistake.confidence:.3f}"
