@@ -4,6 +4,8 @@ Five softmax heads of 27 classes share one convolutional trunk; the text is each
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import keras
 import numpy as np
 from keras import layers
@@ -39,6 +41,38 @@ def build_model(alphabet: str = ALPHABET, length: int = TEXT_LENGTH, seed: int =
     x = layers.Reshape((length, len(alphabet)))(x)
     outputs = layers.Softmax(name="characters")(x)
     return keras.Model(inputs, outputs, name="captcha_cnn")
+
+
+# Layers that leave an image as it is when not training.
+TRAINING_ONLY = (layers.RandomTranslation, layers.Dropout)
+
+
+def for_inference(model: keras.Model) -> keras.Model:
+    """The same readings from a leaner network: the layers that only act in training dropped, each batch
+    normalization folded into the convolution before it (a scale and a bias), the trained model untouched.
+    A network that is not one chain of layers comes back as it is."""
+    if any(later.input is not earlier.output for earlier, later in pairwise(model.layers)):
+        return model
+    chain = [layer for layer in model.layers[1:] if not isinstance(layer, TRAINING_ONLY)]
+    x = inputs = keras.Input(model.input_shape[1:], name=model.layers[0].name)
+    index = 0
+    while index < len(chain):
+        layer, after = chain[index], chain[index + 1] if index + 1 < len(chain) else None
+        if (isinstance(layer, layers.Conv2D) and layer.activation is keras.activations.linear
+                and isinstance(after, layers.BatchNormalization)):
+            scale = np.asarray(after.gamma) / np.sqrt(np.asarray(after.moving_variance) + after.epsilon)
+            bias = np.asarray(after.beta) - np.asarray(after.moving_mean) * scale
+            if layer.use_bias:
+                bias = bias + np.asarray(layer.bias) * scale
+            folded = layers.Conv2D(layer.filters, layer.kernel_size, strides=layer.strides, padding=layer.padding,
+                                   dilation_rate=layer.dilation_rate, name=layer.name)
+            x = folded(x)
+            folded.set_weights([np.asarray(layer.kernel) * scale, bias])
+            index += 2
+        else:
+            x = layer(x)
+            index += 1
+    return keras.Model(inputs, x, name=f"{model.name}_inference")
 
 
 def decode(probabilities: np.ndarray, alphabet: str = ALPHABET) -> list[tuple[str, np.ndarray]]:

@@ -20,7 +20,7 @@ import numpy as np
 
 from solver.alphabet import ALPHABET
 from solver.errors import ModelNotFoundError, SolverError
-from solver.model import decode
+from solver.model import decode, for_inference
 from solver.preprocess import INPUT_HEIGHT, INPUT_WIDTH, preprocess, shifted
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
@@ -129,7 +129,7 @@ class Solver:
         self.alphabet: str = metadata.get("alphabet", ALPHABET)
         self.reread_below = reread_below
         self.device = compute_device()
-        self._infer = compiled_reader(model)
+        self._infer = compiled_reader(for_inference(model))
 
     @classmethod
     def load(cls, model: str | Path | None = None, reread_below: float = REREAD_BELOW) -> Solver:
