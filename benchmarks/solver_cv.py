@@ -109,9 +109,10 @@ def part_line(run: PartRun, how: str) -> str:
 def train_with_progress(args: argparse.Namespace, folds: list[int | None]) -> None:
     started = time.monotonic()
     data = load_folder(args.data_dir)
+    real = "no real captcha" if folds == [None] else f"real x{args.recipe.real_repeats}"
     print(f"{len(data):,} captchas from {args.data_dir} in {time.monotonic() - started:.0f} s; "
-                f"recipe {args.name}: {args.recipe.epochs} epochs, {args.recipe.synthetic:,} renders, real x"
-                f"{args.recipe.real_repeats}; saved in {args.out}")
+          f"recipe {args.name}: {args.recipe.epochs} epochs, {args.recipe.synthetic:,} renders, {real}; "
+          f"saved in {args.out}")
     with Progress(TextColumn("epoch {task.fields[epoch]}"), BarColumn(),
                   TextColumn("step {task.completed}  loss {task.fields[loss]:.4f}"), TimeElapsedColumn(),
                   console=console, transient=True) as bar:
