@@ -102,9 +102,21 @@ def _retrain(config: TrainingConfig, fresh: bool, show: ProgressHook) -> Retrain
         return retrain(store, config, fresh=fresh, progress=show, model=settings.model)
 
 
+def _model_in_service() -> Path | None:
+    """The model file the bot runs (None: nothing named, active or shipped)."""
+    from solver.solver import model_in_service
+    from storage import Store
+
+    settings = get_settings()
+    with Store.open(settings.resolved_database_url) as store:
+        in_service = model_in_service(settings.model, store.list_model_versions())
+    return in_service.path if in_service else None
+
+
 def evaluate(
     folder: Path = typer.Argument(None, help="A labelled folder (labels.csv: file,label); default: the real captchas."),
-    model: str = typer.Option(None, "--model", help="A model file, folder or version; default: BSR_MODEL or the shipped one."),
+    model: str = typer.Option(None, "--model", help="A model file, folder or version; default: the one the bot runs "
+                              "(BSR_MODEL, else the active model version, else the newest shipped one)."),
     split: str = typer.Option("all", help="all, or one side of the fixed split: validation (files *0) or training."),
     json_output: bool = typer.Option(False, "--json", help="Print one JSON object instead of a table."),
 ) -> None:
@@ -112,7 +124,7 @@ def evaluate(
     from trainer.evaluation import evaluate_folder
 
     settings = get_settings()
-    result = evaluate_folder(folder or settings.captcha_data, model or settings.model or None, split)
+    result = evaluate_folder(folder or settings.captcha_data, model or _model_in_service(), split)
     if json_output:
         print(json.dumps(result.summary(), ensure_ascii=False))
         return

@@ -1,15 +1,17 @@
-"""Fixtures of the trainer tests: labelled folders of rendered captchas, as JPEG or PNG."""
+"""Fixtures of the trainer tests: labelled folders of rendered captchas, as JPEG or PNG, and `bsr` over a
+database of its own."""
 
 from __future__ import annotations
 
 import io
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
+from bsr.settings import get_settings
 from replica.captcha import random_text, render
 
 
@@ -43,3 +45,14 @@ def _write_folder(folder: Path, count: int, png: bool = False, seed: int = 0) ->
         texts.append(text)
     (folder / "labels.csv").write_text("\n".join(rows) + "\n")
     return texts
+
+
+@pytest.fixture
+def configured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """`bsr` run in this process over a database of its own; yields the database URL."""
+    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    monkeypatch.setenv("BSR_DATABASE_URL", url)
+    monkeypatch.setenv("BSR_DATA_DIR", str(tmp_path / "data"))
+    get_settings.cache_clear()
+    yield url
+    get_settings.cache_clear()

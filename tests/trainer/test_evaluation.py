@@ -20,7 +20,7 @@ from trainer.evaluation import calibration, character_errors, confused_pairs, ev
 KEYS = {"n", "accuracy", "char_accuracy", "p50_ms", "p95_ms", "batch_images_per_s", "model"}
 
 
-def test_eval_json_on_a_png_folder(tmp_path: Path, write_folder: Callable[..., list[str]]) -> None:
+def test_eval_json_on_a_png_folder(tmp_path: Path, write_folder: Callable[..., list[str]], configured: str) -> None:
     write_folder(tmp_path, 30, png=True, seed=21)
     result = CliRunner().invoke(app, ["eval", str(tmp_path), "--json"])
     assert result.exit_code == 0, result.output
@@ -32,7 +32,7 @@ def test_eval_json_on_a_png_folder(tmp_path: Path, write_folder: Callable[..., l
     assert figures["p50_ms"] > 0 and figures["batch_images_per_s"] > 0
 
 
-def test_eval_validation_split_only(labelled_folder: Path) -> None:
+def test_eval_validation_split_only(labelled_folder: Path, configured: str) -> None:
     result = CliRunner().invoke(app, ["eval", str(labelled_folder), "--split", "validation", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout.strip().splitlines()[-1])["n"] == 4
@@ -85,7 +85,7 @@ def test_the_refresh_threshold_is_the_cheapest_per_captcha() -> None:
 
 
 def test_broken_folder_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                   monkeypatch: pytest.MonkeyPatch) -> None:
+                                   monkeypatch: pytest.MonkeyPatch, configured: str) -> None:
     monkeypatch.setattr(sys, "argv", ["bsr", "eval", str(tmp_path)])
     with pytest.raises(SystemExit) as stop:
         run_app(app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import os
 import subprocess
 import sys
@@ -98,17 +99,6 @@ def test_rollback_returns_to_the_previous_version(store: Store, reading: dict[st
     assert store.active_model_version().name == "first"
 
 
-@pytest.fixture
-def configured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """`bsr` run in this process over a database of its own; yields the database URL."""
-    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
-    monkeypatch.setenv("BSR_DATABASE_URL", url)
-    monkeypatch.setenv("BSR_DATA_DIR", str(tmp_path / "data"))
-    get_settings.cache_clear()
-    yield url
-    get_settings.cache_clear()
-
-
 def test_bsr_relabel_checks_labels_skips_and_marks_unreadable(configured: str) -> None:
     with Store.open(configured) as store:
         oldest = record(store, "ACDEF", AttemptOutcome.REJECTED, 1)
@@ -179,6 +169,23 @@ def test_bsr_models_promote_judges_against_the_model_bsr_model_names(
     forced = CliRunner().invoke(app, ["models", "promote", "second", "--force"])
     assert forced.exit_code == 0, forced.output
     assert f"the bot keeps running {reading['ACDEF']} while BSR_MODEL names it" in " ".join(forced.output.split())
+
+
+def test_bsr_eval_measures_the_model_the_bot_runs(configured: str, reading: dict[str, Path],
+                                                  labelled_folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def evaluated(*options: str) -> str:
+        result = CliRunner().invoke(app, ["eval", str(labelled_folder), "--json", *options])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout.strip().splitlines()[-1])["model"]
+
+    with Store.open(configured) as store:
+        register(store, "first", reading["ZZZZZ"])
+        store.activate_model_version("first")
+    assert evaluated() == "reads-ZZZZZ"  # the active version, not the shipped model
+    assert evaluated("--model", str(reading["ACDEF"])) == "reads-ACDEF"
+    monkeypatch.setenv("BSR_MODEL", str(reading["ACDEF"]))
+    get_settings.cache_clear()
+    assert evaluated() == "reads-ACDEF"
 
 
 def test_bsr_models_rollback_with_nothing_to_go_back_to_says_so_in_one_line(tmp_path: Path) -> None:
