@@ -70,6 +70,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--patience", type=int, default=None, help=f"default: {recipe.patience}")
     parser.add_argument("--seed", type=int, default=None, help=f"default: {recipe.seed}")
     parser.add_argument("--max-minutes", type=float, default=None, help="a time budget per fold (default: none)")
+    parser.add_argument("--init-from", type=Path, default=None, metavar="DIR",
+                        help="go on training from another run's models, each part from its own (e.g. "
+                             f"{RUNS_DIR}/shipped-recipe): the recipe is that run's and then this one")
     parser.add_argument("--limit", type=int, default=None, help="read only the first N captchas of each part")
     parser.add_argument("--validation-renders", type=int, default=None,
                         help=f"held-out renders that pick the best epoch (default: {SYNTHETIC_VALIDATION})")
@@ -89,7 +92,7 @@ def parse_args() -> argparse.Namespace:
             if getattr(args, key) is None:
                 setattr(args, key, value)
     args.recipe = replace(recipe, real=[args.data_dir], cache_dir=args.cache_dir, workers=args.workers,
-                          max_minutes=args.max_minutes,
+                          max_minutes=args.max_minutes, init_model=args.init_from,
                           **{key: getattr(args, key) for key in ("epochs", "synthetic", "real_repeats", "batch_size",
                                                                  "learning_rate", "patience", "seed")
                              if getattr(args, key) is not None})

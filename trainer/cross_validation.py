@@ -119,11 +119,16 @@ def run_part(data: CaptchaSet, fold: int | None, config: TrainingConfig, out: Pa
     renders, then read the fold (all of `data`), its first `limit` captchas where given, through the Solver.
 
     The held-out captchas never steer training: best epoch and early stopping go by `validation_renders`
-    held-out synthetic renders."""
+    held-out synthetic renders. A `config.init_model` names the folder of another cross-validation run: the part
+    goes on from that run's model of the same part, which never saw the part either."""
     name = part_name(fold)
     training_part, held_out = held_out_part(data, fold, limit)
-    part_config = replace(config, output=model_file(out, name),
-                          real=list(config.real) if fold is not None else [])
+    init_model = model_file(config.init_model, name) if config.init_model is not None else None
+    if init_model is not None and not init_model.is_file():
+        raise CrossValidationError(f"no model of {name} in {config.init_model} to go on from: run {name} of that "
+                                   "recipe first, or start from scratch")
+    part_config = replace(config, output=model_file(out, name), real=list(config.real) if fold is not None else [],
+                          init_model=init_model)
     data_sets = assemble_data(part_config, [training_part], CaptchaSet.concat([]), "", validation_renders)
     result = train(part_config, progress, data_sets)
     run = PartRun(name, recipe_of(config, limit, validation_renders), [], result.training_images, result.epochs_run,

@@ -74,6 +74,19 @@ def test_a_fold_is_read_by_a_model_that_never_saw_it_and_a_rerun_loads_it(labell
     assert load_parts(out) == [reread]
 
 
+def test_a_recipe_goes_on_from_another_runs_model_of_the_same_part(labelled_folder: Path, tmp_path: Path) -> None:
+    data = load_folder(labelled_folder)
+    first = cross_validate(data, [3], TINY, tmp_path / "first", validation_renders=16, latency_samples=5)[0]
+    longer = replace(TINY, init_model=tmp_path / "first", learning_rate=5e-4)
+    then = cross_validate(data, [3], longer, tmp_path / "then", validation_renders=16, latency_samples=5)[0]
+    recorded = json.loads((tmp_path / "then" / "models" / "fold-3.json").read_text())["training"]["config"]
+    assert recorded["init_model"] == str(tmp_path / "first" / "models" / "fold-3.keras")
+    assert then.recipe["init_model"] == str(tmp_path / "first")
+    assert [r.file for r in then.readings] == [r.file for r in first.readings]
+    with pytest.raises(CrossValidationError, match="no model of fold-4 in .*first to go on from"):
+        cross_validate(data, [4], longer, tmp_path / "then", validation_renders=16, latency_samples=5)
+
+
 def test_a_part_saved_without_a_reread_threshold_was_read_once(tmp_path: Path) -> None:
     saved = asdict(part("fold-0", [reading("00010.jpg", "CCEEF", "CCEEF", 0.9)]))
     del saved["reread_below"]
