@@ -40,7 +40,6 @@ def test_folding_keeps_learned_statistics_and_leaves_the_model_untouched() -> No
     assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights(), strict=True))
 
 
-
 def test_a_network_of_more_than_one_chain_is_read_as_it_is() -> None:
     inputs = keras.Input((8, 8, 1))
     branch = layers.BatchNormalization()(layers.Conv2D(2, 3, padding="same")(inputs))
