@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import io
 import random
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +29,7 @@ def solver() -> Solver:
 def test_shipped_model_loads_with_info(solver: Solver) -> None:
     assert solver.model_version
     assert solver.info["device"] in ("CPU", "GPU")
+    assert solver.info["runtime"] == {"CPU": "LiteRT XNNPACK", "GPU": "TensorFlow"}[solver.info["device"]]
     assert solver.info["alphabet"] == ALPHABET
     assert solver.info["parameters"] < 500_000
     assert Path(solver.info["path"]).stat().st_size <= 2 * 1024 * 1024
@@ -103,6 +105,17 @@ async def test_async_form_keeps_the_loop_running(solver: Solver,
     task.cancel()
     assert [s.text for s in solutions] == [solver.solve(image).text for image, _ in validation_captchas[:8]]
     assert ticks > 8
+
+
+def test_threads_reading_at_once_get_what_one_thread_gets(solver: Solver,
+                                                         validation_captchas: list[tuple[bytes, str]]) -> None:
+    # Batches of different sizes and single images at once: the reader is resized and read by one at a time.
+    images = [image for image, _ in validation_captchas]
+    requests = [images[:size] for size in (50, 1, 7, 33, 1, 12, 50, 3)]
+    alone = [solver.solve_many(request) for request in requests]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(solver.solve_many, requests))
+    assert together == alone
 
 
 def test_bad_bytes_raise_solver_input_error(solver: Solver) -> None:
