@@ -30,7 +30,8 @@ from solver.preprocess import INPUT_HEIGHT, INPUT_WIDTH, preprocess, shifted
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 MODEL_SUFFIX = ".keras"
-# Images read at once: 128 read 1,788 images/s here against 1,640 at 256 and 1,485 at 1,024 (medians of 3).
+# Images read at once: through LiteRT the network reads batches of 8 to 256 within 10% of each other here (2,961
+# images/s at 8, 3,163 at 128, 3,273 at 256; through TensorFlow 128 read best, 1,788 against 1,640 at 256).
 BATCH_SIZE = 128
 # Chosen by the cross-validation (benchmarks.solver_cv): below 0.97 the reread reads as well as reading every
 # captcha five ways does, for the shipped recipe's folds and for the synthetic-only model alike.
