@@ -1,7 +1,7 @@
 """The live solver: loads one model version and reads captcha bytes into a Solution.
 
 On a CPU the network is converted to LiteRT when the model loads and read by its XNNPACK kernels (no Keras predict
-overhead: single images read about six times as fast as through a compiled TensorFlow function here, batches about
+overhead: single images read about five times as fast as through a compiled TensorFlow function here, batches about
 1.4 times, the same probabilities to 1e-5); on a GPU it reads through a compiled TensorFlow function. Batches are
 read in chunks. A reading less confident than REREAD_BELOW is read again from the image moved one pixel each way,
 and the five readings averaged: cross-validated, that halves the wrong readings for a reread of under 1% of the
@@ -246,7 +246,8 @@ def litert_reader(model: keras.Model) -> Callable[[np.ndarray], np.ndarray]:
         model.export(folder, format="tf_saved_model", verbose=False,
                      input_signature=[tf.TensorSpec([None, INPUT_HEIGHT, INPUT_WIDTH, 1], tf.float32)])
         flatbuffer = tf.lite.TFLiteConverter.from_saved_model(folder).convert()
-    interpreter = Interpreter(model_content=flatbuffer, num_threads=len(os.sched_getaffinity(0)))
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    interpreter = Interpreter(model_content=flatbuffer, num_threads=cores)
     interpreter.allocate_tensors()
     (pixels_input,), (probabilities_output,) = interpreter.get_input_details(), interpreter.get_output_details()
     lock = threading.Lock()
