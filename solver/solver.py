@@ -2,7 +2,7 @@
 
 On a CPU the network is converted to LiteRT when the model loads and read by its XNNPACK kernels (no Keras predict
 overhead: single images read about five times as fast as through a compiled TensorFlow function here, batches about
-1.4 times, the same probabilities to 1e-5); on a GPU it reads through a compiled TensorFlow function. Batches are
+1.5 times, the same probabilities to 1e-5); on a GPU it reads through a compiled TensorFlow function. Batches are
 read in chunks. A reading less confident than REREAD_BELOW is read again from the image moved one pixel each way,
 and the five readings averaged: cross-validated, that halves the wrong readings for a reread of under 1% of the
 captchas (README). TensorFlow is the product's backend; under Keras's JAX backend (KERAS_BACKEND=jax, for a GPU
