@@ -13,9 +13,11 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import sys
 import tempfile
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -248,7 +250,8 @@ def litert_reader(model: keras.Model) -> Callable[[np.ndarray], np.ndarray]:
         flatbuffer = tf.lite.TFLiteConverter.from_saved_model(folder).convert()
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     interpreter = Interpreter(model_content=flatbuffer, num_threads=cores)
-    interpreter.allocate_tensors()
+    with native_stderr_silenced():
+        interpreter.allocate_tensors()
     (pixels_input,), (probabilities_output,) = interpreter.get_input_details(), interpreter.get_output_details()
     lock = threading.Lock()
 
@@ -262,3 +265,19 @@ def litert_reader(model: keras.Model) -> Callable[[np.ndarray], np.ndarray]:
             return interpreter.get_tensor(probabilities_output["index"]).copy()
 
     return read
+
+
+@contextmanager
+def native_stderr_silenced() -> Iterator[None]:
+    """The process's stderr (file descriptor 2) sent to /dev/null while the block runs. The first interpreter to
+    allocate prints "INFO: Created TensorFlow Lite XNNPACK delegate for CPU." from C++, which no setting turns off
+    and which would break the CLI's JSON log lines; other threads' stderr in those milliseconds is lost with it."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)

@@ -36,7 +36,9 @@ def test_unknown_command_is_one_line_error() -> None:
 
 
 def test_log_format_json_writes_one_json_object_a_line_on_stderr(replica, tmp_path: Path) -> None:
-    environment = os.environ | {
+    # As from a shell: importing TensorFlow in this process set TF_CPP_MIN_LOG_LEVEL=1, which the CLI would keep.
+    shell = {name: value for name, value in os.environ.items() if name != "TF_CPP_MIN_LOG_LEVEL"}
+    environment = shell | {
         "BSR_DATA_DIR": str(tmp_path),
         "BSR_DATABASE_URL": f"sqlite:///{tmp_path / 'bsr.sqlite3'}",
     }

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import io
+import os
 import random
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -116,6 +119,19 @@ def test_threads_reading_at_once_get_what_one_thread_gets(solver: Solver,
     with ThreadPoolExecutor(4) as pool:
         together = list(pool.map(solver.solve_many, requests))
     assert together == alone
+
+
+def test_loading_and_reading_write_nothing_on_stderr(validation_captchas: list[tuple[bytes, str]],
+                                                     tmp_path: Path) -> None:
+    # LiteRT announces its XNNPACK delegate on stderr from C++; the CLI's JSON log lines share that stream.
+    (tmp_path / "captcha.jpg").write_bytes(validation_captchas[0][0])
+    script = ("import sys; from solver import Solver; solver = Solver.load(); "
+              "print(solver.solve(open(sys.argv[1], 'rb').read()).text); sys.stderr.write('still here')")
+    environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    answer = subprocess.run([sys.executable, "-c", script, str(tmp_path / "captcha.jpg")], env=environment,
+                            capture_output=True, text=True, timeout=240, check=True)
+    assert answer.stdout.strip() == validation_captchas[0][1]
+    assert answer.stderr == "still here"
 
 
 def test_bad_bytes_raise_solver_input_error(solver: Solver) -> None:
