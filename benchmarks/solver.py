@@ -114,6 +114,7 @@ def main() -> None:
     calibration = calibrate([s.confidence for s in solutions],
                             [s.text == truth for s, truth in zip(solutions, validation.texts, strict=True)])
     report = {"data": str(args.data_dir), "split": "validation (files numbered *0)", "device": solver.info["device"],
+              "runtime": solver.info["runtime"],
               "rows": rows, "calibration": calibration.__dict__, "confusions": figures.confusions,
               "mistakes": figures.summary()["mistakes"]}
     if args.record and solver.path is not None:
@@ -125,7 +126,8 @@ def main() -> None:
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
         return
-    print(f"real validation split of {args.data_dir}: {len(validation)} captchas, device {solver.info['device']}, "
+    print(f"real validation split of {args.data_dir}: {len(validation)} captchas, device {solver.info['device']} "
+          f"({solver.info['runtime']}), "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores\n")
     print("| model | whole-string accuracy | character accuracy | p50 ms | p95 ms | batch images/s |")
     print("|---|---:|---:|---:|---:|---:|")

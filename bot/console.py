@@ -157,7 +157,7 @@ async def _fetch_once(
 ) -> FetchSummary:
     # Loaded for every job, so that a newly promoted model version is used from the next job on.
     solver = await load_solver(model, store)
-    console.print(f"solver {solver.model_version} on {solver.info['device']}")
+    console.print(f"solver {solver.model_version} on {solver.info['device']} ({solver.info['runtime']})")
     return await fetch_with_progress(options, solver, store, console, stops)
 
 
