@@ -244,13 +244,12 @@ def litert_reader(model: keras.Model) -> Callable[[np.ndarray], np.ndarray]:
     import tensorflow as tf
     from ai_edge_litert.interpreter import Interpreter
 
-    with tempfile.TemporaryDirectory() as folder:
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    with native_stderr_silenced(), tempfile.TemporaryDirectory() as folder:
         model.export(folder, format="tf_saved_model", verbose=False,
                      input_signature=[tf.TensorSpec([None, INPUT_HEIGHT, INPUT_WIDTH, 1], tf.float32)])
-        flatbuffer = tf.lite.TFLiteConverter.from_saved_model(folder).convert()
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    interpreter = Interpreter(model_content=flatbuffer, num_threads=cores)
-    with native_stderr_silenced():
+        interpreter = Interpreter(model_content=tf.lite.TFLiteConverter.from_saved_model(folder).convert(),
+                                  num_threads=cores)
         interpreter.allocate_tensors()
     (pixels_input,), (probabilities_output,) = interpreter.get_input_details(), interpreter.get_output_details()
     lock = threading.Lock()
@@ -269,9 +268,10 @@ def litert_reader(model: keras.Model) -> Callable[[np.ndarray], np.ndarray]:
 
 @contextmanager
 def native_stderr_silenced() -> Iterator[None]:
-    """The process's stderr (file descriptor 2) sent to /dev/null while the block runs. The first interpreter to
-    allocate prints "INFO: Created TensorFlow Lite XNNPACK delegate for CPU." from C++, which no setting turns off
-    and which would break the CLI's JSON log lines; other threads' stderr in those milliseconds is lost with it."""
+    """The process's stderr (file descriptor 2) sent to /dev/null while the block runs. The converter logs a dozen
+    lines from C++ whatever TF_CPP_MIN_LOG_LEVEL says, and the first interpreter to allocate prints "INFO: Created
+    TensorFlow Lite XNNPACK delegate for CPU.", which no setting turns off: chatter in a notebook and a break in the
+    CLI's JSON log lines. Other threads' stderr in those two seconds is lost with it."""
     sys.stderr.flush()
     saved = os.dup(2)
     try:
