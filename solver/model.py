@@ -8,10 +8,66 @@ from itertools import pairwise
 
 import keras
 import numpy as np
-from keras import layers
+from keras import layers, ops
 
 from solver.alphabet import ALPHABET, TEXT_LENGTH
 from solver.preprocess import INPUT_HEIGHT, INPUT_WIDTH
+
+
+@keras.saving.register_keras_serializable(package="solver")
+class RandomShift(layers.Layer):
+    """Moves each image by its own random distance, up to `height_factor` of its height and `width_factor` of its
+    width either way, in training only: a fraction of a pixel mixes the two nearest pixels, and the edge pixels fill
+    what comes in from outside (what RandomTranslation(fill_mode="nearest") does).
+
+    Done as two small matrix products per image, which every backend runs fast: RandomTranslation's affine
+    transform becomes a gather per pixel under JAX, over 300 ms a training step on a GPU."""
+
+    def __init__(self, height_factor: float, width_factor: float, seed: int | None = None, **kwargs: object):
+        super().__init__(**kwargs)
+        self.height_factor = height_factor
+        self.width_factor = width_factor
+        self.seed = seed
+        self.generator = keras.random.SeedGenerator(seed)
+
+    def call(self, images: keras.KerasTensor, training: bool = False) -> keras.KerasTensor:
+        images = ops.cast(images, self.compute_dtype)
+        if not training:
+            return images
+        _, height, width, _ = images.shape
+        reach = ops.convert_to_tensor([self.height_factor * height, self.width_factor * width], self.compute_dtype)
+        uniform = keras.random.uniform((ops.shape(images)[0], 2), -1.0, 1.0, self.compute_dtype, self.generator)
+        return shifted(images, uniform * reach)
+
+    def compute_output_shape(self, input_shape: tuple[int | None, ...]) -> tuple[int | None, ...]:
+        return input_shape
+
+    def get_config(self) -> dict[str, object]:
+        return {**super().get_config(), "height_factor": self.height_factor, "width_factor": self.width_factor,
+                "seed": self.seed}
+
+
+def shifted(images: keras.KerasTensor, shifts: keras.KerasTensor) -> keras.KerasTensor:
+    """(batch, height, width, channels) images each moved down and right by its (rows, columns) of `shifts`,
+    fractions bilinear, the nearest edge pixel filling in: rows @ image @ columns^T per image and channel."""
+    _, height, width, _ = images.shape
+    rows = source_mix(shifts[:, 0], height, images.dtype)[:, None]
+    columns = ops.transpose(source_mix(shifts[:, 1], width, images.dtype), (0, 2, 1))[:, None]
+    planes = ops.transpose(images, (0, 3, 1, 2))
+    return ops.transpose(ops.matmul(ops.matmul(rows, planes), columns), (0, 2, 3, 1))
+
+
+def source_mix(shift: keras.KerasTensor, size: int, dtype: str) -> keras.KerasTensor:
+    """(batch, size, size): row i holds the weights of the pixels that land on pixel i when a line of `size`
+    pixels moves by `shift` (batch,): the two around i - shift, clipped to the line, weighted by nearness."""
+    source = ops.arange(size, dtype=dtype)[None, :] - ops.cast(shift, dtype)[:, None]
+    below = ops.floor(source)
+    above_weight = (source - below)[..., None]
+
+    def pixels(index: keras.KerasTensor) -> keras.KerasTensor:
+        return ops.one_hot(ops.cast(ops.clip(index, 0, size - 1), "int32"), size, dtype=dtype)
+
+    return (1 - above_weight) * pixels(below) + above_weight * pixels(below + 1)
 
 
 def build_model(alphabet: str = ALPHABET, length: int = TEXT_LENGTH, seed: int = 0) -> keras.Model:
@@ -25,7 +81,7 @@ def build_model(alphabet: str = ALPHABET, length: int = TEXT_LENGTH, seed: int =
         return layers.ReLU()(x)
 
     inputs = keras.Input((INPUT_HEIGHT, INPUT_WIDTH, 1), name="pixels")
-    x = layers.RandomTranslation(0.08, 0.03, fill_mode="nearest", seed=seed, name="shift")(inputs)
+    x = RandomShift(0.08, 0.03, seed=seed, name="shift")(inputs)
     x = layers.Rescaling(1 / 255)(x)
     # Halve early and often: the 2-core CPU pays for every pixel of the first layers.
     x = layers.MaxPooling2D()(conv(x, 16))
