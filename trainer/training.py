@@ -17,7 +17,6 @@ from typing import Any
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from solver.alphabet import ALPHABET, TEXT_LENGTH
 from solver.model import build_model
@@ -162,25 +161,35 @@ def train(
     output.parent.mkdir(parents=True, exist_ok=True)
     deadline = started + config.max_minutes * 60 if config.max_minutes else None
     best = BestModel(validation_set, output, config.patience, deadline)
-    callbacks: list[keras.callbacks.Callback] = [best, keras.callbacks.CSVLogger(str(output.with_suffix(".log.csv")))]
+    log = output.with_suffix(".log.csv")
+    log.unlink(missing_ok=True)
+    callbacks: list[keras.callbacks.Callback] = [best, keras.callbacks.CSVLogger(str(log), append=True)]
     if progress is not None:
         callbacks.append(ProgressCallback(progress))
-    history = model.fit(_batches(training_set, config.batch_size, config.seed), epochs=config.epochs,
-                        steps_per_epoch=steps, callbacks=callbacks, verbose=0, shuffle=False)
-    result = TrainingResult(output, len(history.epoch), best.best_epoch, best.best[0], best.best_char_accuracy,
+    epochs_run = fit_epochs(model, training_set, config, callbacks)
+    result = TrainingResult(output, epochs_run, best.best_epoch, best.best[0], best.best_char_accuracy,
                             validation_source, len(training_set), time.monotonic() - started)
     write_metadata(config, result, model.count_params())
     return result
 
 
-def _batches(data: CaptchaSet, batch_size: int, seed: int) -> tf.data.Dataset:
-    """Shuffled batches from arrays held in memory (images stay uint8 until the model's first layer)."""
-    images = data.images[..., None]
-    return (tf.data.Dataset.from_tensor_slices((images, data.labels))
-            .shuffle(len(data), seed=seed, reshuffle_each_iteration=True)
-            .batch(batch_size, drop_remainder=False)
-            .repeat()
-            .prefetch(2))
+def fit_epochs(model: keras.Model, data: CaptchaSet, config: TrainingConfig,
+               callbacks: list[keras.callbacks.Callback]) -> int:
+    """Fit up to `config.epochs` epochs, each on its own seeded order of the set, until a callback stops training;
+    returns the epochs run. The images stay uint8 until the model's first layer.
+
+    One fit per epoch, on plain arrays, which Keras feeds natively on every backend: fed by a Python generator,
+    TensorFlow's steps take twice as long (its from_generator), and Keras's own shuffling repeats one order every
+    epoch under TensorFlow once the seed is set."""
+    images, labels = data.images[..., None], data.labels
+    orders = np.random.default_rng(config.seed)
+    for epoch in range(config.epochs):
+        order = orders.permutation(len(data))
+        model.fit(images[order], labels[order], batch_size=config.batch_size, initial_epoch=epoch, epochs=epoch + 1,
+                  shuffle=False, callbacks=callbacks, verbose=0)
+        if model.stop_training:
+            return epoch + 1
+    return config.epochs
 
 
 def write_metadata(config: TrainingConfig, result: TrainingResult, parameters: int) -> dict[str, Any]:
