@@ -2,7 +2,7 @@
 by a model trained on the other nine; errors, confusions, calibration, time, size and the refresh threshold.
 
 Usage, from the repository root: python -m benchmarks.solver_cv [DATA_DIR] [--quick] [--synthetic-only]
-[--folds 0,3] [--name NAME] [--out DIR] [--epochs N ...] | --compare DIR DIR ..."""
+[--folds 0,3] [--name NAME] [--out DIR] [--epochs N --width W ...] | --compare DIR DIR ..."""
 
 from __future__ import annotations
 
@@ -69,6 +69,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--learning-rate", type=float, default=None, help=f"default: {recipe.learning_rate}")
     parser.add_argument("--patience", type=int, default=None, help=f"default: {recipe.patience}")
     parser.add_argument("--seed", type=int, default=None, help=f"default: {recipe.seed}")
+    parser.add_argument("--width", type=float, default=None,
+                        help=f"scales every convolution's filters (default: {recipe.width})")
     parser.add_argument("--max-minutes", type=float, default=None, help="a time budget per fold (default: none)")
     parser.add_argument("--init-from", type=Path, default=None, metavar="DIR",
                         help="go on training from another run's models, each part from its own (e.g. "
@@ -94,7 +96,7 @@ def parse_args() -> argparse.Namespace:
     args.recipe = replace(recipe, real=[args.data_dir], cache_dir=args.cache_dir, workers=args.workers,
                           max_minutes=args.max_minutes, init_model=args.init_from,
                           **{key: getattr(args, key) for key in ("epochs", "synthetic", "real_repeats", "batch_size",
-                                                                 "learning_rate", "patience", "seed")
+                                                                 "learning_rate", "patience", "seed", "width")
                              if getattr(args, key) is not None})
     args.name = args.name or ("quick" if args.quick else "synthetic-only" if args.synthetic_only else "shipped-recipe")
     args.out = args.out or RUNS_DIR / args.name

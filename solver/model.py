@@ -70,12 +70,14 @@ def source_mix(shift: keras.KerasTensor, size: int, dtype: str) -> keras.KerasTe
     return (1 - above_weight) * pixels(below) + above_weight * pixels(below + 1)
 
 
-def build_model(alphabet: str = ALPHABET, length: int = TEXT_LENGTH, seed: int = 0) -> keras.Model:
-    """The untrained network: (batch, 32, 96, 1) uint8-valued pixels -> (batch, length, len(alphabet))."""
+def build_model(alphabet: str = ALPHABET, length: int = TEXT_LENGTH, seed: int = 0, width: float = 1.0) -> keras.Model:
+    """The untrained network: (batch, 32, 96, 1) uint8-valued pixels -> (batch, length, len(alphabet)).
+
+    `width` scales every convolution's filters (to a whole number, at least 8); 1.0 is the shipped network."""
     initializer_seed = iter(range(seed * 100, seed * 100 + 100))
 
     def conv(x: keras.KerasTensor, filters: int, kernel: int = 3) -> keras.KerasTensor:
-        x = layers.Conv2D(filters, kernel, padding="same", use_bias=False,
+        x = layers.Conv2D(max(8, round(filters * width)), kernel, padding="same", use_bias=False,
                           kernel_initializer=keras.initializers.HeNormal(seed=next(initializer_seed)))(x)
         x = layers.BatchNormalization()(x)
         return layers.ReLU()(x)

@@ -25,3 +25,4 @@ class TrainingConfig:
     init_model: Path | None = None
     cache_dir: Path | None = None
     workers: int = 2
+    width: float = 1.0

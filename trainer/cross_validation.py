@@ -190,11 +190,14 @@ def cross_validate(data: CaptchaSet, folds: Sequence[int | None], config: Traini
     CrossValidationError, before anything runs, where `out` holds parts of another recipe."""
     out.mkdir(parents=True, exist_ok=True)
     recipe = recipe_of(config, limit, validation_renders)
+    # A part saved before a field of the config existed was trained at that field's default.
+    defaults = recipe_of(TrainingConfig(output=Path()), limit, validation_renders)
     saved = {run.part: run for run in load_parts(out)}
     for run in saved.values():
-        if run.recipe != recipe:
-            differences = ", ".join(f"{key} {run.recipe.get(key)!r} there, {value!r} now"
-                                    for key, value in recipe.items() if run.recipe.get(key) != value)
+        saved_recipe = {**defaults, **run.recipe}
+        if saved_recipe != recipe:
+            differences = ", ".join(f"{key} {saved_recipe.get(key)!r} there, {value!r} now"
+                                    for key, value in recipe.items() if saved_recipe.get(key) != value)
             raise CrossValidationError(f"{out} holds {run.part} of another recipe ({differences}): "
                                        "give another --name or --out, or delete that folder")
     runs = []

@@ -152,7 +152,7 @@ def train(
     if config.init_model is not None:
         model = keras.saving.load_model(config.init_model, compile=False)
     else:
-        model = build_model(seed=config.seed)
+        model = build_model(seed=config.seed, width=config.width)
     steps = -(-len(training_set) // config.batch_size)
     schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, decay_steps=steps * config.epochs,
                                                       alpha=0.02)

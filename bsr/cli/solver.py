@@ -43,6 +43,9 @@ def train(
     init_model: Path = typer.Option(
         TrainingConfig.init_model, help="Start from this model instead of random weights."
     ),
+    width: float = typer.Option(
+        TrainingConfig.width, help="Scale every convolution's filters of a new model (1.0: the shipped network)."
+    ),
     # The command caches its renders where a library caller, whose default is no cache, chooses for itself.
     cache_dir: Path = typer.Option(Path("runs/cache"), help="Where rendered synthetic captchas are cached."),
     from_db: bool = typer.Option(False, "--from-db", help="Fine-tune the model in service on the stored labels and "
@@ -61,7 +64,7 @@ def train(
     config = TrainingConfig(output=output, real=list(real), synthetic=synthetic, epochs=epochs,
                             batch_size=batch_size, learning_rate=learning_rate, patience=patience, seed=seed,
                             max_minutes=max_minutes or None, real_repeats=real_repeats, init_model=init_model,
-                            cache_dir=cache_dir)
+                            cache_dir=cache_dir, width=width)
     with Progress(TextColumn("epoch {task.fields[epoch]}"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("loss {task.fields[loss]:.4f}  val {task.fields[val]}"), TimeElapsedColumn(),
                   console=console) as bar:

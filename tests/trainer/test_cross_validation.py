@@ -55,6 +55,14 @@ def test_a_fold_is_read_by_a_model_that_never_saw_it_and_a_rerun_loads_it(labell
     assert again == first
     assert (out / "models" / "fold-3.keras").stat().st_mtime_ns == written  # loaded, not trained again
 
+    # A part saved before the config had a width was trained at the default width.
+    saved = json.loads((out / "fold-3.json").read_text())
+    del saved["recipe"]["width"]
+    (out / "fold-3.json").write_text(json.dumps(saved))
+    assert run(TINY)[0].readings == first.readings and seen[2:] == [("fold-3", SAVED)]
+    with pytest.raises(CrossValidationError, match="width 1.0 there, 0.5 now"):
+        run(replace(TINY, width=0.5))
+
     # Every captcha of a barely trained model is doubtful at threshold 1.01 and read five ways.
     reread = run(TINY, reread_below=1.01)[0]
     assert seen[-1] == ("fold-3", READ_AGAIN)

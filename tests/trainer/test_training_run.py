@@ -43,6 +43,7 @@ def test_tiny_training_writes_a_loadable_model(tiny_run: tuple[TrainingResult, S
     assert metadata["input_size"] == {"width": 96, "height": 32, "channels": 1}
     assert metadata["validation"]["source"].startswith("real")
     assert metadata["training"]["config"]["synthetic"] == 96
+    assert metadata["training"]["config"]["width"] == 1.0
     log = result.model_path.with_suffix(".log.csv").read_text().splitlines()
     assert log[0].startswith("epoch") and len(log) == 3
 
@@ -75,7 +76,10 @@ def test_save_load_round_trip(tmp_path: Path, labelled_folder: Path) -> None:
 def test_bsr_train_command(tmp_path: Path, labelled_folder: Path) -> None:
     output = tmp_path / "cli.keras"
     result = CliRunner().invoke(app, ["train", "--real", str(labelled_folder), "--epochs", "1", "--batch-size", "32",
-                                      "-o", str(output), "--cache-dir", str(tmp_path / "cache")])
+                                      "--width", "0.5", "-o", str(output), "--cache-dir", str(tmp_path / "cache")])
     assert result.exit_code == 0, result.output
     assert output.is_file() and output.with_suffix(".json").is_file()
     assert "validation accuracy" in result.output
+    assert json.loads(output.with_suffix(".json").read_text())["training"]["config"]["width"] == 0.5
+    model = Solver.load(output).model
+    assert [layer.filters for layer in model.layers if hasattr(layer, "filters")] == [8, 16, 32, 32, 64, 16]
