@@ -1,9 +1,13 @@
 """Tiny training runs end to end: data in, a model file with metadata and a log out, loadable by the solver,
-the same again from the same seed; and a model survives saving and loading unchanged."""
+the same again from the same seed, and under Keras's JAX backend without TensorFlow; and a model survives saving
+and loading unchanged."""
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -83,3 +87,40 @@ def test_bsr_train_command(tmp_path: Path, labelled_folder: Path) -> None:
     assert json.loads(output.with_suffix(".json").read_text())["training"]["config"]["width"] == 0.5
     model = Solver.load(output).model
     assert [layer.filters for layer in model.layers if hasattr(layer, "filters")] == [8, 16, 32, 32, 64, 16]
+
+
+TRAIN_WITHOUT_TENSORFLOW = """
+import importlib.abc, json, sys
+from pathlib import Path
+
+
+class NoTensorFlow(importlib.abc.MetaPathFinder):
+    # As on a machine without TensorFlow (a None in sys.modules would make Keras think it in use).
+    def find_spec(self, name, path, target=None):
+        if name.split(".")[0] == "tensorflow":
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+
+sys.meta_path.insert(0, NoTensorFlow())
+from solver import Solver
+from trainer.training import TrainingConfig, train
+
+folder, output = Path(sys.argv[1]), Path(sys.argv[2])
+result = train(TrainingConfig(output=output, real=[folder], epochs=2, batch_size=16, seed=1, workers=1, width=0.5))
+solver = Solver.load(output)
+print(json.dumps({"epochs": result.epochs_run, "backend": solver.info["backend"],
+                  "text": solver.solve((folder / "00010.jpg").read_bytes()).text,
+                  "tensorflow": "tensorflow" in sys.modules}))
+"""
+
+
+def test_training_runs_under_jax_without_tensorflow(tmp_path: Path, labelled_folder: Path) -> None:
+    environment = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}
+    answer = subprocess.run([sys.executable, "-c", TRAIN_WITHOUT_TENSORFLOW, str(labelled_folder),
+                             str(tmp_path / "jax.keras")], env=environment, capture_output=True, text=True, timeout=300)
+    assert answer.returncode == 0, answer.stderr[-3000:]
+    read = json.loads(answer.stdout.strip().splitlines()[-1])
+    assert read["epochs"] == 2 and read["backend"] == "jax" and not read["tensorflow"]
+    assert len(read["text"]) == 5
+    assert json.loads((tmp_path / "jax.json").read_text())["training"]["config"]["width"] == 0.5
