@@ -101,8 +101,9 @@ def build_model(alphabet: str = ALPHABET, length: int = TEXT_LENGTH, seed: int =
     return keras.Model(inputs, outputs, name="captcha_cnn")
 
 
-# Layers that leave an image as it is when not training.
-TRAINING_ONLY = (layers.RandomTranslation, layers.Dropout)
+# Layers that leave an image as it is when not training (RandomTranslation: the shift of models trained before
+# RandomShift, the shipped one among them).
+TRAINING_ONLY = (RandomShift, layers.RandomTranslation, layers.Dropout)
 
 
 def for_inference(model: keras.Model) -> keras.Model:
