@@ -102,7 +102,7 @@ def build_model(alphabet: str = ALPHABET, length: int = TEXT_LENGTH, seed: int =
 
 
 # Layers that leave an image as it is when not training (RandomTranslation: the shift of models trained before
-# RandomShift, the shipped one among them).
+# RandomShift, such as twse-cnn-20261121 and the versions fine-tuned from it).
 TRAINING_ONLY = (RandomShift, layers.RandomTranslation, layers.Dropout)
 
 

@@ -1,4 +1,4 @@
-"""The network's shape: by default the shipped model's, every convolution's filters scaled by its width."""
+"""The network's shape: every convolution's filters scaled by its width, the shipped model's recorded in its metadata."""
 
 from __future__ import annotations
 
@@ -16,17 +16,18 @@ def unnamed(layer: keras.layers.Layer) -> dict[str, object]:
     return {key: value for key, value in layer.get_config().items() if key != "name"}
 
 
-def test_the_default_width_builds_the_shipped_network() -> None:
-    shipped = Solver.load().model
-    model = build_model()
-    assert filters(model) == filters(shipped) == [16, 32, 64, 64, 128, 32]
-    # Past the input and the shift (RandomTranslation in the shipped file), layer for layer the same, seeds included.
-    assert [(type(layer), unnamed(layer)) for layer in model.layers[2:]] == \
-        [(type(layer), unnamed(layer)) for layer in shipped.layers[2:]]
-    assert model.count_params() == shipped.count_params()
+def test_the_width_in_the_shipped_metadata_builds_the_shipped_network() -> None:
+    shipped = Solver.load()
+    model = build_model(width=shipped.metadata["training"]["config"]["width"])
+    assert filters(model) == filters(shipped.model) == [12, 24, 48, 48, 96, 24]
+    # Past the input, layer for layer the same, seeds included.
+    assert [(type(layer), unnamed(layer)) for layer in model.layers[1:]] == \
+        [(type(layer), unnamed(layer)) for layer in shipped.model.layers[1:]]
+    assert model.count_params() == shipped.model.count_params()
 
 
 def test_width_scales_every_convolution_to_whole_filters_of_at_least_eight() -> None:
+    assert filters(build_model()) == [16, 32, 64, 64, 128, 32]
     assert filters(build_model(width=0.75)) == [12, 24, 48, 48, 96, 24]
     assert filters(build_model(width=0.3)) == [8, 10, 19, 19, 38, 10]
     assert filters(build_model(width=2.0)) == [32, 64, 128, 128, 256, 64]
