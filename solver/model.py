@@ -73,7 +73,8 @@ def source_mix(shift: keras.KerasTensor, size: int, dtype: str) -> keras.KerasTe
 def build_model(alphabet: str = ALPHABET, length: int = TEXT_LENGTH, seed: int = 0, width: float = 1.0) -> keras.Model:
     """The untrained network: (batch, 32, 96, 1) uint8-valued pixels -> (batch, length, len(alphabet)).
 
-    `width` scales every convolution's filters (to a whole number, at least 8); 1.0 is the shipped network."""
+    `width` scales every convolution's filters (to a whole number, at least 8); 1.0 is the full network (the
+    shipped model records its width in its metadata)."""
     initializer_seed = iter(range(seed * 100, seed * 100 + 100))
 
     def conv(x: keras.KerasTensor, filters: int, kernel: int = 3) -> keras.KerasTensor:

@@ -44,7 +44,8 @@ def train(
         TrainingConfig.init_model, help="Start from this model instead of random weights."
     ),
     width: float = typer.Option(
-        TrainingConfig.width, help="Scale every convolution's filters of a new model (1.0: the shipped network)."
+        TrainingConfig.width,
+        help="Scale every convolution's filters of a new model (1.0: the full network; the shipped recipe: 0.75).",
     ),
     # The command caches its renders where a library caller, whose default is no cache, chooses for itself.
     cache_dir: Path = typer.Option(Path("runs/cache"), help="Where rendered synthetic captchas are cached."),
