@@ -135,12 +135,12 @@ def for_inference(model: keras.Model) -> keras.Model:
     return keras.Model(inputs, x, name=f"{model.name}_inference")
 
 
-def decode(probabilities: np.ndarray, alphabet: str = ALPHABET) -> list[tuple[str, np.ndarray]]:
-    """Each row of (n, length, classes) probabilities as its text and the probability of each character."""
+def decode(probabilities: np.ndarray, alphabet: str = ALPHABET) -> tuple[list[str], np.ndarray]:
+    """(n, length, classes) probabilities as each row's text and the (n, length) probabilities of the characters
+    read."""
     best = probabilities.argmax(axis=-1)
     chosen = np.take_along_axis(probabilities, best[..., None], axis=-1)[..., 0]
-    return [("".join(alphabet[index] for index in row), row_probabilities)
-            for row, row_probabilities in zip(best, chosen, strict=True)]
+    return ["".join(alphabet[index] for index in row) for row in best.tolist()], chosen
 
 
 def encode(text: str, alphabet: str = ALPHABET) -> list[int]:

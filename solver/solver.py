@@ -17,6 +17,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,7 @@ import numpy as np
 from solver.alphabet import ALPHABET
 from solver.errors import ModelNotFoundError, SolverError
 from solver.model import decode, for_inference
-from solver.preprocess import INPUT_HEIGHT, INPUT_WIDTH, preprocess, shifted
+from solver.preprocess import INPUT_HEIGHT, INPUT_WIDTH, preprocess, preprocess_many, shifted
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 MODEL_SUFFIX = ".keras"
@@ -173,11 +174,14 @@ class Solver:
         return self._solutions(self._read(pixels))[0]
 
     def solve_many(self, images: list[bytes]) -> list[Solution]:
-        """Read many captchas in batches; the answers keep the order of `images`."""
+        """Read many captchas in batches; the answers keep the order of `images`. A worker thread decodes the
+        batches ahead while the network reads (OpenCV and the network both let go of the GIL): a core the network
+        leaves idle between its layers decodes meanwhile."""
+        batches = [images[start: start + BATCH_SIZE] for start in range(0, len(images), BATCH_SIZE)]
         solutions: list[Solution] = []
-        for start in range(0, len(images), BATCH_SIZE):
-            pixels = np.stack([preprocess(image) for image in images[start: start + BATCH_SIZE]])
-            solutions.extend(self._solutions(self._read(pixels)))
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="captcha-decoder") as decoder:
+            for pixels in decoder.map(preprocess_many, batches):
+                solutions.extend(self._solutions(self._read(pixels)))
         return solutions
 
     async def solve_async(self, image_bytes: bytes) -> Solution:
@@ -195,8 +199,9 @@ class Solver:
         return probabilities
 
     def _solutions(self, probabilities: np.ndarray) -> list[Solution]:
-        return [Solution(text, float(np.prod(chosen)), tuple(float(p) for p in chosen), self.model_version)
-                for text, chosen in decode(probabilities, self.alphabet)]
+        texts, chosen = decode(probabilities, self.alphabet)
+        return [Solution(text, confidence, tuple(row), self.model_version)
+                for text, confidence, row in zip(texts, chosen.prod(axis=-1).tolist(), chosen.tolist(), strict=True)]
 
 
 def compute_device() -> str:

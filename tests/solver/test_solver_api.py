@@ -153,6 +153,6 @@ def test_decode_picks_the_most_likely_character_per_head() -> None:
     for row, text in enumerate(("AC234", "ZZ9X7")):
         for position, char in enumerate(text):
             probabilities[row, position, ALPHABET.index(char)] = 0.9 - 0.1 * position
-    decoded = decode(probabilities)
-    assert [text for text, _ in decoded] == ["AC234", "ZZ9X7"]
-    assert np.allclose(decoded[0][1], [0.9, 0.8, 0.7, 0.6, 0.5])
+    texts, chosen = decode(probabilities)
+    assert texts == ["AC234", "ZZ9X7"]
+    assert np.allclose(chosen[0], [0.9, 0.8, 0.7, 0.6, 0.5])
