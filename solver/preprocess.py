@@ -52,8 +52,19 @@ def shifted(pixels: np.ndarray, dx: int, dy: int) -> np.ndarray:
 
 
 def preprocess_many(images: Iterable[bytes]) -> np.ndarray:
-    """A stack of preprocessed captchas, shape (n, INPUT_HEIGHT, INPUT_WIDTH)."""
-    arrays = [preprocess(image) for image in images]
-    if not arrays:
+    """A stack of preprocessed captchas, shape (n, INPUT_HEIGHT, INPUT_WIDTH), each pixel for pixel what
+    `preprocess` makes of it. Captchas of one size no smaller than the input (the site's are all 200x60) shrink in
+    one call, stacked one above the other, in half the time of one call each: the area average takes each output
+    row from the same rows either way, as the height ratio (a whole number over INPUT_HEIGHT, a power of two) is
+    exact in binary and a stack's boundaries fall between output rows."""
+    decoded = [decode_image(image) for image in images]
+    if not decoded:
         return np.zeros((0, INPUT_HEIGHT, INPUT_WIDTH), dtype=np.uint8)
-    return np.stack(arrays)
+    height, width = decoded[0].shape
+    if height < INPUT_HEIGHT or width < INPUT_WIDTH or any(pixels.shape != (height, width) for pixels in decoded):
+        # Enlarging either way takes OpenCV's linear path, whose rows can blend two stacked images (a narrow image
+        # does, tests/solver/test_preprocess.py); sizes that differ cannot stack.
+        return np.stack([resize(pixels) for pixels in decoded])
+    stacked = cv2.resize(np.concatenate(decoded), (INPUT_WIDTH, INPUT_HEIGHT * len(decoded)),
+                         interpolation=cv2.INTER_AREA)
+    return stacked.reshape(len(decoded), INPUT_HEIGHT, INPUT_WIDTH)

@@ -19,7 +19,7 @@ import numpy as np
 from replica import captcha
 from solver.alphabet import TEXT_LENGTH
 from solver.model import encode
-from solver.preprocess import INPUT_HEIGHT, INPUT_WIDTH, preprocess
+from solver.preprocess import INPUT_HEIGHT, INPUT_WIDTH, preprocess_many
 from trainer.relabel import RelabelError, normalize_label
 
 LABELS_FILE = "labels.csv"
@@ -59,7 +59,7 @@ class CaptchaSet:
         for image, label in pairs:
             raw.append(bytes(image))
             texts.append(check_label(label, f"pair {len(texts) + 1}"))
-        images = np.stack([preprocess(image) for image in raw]) if raw else _empty_images()
+        images = preprocess_many(raw)
         return cls(images, texts, list(names) if names is not None else [str(i) for i in range(len(raw))], raw)
 
     def subset(self, keep: np.ndarray | list[bool]) -> CaptchaSet:
@@ -158,7 +158,7 @@ def _render_chunk(chunk: tuple[int, int, int]) -> tuple[np.ndarray, list[str]]:
     seed, start, size = chunk
     rng = random.Random(f"{seed}:{start}")
     texts = [captcha.random_text(rng) for _ in range(size)]
-    images = np.stack([preprocess(captcha.render(text, rng)) for text in texts])
+    images = preprocess_many([captcha.render(text, rng) for text in texts])
     return images, texts
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import random
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image
@@ -51,6 +52,16 @@ def test_many_stacks_in_order(captcha_jpeg: bytes) -> None:
     assert stacked.shape == (2, INPUT_HEIGHT, INPUT_WIDTH)
     assert np.array_equal(stacked[1], preprocess(other))
     assert preprocess_many([]).shape == (0, INPUT_HEIGHT, INPUT_WIDTH)
+
+
+def test_many_shrinks_pixel_for_pixel_as_one_at_a_time(validation_captchas: list[tuple[bytes, str]],
+                                                       captcha_jpeg: bytes) -> None:
+    site = [image for image, _ in validation_captchas]
+    screenshots = [screenshot(image, 2) for image in site[:4]]
+    # Narrower than the input: widened one at a time, or rows next to a boundary would blend two images.
+    narrow = [cv2.imencode(".png", cv2.resize(preprocess(image), (60, 93)))[1].tobytes() for image in site[:3]]
+    for images in (site, screenshots, screenshots + site[:3], [captcha_jpeg, *narrow], narrow):
+        assert np.array_equal(preprocess_many(images), np.stack([preprocess(image) for image in images]))
 
 
 @pytest.mark.parametrize("bad", [b"", b"<html><body>Server busy</body></html>", b"\xff\xd8\xff\xe0" + b"\x00" * 8])
