@@ -137,9 +137,10 @@ def measure_latency(solver: Solver, images: list[bytes], samples: int = LATENCY_
     return float(np.percentile(timings, 50)), float(np.percentile(timings, 95))
 
 
-def measure_throughput(solver: Solver, images: list[bytes], passes: int = THROUGHPUT_PASSES) -> tuple[list[Solution], float]:
+def measure_throughput(solver: Solver, images: list[bytes],
+                       passes: int = THROUGHPUT_PASSES) -> tuple[list[Solution], float]:
     """The batched solutions of all images and the images per second of reading them all, decoding included:
-    the median of `passes` passes, as one pass of a thousand captchas takes a third of a second and this shared
+    the median of `passes` passes, as one pass over a thousand captchas takes a third of a second and a shared
     machine's seconds differ by a fifth from one to the next."""
     # A whole batch first: a backend that compiles per batch shape (JAX) must not compile inside the timing.
     solver.solve_many(images[:BATCH_SIZE])
