@@ -152,11 +152,12 @@ def measure_throughput(solver: Solver, images: list[bytes],
     return solutions, float(np.median(rates))
 
 
-def evaluate(solver: Solver, data: CaptchaSet, latency_samples: int = LATENCY_SAMPLES) -> Evaluation:
+def evaluate(solver: Solver, data: CaptchaSet, latency_samples: int = LATENCY_SAMPLES,
+             throughput_passes: int = THROUGHPUT_PASSES) -> Evaluation:
     """Read every captcha of `data` (which must keep its raw bytes) and report the figures."""
     if not data.raw:
         raise ValueError("evaluation needs the captchas' original bytes (load them with load_folder)")
-    solutions, images_per_s = measure_throughput(solver, data.raw)
+    solutions, images_per_s = measure_throughput(solver, data.raw, throughput_passes)
     readings = [solution.text for solution in solutions]
     p50, p95 = measure_latency(solver, data.raw, latency_samples)
     mistakes = [(name, truth, solution.text, round(solution.confidence, 4))
