@@ -49,14 +49,15 @@ DATASET_SCHEMA = PARQUET_SCHEMA.remove(PARQUET_SCHEMA.get_field_index("trade_dat
 DATASET_FILE = "part-0.parquet"
 PARQUET_BATCH_ROWS = 50_000
 DATASET_FOLDER = "broker-trades"
-# One row per report: what the site's report view said of the day, and a flagged share difference.
+# One row per report: both totals, what the site's report view said of the day, and why it was flagged.
 REPORT_SCHEMA = pa.schema(
     [
         ("trade_date", pa.date32()),
         ("stock_code", pa.string()),
         ("no_trades", pa.bool_()),
         ("rec_count", pa.int32()),  # the download link's RecCount, as the site gave it
-        ("total_shares", pa.int64()),
+        ("total_buy_shares", pa.int64()),
+        ("total_sell_shares", pa.int64()),
         ("total_value", pa.decimal128(20, 2)),
         ("trade_count", pa.int64()),
         ("turnover", pa.int64()),
@@ -65,7 +66,7 @@ REPORT_SCHEMA = pa.schema(
         ("high_price", pa.decimal128(12, 2)),
         ("low_price", pa.decimal128(12, 2)),
         ("close_price", pa.decimal128(12, 2)),
-        ("shares_mismatch", pa.int64()),
+        ("flags", pa.string()),  # why it was stored flagged, reasons joined by "; "; null (empty in CSV) for none
         ("fetched_at", pa.timestamp("us", tz="UTC")),
     ]
 )
@@ -139,10 +140,11 @@ def export_reports(
             "stock_code": report.stock_code,
             "no_trades": report.no_trades,
             "rec_count": report.rec_count,
-            "total_shares": report.total_shares,
+            "total_buy_shares": report.total_buy_shares,
+            "total_sell_shares": report.total_sell_shares,
             "total_value": report.total_value,
             **{name: getattr(report.figures, name, None) for name in FIGURE_COLUMNS},
-            "shares_mismatch": report.shares_mismatch,
+            "flags": "; ".join(report.flags) or None,
             "fetched_at": report.fetched_at,
         }
         for report in reports

@@ -105,14 +105,16 @@ class ReportRow(Base):
         # flows asks for one stock over a window of days (the unique constraint leads with the day).
         Index("ix_reports_stock_code_trade_date", "stock_code", "trade_date"),
         # What the columnar copy of flows compares each day by, read from the index alone.
-        Index("ix_reports_day_fingerprint", "trade_date", "fetched_at", "rec_count", "total_shares"),
+        Index("ix_reports_day_fingerprint", "trade_date", "fetched_at", "rec_count", "total_buy_shares"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     trade_date: Mapped[date] = mapped_column(Date)
     stock_code: Mapped[str] = mapped_column(String(16))
     rec_count: Mapped[int]
-    total_shares: Mapped[int] = mapped_column(BigInteger)
+    # A real report's buys and sells need not be equal (SITE.md, "The report"): both totals are kept.
+    total_buy_shares: Mapped[int] = mapped_column(BigInteger)
+    total_sell_shares: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))  # 0: filled by 0011
     total_value: Mapped[Decimal] = mapped_column(Numeric(20, 2))
     no_trades: Mapped[bool]
     fetched_at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -127,8 +129,8 @@ class ReportRow(Base):
     high_price: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     low_price: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     close_price: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
-    # traded_shares less the CSV's buys, for a report stored although they kept disagreeing; None otherwise.
-    shares_mismatch: Mapped[int | None] = mapped_column(BigInteger)
+    # Why the report was stored although a soft sign kept doubting it (storage.report_checks); [] for none.
+    flags: Mapped[list[str]] = mapped_column(JSON, server_default=text("'[]'"))
 
 
 class BrokerTradeRow(Base):
@@ -249,5 +251,6 @@ class ModelVersionRow(Base):
 
 # The tables themselves, for bulk statements that bypass the ORM's per-row work.
 SECURITIES = cast(Table, SecurityRow.__table__)
+REPORTS = cast(Table, ReportRow.__table__)
 BRANCH_DAYS = cast(Table, BranchDayRow.__table__)
 STOCK_DAYS = cast(Table, StockDayRow.__table__)

@@ -79,7 +79,8 @@ class Report:
     """One security's daily broker report; `no_trades` marks a 查無資料 answer (no trades, rec_count 0).
 
     `rec_count` is the download link's RecCount, kept as the site gave it: it is not the number of records.
-    `figures` are the report view's, when it was read."""
+    `figures` are the report view's, when it was read. `flags` say why a report was stored although a soft
+    sign doubted it (storage.report_checks): the site gave it so, again and again, and a day is never lost."""
 
     trade_date: date
     stock_code: str
@@ -89,6 +90,7 @@ class Report:
     fetched_at: datetime  # aware; a naive value is taken as UTC
     no_trades: bool = False
     figures: DayFigures | None = None
+    flags: tuple[str, ...] = ()
 
     @property
     def total_buy_shares(self) -> int:
@@ -96,12 +98,8 @@ class Report:
 
     @property
     def total_sell_shares(self) -> int:
+        """The shares sold: a real report's need not equal its shares bought (SITE.md, "The report")."""
         return sum(trade.sell_shares for trade in self.trades)
-
-    @property
-    def shares_mismatch(self) -> int | None:
-        """The view's 成交股數 less the CSV's total buys: 0 for a report that agrees, None without figures."""
-        return None if self.figures is None else self.figures.traded_shares - self.total_buy_shares
 
 
 @dataclass(frozen=True)
@@ -158,12 +156,13 @@ class ReportSummary:
     trade_date: date
     stock_code: str
     rec_count: int
-    total_shares: int
-    total_value: Decimal
+    total_buy_shares: int
+    total_sell_shares: int
+    total_value: Decimal  # the value bought, NT$
     no_trades: bool
     fetched_at: datetime
     figures: DayFigures | None = None
-    shares_mismatch: int | None = None  # stored flagged: the view's 成交股數 disagreed after every download
+    flags: tuple[str, ...] = ()  # why it was stored although a soft sign doubted it (Report.flags)
 
 
 @dataclass(frozen=True)
@@ -178,7 +177,7 @@ class JobCounts:
     failed: int = 0
     not_asked: int = 0  # left in the queue when the run stopped or the site moved on
     refused: int = 0  # downloads a check refused (each fetched again)
-    flagged: int = 0  # reports stored although the site's 成交股數 kept disagreeing
+    flagged: int = 0  # reports stored flagged: a soft sign kept doubting them (Report.flags)
     pauses: int = 0  # times every worker paused together (firewall, throttling)
     attempts_accepted: int = 0
     attempts_rejected: int = 0

@@ -17,9 +17,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storage.base import StoreBase
-from storage.errors import InvalidReportError, ReportMismatchError, UnknownRecordError
+from storage.errors import UnknownRecordError
 from storage.models import (
     BRANCH_DAYS,
+    REPORTS,
     STOCK_DAYS,
     BranchDayRow,
     BrokerTradeRow,
@@ -33,9 +34,9 @@ from storage.records import (
     ReportSummary,
     SaveResult,
 )
+from storage.report_checks import CENT, check_report
 from storage.stock_days import fill_stock_days
 
-CENT = Decimal("0.01")
 RAW_CSV_COMPRESSION_LEVEL = 6
 _TRADE_COLUMNS = (
     BrokerTradeRow.seq,
@@ -139,12 +140,13 @@ class Reports(StoreBase):
                     trade_date=row.trade_date,
                     stock_code=row.stock_code,
                     rec_count=row.rec_count,
-                    total_shares=row.total_shares,
+                    total_buy_shares=row.total_buy_shares,
+                    total_sell_shares=row.total_sell_shares,
                     total_value=row.total_value,
                     no_trades=row.no_trades,
                     fetched_at=row.fetched_at,
                     figures=_figures(row),
-                    shares_mismatch=row.shares_mismatch,
+                    flags=tuple(row.flags),
                 )
                 for row in rows
             ]
@@ -164,6 +166,7 @@ class Reports(StoreBase):
                 fetched_at=row.fetched_at,
                 no_trades=row.no_trades,
                 figures=_figures(row),
+                flags=tuple(row.flags),
             )
 
     def report_trades(self, trade_date: date, stock_code: str) -> tuple[BrokerTrade, ...]:
@@ -207,14 +210,15 @@ class Reports(StoreBase):
 
 def _fill_report_row(row: ReportRow, report: Report, content_sha256: str) -> None:
     row.rec_count = report.rec_count
-    row.total_shares = report.total_buy_shares
+    row.total_buy_shares = report.total_buy_shares
+    row.total_sell_shares = report.total_sell_shares
     row.total_value = sum((trade.price * trade.buy_shares for trade in report.trades), Decimal(0))
     row.no_trades = report.no_trades
     row.fetched_at = report.fetched_at
     row.content_sha256 = content_sha256
     row.raw_csv_zlib = zlib.compress(report.raw_csv, RAW_CSV_COMPRESSION_LEVEL)
     _set_figures(row, report.figures)
-    row.shares_mismatch = report.shares_mismatch or None
+    row.flags = list(report.flags)
 
 
 def _insert_trades(session: Session, report_trades: list[tuple[int, tuple[BrokerTrade, ...]]]) -> None:
@@ -293,56 +297,17 @@ def _insert_stock_days(session: Session, reports: list[Report]) -> None:
     for day, codes in codes_by_day.items():
         session.execute(
             fill_stock_days(
-                STOCK_DAYS, BRANCH_DAYS, BRANCH_DAYS.c.trade_date == day, BRANCH_DAYS.c.stock_code.in_(codes)
+                STOCK_DAYS,
+                BRANCH_DAYS,
+                BRANCH_DAYS.c.trade_date == day,
+                BRANCH_DAYS.c.stock_code.in_(codes),
+                reports=REPORTS,
             )
         )
 
 
 def _broker_trade(row: Row[*tuple[Any, ...]]) -> BrokerTrade:
     return BrokerTrade(row.seq, row.broker_id, row.broker_name, row.price, row.buy_shares, row.sell_shares)
-
-
-def check_report(report: Report) -> None:
-    """Refuses a report that is not a complete, well-formed download (see ReportMismatchError).
-
-    RecCount is not compared with the records: on the live site it counts something else."""
-    where = f"report {report.stock_code} of {report.trade_date.isoformat()}"
-    if report.no_trades:
-        if report.trades or report.figures:
-            raise InvalidReportError(
-                f"{where} is marked no_trades but has {len(report.trades)} trades or figures; "
-                "a 查無資料 answer is stored with neither"
-            )
-        return
-    if report.figures is not None and report.figures.trade_date != report.trade_date:
-        raise InvalidReportError(
-            f"{where}: the report view is of {report.figures.trade_date.isoformat()}; "
-            "a report is stored only under its own trade date"
-        )
-    if not report.trades:
-        raise ReportMismatchError(report.trade_date, report.stock_code, "no records")
-    if len({trade.seq for trade in report.trades}) != len(report.trades):
-        raise InvalidReportError(f"{where} repeats sequence numbers; parse the CSV again")
-    numbers = sorted(trade.seq for trade in report.trades)
-    if numbers[0] != 1 or numbers[-1] != len(numbers):
-        raise ReportMismatchError(
-            report.trade_date,
-            report.stock_code,
-            f"records numbered {numbers[0]}..{numbers[-1]} are not 1..{len(numbers)} without a gap",
-        )
-    if report.total_buy_shares != report.total_sell_shares:
-        raise ReportMismatchError(
-            report.trade_date,
-            report.stock_code,
-            f"{report.total_buy_shares} shares bought against {report.total_sell_shares} sold",
-        )
-    for trade in report.trades:
-        if not trade.price.is_finite() or trade.price != trade.price.quantize(CENT) or trade.price < 0:
-            raise InvalidReportError(
-                f"{where}: record {trade.seq} has price {trade.price}, not a price in cents"
-            )
-        if trade.buy_shares < 0 or trade.sell_shares < 0:
-            raise InvalidReportError(f"{where}: record {trade.seq} has negative shares")
 
 
 def _set_figures(row: ReportRow, figures: DayFigures | None) -> None:
@@ -371,7 +336,9 @@ def _figures(row: ReportRow) -> DayFigures | None:
 
 
 def _content_sha256(report: Report) -> str:
-    digest = hashlib.sha256(f"{report.rec_count}\t{report.no_trades}\t{report.figures}\n".encode())
+    # Flags join the hash only where there are some, so that reports hashed before flags existed keep theirs.
+    flags = f"\t{report.flags}" if report.flags else ""
+    digest = hashlib.sha256(f"{report.rec_count}\t{report.no_trades}\t{report.figures}{flags}\n".encode())
     for trade in report.trades:
         line = (
             f"{trade.seq}\t{trade.broker_id}\t{trade.broker_name}\t{trade.price.quantize(CENT)}\t"

@@ -14,11 +14,13 @@ from sqlalchemy import create_engine, inspect, text
 from storage.engine import parse_url
 
 _REPORTS = text(
-    "SELECT r.stock_code, r.no_trades, r.traded_shares, r.shares_mismatch, COUNT(t.seq) AS records, "
+    "SELECT r.stock_code, r.no_trades, r.traded_shares, r.total_buy_shares, r.total_sell_shares, "
+    "CAST(r.flags AS TEXT) <> '[]' AS flagged, COUNT(t.seq) AS records, "
     "COALESCE(MIN(t.seq), 0) AS first_seq, COALESCE(MAX(t.seq), 0) AS last_seq, "
     "COALESCE(SUM(t.buy_shares), 0) AS bought, COALESCE(SUM(t.sell_shares), 0) AS sold "
     "FROM reports r LEFT JOIN broker_trades t ON t.report_id = r.id WHERE r.trade_date = :trade_date "
-    "GROUP BY r.id, r.stock_code, r.no_trades, r.traded_shares, r.shares_mismatch"
+    "GROUP BY r.id, r.stock_code, r.no_trades, r.traded_shares, r.total_buy_shares, r.total_sell_shares, "
+    "CAST(r.flags AS TEXT)"
 )
 _DUPLICATES = text(
     "SELECT stock_code FROM reports WHERE trade_date = :trade_date GROUP BY stock_code HAVING COUNT(*) > 1"
@@ -31,13 +33,14 @@ class StoredReport:
 
     records: int
     bought: int
+    sold: int
     traded_shares: int | None
 
 
 def stored_reports(database_url: str, trade_date: date) -> tuple[dict[str, StoredReport], list[str]]:
     """The reports stored for `trade_date` by code, and every way the database breaks "whole reports, once each":
-    records numbered 1..N without a gap, buys equal to sells, and the report view's 成交股數 equal to the buys
-    unless the report was stored flagged (RecCount counts something else and is not compared).
+    records numbered 1..N without a gap, both totals kept as the records sum them (a real report's buys and sells
+    may differ), and the report view's 成交股數 equal to one of them unless the report was stored flagged.
 
     Reads the tables with plain SQL, not through the Store, so that the check does not share the code it checks."""
     engine = create_engine(parse_url(database_url))
@@ -55,11 +58,16 @@ def stored_reports(database_url: str, trade_date: date) -> tuple[dict[str, Store
             problems.append(f"{row.stock_code} is marked no-trades but has {row.records} records")
         elif not row.no_trades and not (row.records and row.first_seq == 1 and row.last_seq == row.records):
             problems.append(f"{row.stock_code} has {row.records} records numbered {row.first_seq}..{row.last_seq}")
-        elif row.bought != row.sold:
-            problems.append(f"{row.stock_code} has {row.bought} shares bought against {row.sold} sold")
-        elif row.traded_shares is not None and row.shares_mismatch is None and row.traded_shares != row.bought:
-            problems.append(f"{row.stock_code} has {row.bought} shares bought against 成交股數 {row.traded_shares}")
-    reports = {row.stock_code: StoredReport(row.records, row.bought, row.traded_shares) for row in rows}
+        elif (row.total_buy_shares, row.total_sell_shares) != (row.bought, row.sold):
+            problems.append(
+                f"{row.stock_code} keeps totals {row.total_buy_shares}/{row.total_sell_shares} "
+                f"for records of {row.bought}/{row.sold}"
+            )
+        elif row.traded_shares is not None and not row.flagged and row.traded_shares not in (row.bought, row.sold):
+            problems.append(
+                f"{row.stock_code} is not flagged, yet 成交股數 {row.traded_shares} is neither {row.bought} nor {row.sold}"
+            )
+    reports = {row.stock_code: StoredReport(row.records, row.bought, row.sold, row.traded_shares) for row in rows}
     return reports, problems
 
 

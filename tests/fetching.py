@@ -31,9 +31,9 @@ QUICK = RetryPolicy(
 
 
 def assert_whole(report: Report) -> None:
-    """A stored report is a complete download: records numbered 1..N without a gap, buys equal to sells."""
+    """A stored report is a whole download: records numbered 1..N without a gap (its buys and sells may differ, as
+    those of real reports do)."""
     assert [trade.seq for trade in report.trades] == list(range(1, len(report.trades) + 1))
-    assert report.total_buy_shares == report.total_sell_shares
 
 
 @pytest.fixture(scope="session")

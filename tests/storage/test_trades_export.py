@@ -121,23 +121,32 @@ def test_the_dataset_is_hive_partitioned_by_trade_date(store: Store, reports: li
     assert len(list((tmp_path / "dataset").rglob("*.parquet"))) == 2
 
 
-def test_reports_export_with_the_sites_figures_and_a_flagged_difference(store: Store, tmp_path: Path) -> None:
+def test_reports_export_both_totals_the_sites_figures_and_the_flags(store: Store, tmp_path: Path) -> None:
     report = synthetic_report(stock_code="2330", trade_date=TRADE_DATE, records=30, seed=5)
+    last = report.trades[-1]
+    report = replace(report, trades=(*report.trades[:-1], replace(last, sell_shares=last.sell_shares + 30)))
     figures = DayFigures(
         TRADE_DATE, 4321, 12_345_678_900, report.total_buy_shares + 1000, Decimal("1030.00"),
         Decimal("1050.00"), Decimal("1025.00"), Decimal("1045.00"),
     )
-    store.save_report(replace(report, rec_count=62, figures=figures))
+    store.save_report(replace(report, rec_count=62, figures=figures, flags=("成交股數 is neither", "RecCount")))
     store.save_report(Report(TRADE_DATE, "9999", 0, (), b"", datetime(2026, 11, 20, tzinfo=UTC), no_trades=True))
     result = export_reports(store, TRADE_DATE, ExportFormat.PARQUET, tmp_path)
     assert (result.path.name, result.reports) == ("broker-reports-2026-11-20.parquet", 2)
     rows = {row["stock_code"]: row for row in pq.read_table(result.path).to_pylist()}
     assert rows["2330"]["rec_count"] == 62 and rows["2330"]["close_price"] == Decimal("1045.00")
-    assert rows["2330"]["traded_shares"] == report.total_buy_shares + 1000 and rows["2330"]["shares_mismatch"] == 1000
+    assert rows["2330"]["traded_shares"] == report.total_buy_shares + 1000
+    assert (rows["2330"]["total_buy_shares"], rows["2330"]["total_sell_shares"]) == (
+        report.total_buy_shares,
+        report.total_sell_shares,
+    )
+    assert report.total_sell_shares - report.total_buy_shares == 30
+    assert rows["2330"]["flags"] == "成交股數 is neither; RecCount" and rows["9999"]["flags"] is None
     assert rows["9999"]["no_trades"] and rows["9999"]["traded_shares"] is None
     with export_reports(store, TRADE_DATE, ExportFormat.CSV, tmp_path).path.open(encoding="utf-8") as file:
         csv_rows = {row["stock_code"]: row for row in csv.DictReader(file)}
     assert csv_rows["2330"]["turnover"] == "12345678900" and csv_rows["9999"]["close_price"] == ""
+    assert csv_rows["2330"]["total_sell_shares"] == str(report.total_sell_shares) and csv_rows["9999"]["flags"] == ""
     (partition,) = export_dataset(store, tmp_path / "reports", table=ExportTable.REPORTS)
     table = ds.dataset(tmp_path / "reports", format="parquet", partitioning="hive").to_table()
     assert partition.reports == 2 and sorted(table.column("stock_code").to_pylist()) == ["2330", "9999"]
