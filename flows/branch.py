@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import func, select
 
+from flows.concentration import window_volumes
 from flows.errors import UnknownBranchError
 from flows.trades import (
     BUY_SHARES,
@@ -17,13 +18,12 @@ from flows.trades import (
     SELL_SHARES,
     SIDES,
     frame_of,
-    total,
     window_days,
     with_values,
 )
 from flows.window import Window
 from storage import Store
-from storage.models import STOCK_DAYS, BranchDayRow
+from storage.models import BranchDayRow
 
 STOCK_COLUMNS = ["stock_code", *NET_COLUMNS, *PRICE_COLUMNS, "volume_share", "buy_streak"]
 STREAK_COLUMNS = ["stock_code", "days", "first_day", "last_day", "ongoing"]
@@ -61,7 +61,7 @@ def branch_flows(store: Store, broker_id: str, window: Window) -> BranchFlows:
     else:
         name = max(row[1] for row in rows)
     stocks = with_values(frame_of(rows, ["stock_code", "broker_name", *(c.name for c in SIDES)]))
-    volumes = _volumes(store, window, list(stocks["stock_code"]))
+    volumes = window_volumes(store, window, list(stocks["stock_code"]))
     stocks["volume_share"] = (stocks["buy_shares"] + stocks["sell_shares"]) / (
         2 * stocks["stock_code"].map(volumes).where(lambda volume: volume > 0)
     )
@@ -70,18 +70,6 @@ def branch_flows(store: Store, broker_id: str, window: Window) -> BranchFlows:
     stocks["buy_streak"] = stocks["buy_streak"].fillna(0).astype("int64")
     stocks = stocks.sort_values(["net_value", "stock_code"], ascending=[False, True], ignore_index=True)
     return BranchFlows(broker_id, name, window, stocks[STOCK_COLUMNS], streaks)
-
-
-def _volumes(store: Store, window: Window, stock_codes: list[str]) -> dict[str, int]:
-    """Shares traded per stock over the window, from each stored day's figures (storage.stock_days)."""
-    if not stock_codes:
-        return {}
-    rows = store.read(
-        select(STOCK_DAYS.c.stock_code, total(STOCK_DAYS.c.volume))
-        .where(STOCK_DAYS.c.trade_date.between(window.first, window.last), STOCK_DAYS.c.stock_code.in_(stock_codes))
-        .group_by(STOCK_DAYS.c.stock_code)
-    )
-    return {stock_code: int(volume) for stock_code, volume in rows}
 
 
 def _streaks(store: Store, broker_id: str, window: Window) -> pd.DataFrame:

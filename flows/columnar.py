@@ -102,7 +102,7 @@ class ColumnarCopy:
                 ReportRow.trade_date,
                 func.count(),
                 func.sum(ReportRow.rec_count),
-                func.sum(ReportRow.total_shares),
+                func.sum(ReportRow.total_buy_shares),
                 func.max(ReportRow.fetched_at),
             )
             .where(ReportRow.trade_date.between(window.first, window.last))

@@ -12,7 +12,7 @@ import pandas as pd
 from sqlalchemy import Select, func
 
 from flows.columnar import ColumnarCopy
-from flows.concentration import concentration_frame, concentration_query
+from flows.concentration import concentration_query, window_concentration, window_volumes
 from flows.trades import NET_COLUMNS, SIDES, frame_of, window_days, with_values
 from flows.window import Window
 from storage.models import BranchDayRow
@@ -23,13 +23,13 @@ BRANCH_RANK_COLUMNS = ["broker_id", "broker_name", "stocks", *NET_COLUMNS]
 def rankings(columnar: ColumnarCopy, window: Window) -> tuple[pd.DataFrame, pd.DataFrame]:
     """rank_stocks and rank_branches both, from one read of the copy (what the dashboard shows together)."""
     stocks, branches = columnar.read(window, concentration_query(window), branch_ranking_query(window))
-    return _ranked_stocks(stocks), _ranked_branches(branches)
+    return _ranked_stocks(stocks, window_volumes(columnar.store, window)), _ranked_branches(branches)
 
 
 def rank_stocks(columnar: ColumnarCopy, window: Window) -> pd.DataFrame:
     """Every stock that traded in the window, the most concentrated net buying first (see concentration)."""
     (rows,) = columnar.read(window, concentration_query(window))
-    return _ranked_stocks(rows)
+    return _ranked_stocks(rows, window_volumes(columnar.store, window))
 
 
 def rank_branches(columnar: ColumnarCopy, window: Window) -> pd.DataFrame:
@@ -38,8 +38,8 @@ def rank_branches(columnar: ColumnarCopy, window: Window) -> pd.DataFrame:
     return _ranked_branches(rows)
 
 
-def _ranked_stocks(rows: list[Any]) -> pd.DataFrame:
-    return concentration_frame(rows).sort_values(
+def _ranked_stocks(rows: list[Any], volumes: dict[str, int]) -> pd.DataFrame:
+    return window_concentration(rows, volumes).sort_values(
         ["concentration", "stock_code"], ascending=[False, True], ignore_index=True, na_position="last"
     )
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 from sqlalchemy import func, select
 
-from flows.concentration import concentration_frame, concentration_query
+from flows.concentration import concentration_frame, concentration_query, window_concentration, window_volumes
 from flows.errors import UnknownStockError
 from flows.trades import (
     BUY_SHARES,
@@ -36,7 +36,7 @@ class StockFlows:
     window: Window
     # One row per branch (BRANCH_COLUMNS), the biggest net buyer first and the biggest net seller last.
     branches: pd.DataFrame
-    volume: int  # shares traded in the window
+    volume: int  # shares traded in the window (storage.stock_days.day_volume, summed)
     concentration: float  # 主力集中度; NaN when nothing traded
     buying_branches: int  # branches that net-bought over the window
     selling_branches: int
@@ -58,7 +58,7 @@ def stock_flows(store: Store, stock_code: str, window: Window, top: int = 10) ->
     """The branches of `stock_code` over `window`; `daily_net` follows its `top` net buyers and sellers.
 
     volume_share is a branch's shares bought and sold over twice the volume (each trade counts on both
-    sides), so the shares of all branches add up to 1."""
+    sides): the shares of all branches add up to 1 where the buys equal the sells and the view's 成交股數."""
     rows = store.read(
         window_days(window, BranchDayRow.broker_id, func.max(BranchDayRow.broker_name), *SIDES)
         .where(BranchDayRow.stock_code == stock_code)
@@ -69,11 +69,11 @@ def stock_flows(store: Store, stock_code: str, window: Window, top: int = 10) ->
             f"no report of {stock_code!r} is stored; check the code (e.g. 2330) or fetch it first"
         )
     branches = with_values(frame_of(rows, ["broker_id", "broker_name", *(c.name for c in SIDES)]))
-    volume = int(branches["buy_shares"].sum())
+    volume = window_volumes(store, window, [stock_code]).get(stock_code, 0)
     branches["volume_share"] = (branches["buy_shares"] + branches["sell_shares"]) / (2 * volume or float("nan"))
     branches = branches.sort_values(["net_shares", "broker_id"], ascending=[False, True], ignore_index=True)
     branches = branches[BRANCH_COLUMNS]
-    summary = concentration_frame(store.read(concentration_query(window, stock_code)))
+    summary = window_concentration(store.read(concentration_query(window, stock_code)), {stock_code: volume})
     flows = StockFlows(
         stock_code=stock_code,
         window=window,
@@ -92,12 +92,14 @@ def stock_flows(store: Store, stock_code: str, window: Window, top: int = 10) ->
 def _days(store: Store, stock_code: str, window: Window) -> pd.DataFrame:
     # Each day's figures were kept as its report was stored (storage.stock_days).
     daily = concentration_frame(
-        store.read(
-            select(STOCK_DAYS.c.trade_date, *(STOCK_DAYS.c[figure] for figure in FIGURES)).where(
-                STOCK_DAYS.c.stock_code == stock_code, STOCK_DAYS.c.trade_date.between(window.first, window.last)
-            )
-        ),
-        keys=("trade_date",),
+        frame_of(
+            store.read(
+                select(STOCK_DAYS.c.trade_date, *(STOCK_DAYS.c[figure] for figure in FIGURES)).where(
+                    STOCK_DAYS.c.stock_code == stock_code, STOCK_DAYS.c.trade_date.between(window.first, window.last)
+                )
+            ),
+            ["trade_date", *FIGURES],
+        )
     )
     closes = store.read(
         select(ReportRow.trade_date, ReportRow.close_price).where(
