@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from bot.browser import launch_browser
-from bot.job import FIGURE_CHECKS, FetchJob, FetchOptions, FetchSummary, SecurityStatus, served_trade_date
+from bot.job import FetchJob, FetchOptions, FetchSummary, SecurityStatus, served_trade_date
 from bot.schedule import DailyRun, ScheduleOptions, serve
 from solver import ModelNotFoundError, Solver, model_in_service
 from storage import AsyncStore, Store
@@ -88,11 +88,8 @@ async def fetch_with_progress(
     console.print(summary_table(summary))
     for code, reasons in sorted(summary.refused.items()):
         console.print(f"[yellow]refused[/] {code}, then fetched again: {'; '.join(reasons)}")
-    for code, difference in sorted(summary.flagged.items()):
-        console.print(
-            f"[yellow]flagged[/] {code}: stored although its buys differ from the view's 成交股數 by {difference:+,} "
-            f"shares in {FIGURE_CHECKS} downloads"
-        )
+    for code, reasons in sorted(summary.flagged.items()):
+        console.print(f"[yellow]flagged[/] {code}: stored as the site gave it again and again: {'; '.join(reasons)}")
     if summary.rolled_over_to is not None:
         console.print(
             f"[yellow]the site began serving {summary.rolled_over_to:%Y-%m-%d} during the run[/]: "

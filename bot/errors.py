@@ -77,3 +77,12 @@ class TradeDateNotServedError(BotError):
 
 class ReportFormatError(BotError):
     """A downloaded CSV is not a broker report for the security asked for."""
+
+
+class ReportDoubtedError(BotError):
+    """A whole download that a soft sign doubts (storage.report_checks): fetched again, and stored flagged with
+    the reasons once the doubt persists, never lost on it."""
+
+    def __init__(self, stock_code: str, reasons: list[str]) -> None:
+        self.reasons = reasons
+        super().__init__(f"report {stock_code} doubted: {'; '.join(reasons)}; fetching it again")

@@ -21,6 +21,7 @@ from bot.browser import launch_browser, person_context, person_user_agent
 from bot.errors import (
     BlockedError,
     BotError,
+    ReportDoubtedError,
     ReportFormatError,
     SiteChangedError,
     SiteRolledOverError,
@@ -40,14 +41,17 @@ from solver.errors import SolverInputError
 from storage import AsyncStore, Store
 from storage.errors import InvalidReportError, ReportMismatchError
 from storage.records import Attempt, AttemptOutcome, JobCounts, JobStatus, Report
+from storage.report_checks import Doubt, DoubtKind, check_report, report_doubts
 
 log = structlog.get_logger("bot.job")
 SERVED_DATE_TRIES = 3
 SITE_CHANGED_AFTER = 3  # complete pages without the form, on fresh loads in a row, before the run stops
-FIGURE_CHECKS = 3  # downloads whose buys disagree with the view's 成交股數 before the report is stored flagged
+# Downloads a doubt may meet before the report is stored flagged with it: a RecCount that does not fit is asked
+# once more (a download cut at a line end would fit on a second try); 成交股數 and the view as before 2026-12.
+DOUBTED_DOWNLOADS = {DoubtKind.REC_COUNT: 2, DoubtKind.TRADED_SHARES: 3, DoubtKind.VIEW: 3}
 MAX_THROTTLED = 20  # signs of throttling one security may meet before it is left for a catch-up round
-# A download refused by a check of a complete report: fetched again, and listed in the run's summary.
-REFUSALS = (ReportFormatError, ReportMismatchError, InvalidReportError)
+# A download refused by a check of a whole report, or doubted: fetched again, and listed in the run's summary.
+REFUSALS = (ReportFormatError, ReportMismatchError, InvalidReportError, ReportDoubtedError)
 
 ATTEMPT_OUTCOMES = {
     Outcome.REPORT: AttemptOutcome.ACCEPTED,
@@ -73,7 +77,7 @@ class SecurityFetch:
     answers: int = 0  # captcha answers given: what max_attempts bounds
     failures: int = 0  # network errors, timeouts, 5xx, refused downloads: the backoff grows with them
     throttled: int = 0  # signs of throttling met: they pause everyone and cost no answer
-    figure_mismatches: int = 0  # downloads whose buys disagreed with the report view's 成交股數
+    doubts: Counter[DoubtKind] = field(default_factory=Counter)  # downloads each kind of doubt met
     last_error: str = "no try was made"
     errors: Counter[str] = field(default_factory=Counter)  # by kind, for the run's statistics
     refusals: list[str] = field(default_factory=list)  # downloads a check refused, and why
@@ -107,7 +111,7 @@ class FetchSummary:
     stopped: bool = False
     rolled_over_to: date | None = None  # the site began serving this day while the run went on
     universe: str = ""  # where the securities came from, when the universe was read
-    flagged: dict[str, int] = field(default_factory=dict)  # stored although 成交股數 kept disagreeing: by how much
+    flagged: dict[str, tuple[str, ...]] = field(default_factory=dict)  # stored flagged, with the reasons
     refused: dict[str, list[str]] = field(default_factory=dict)  # downloads a check refused, by security
 
     @property
@@ -358,9 +362,7 @@ class FetchJob:
                 await self.pacing.blocked()
             except (
                 TransientSiteError,
-                ReportFormatError,
-                ReportMismatchError,
-                InvalidReportError,
+                *REFUSALS,
                 SolverInputError,  # a captcha body that only looks like an image: take a fresh one
             ) as error:
                 fetch.failures += 1
@@ -413,30 +415,38 @@ class FetchJob:
         return None
 
     async def _store_report(self, form: ReportForm, fetch: SecurityFetch, summary: FetchSummary) -> SecurityStatus:
-        """The report view the answer opened, then the CSV, checked against each other and stored whole.
+        """The report view the answer opened, then the CSV: refused unless whole, fetched again while a doubt
+        is young, stored whole (flagged with the doubts that persisted).
 
         The view alone carries the report's date: one of another day means the site has rolled over."""
-        view = read_report_view(await form.read_report_view())
-        if view.stock_code != fetch.code:
-            raise ReportFormatError(f"asked for {fetch.code} but the report view shows {view.stock_code}")
-        if view.figures.trade_date != summary.trade_date:
-            raise SiteRolledOverError(summary.trade_date, view.figures.trade_date)
+        doubts: list[Doubt] = []
+        figures = None
+        # The view's markup rests on scrapers' parsers of a 2022 page, not on a capture of 2026 (SITE.md): one
+        # the bot cannot read, or of another security, doubts the report and never loses it.
+        try:
+            view = read_report_view(await form.read_report_view())
+        except ReportFormatError as error:
+            doubts.append(Doubt(DoubtKind.VIEW, f"the report view could not be read ({error})"))
+        else:
+            if view.stock_code != fetch.code:
+                doubts.append(Doubt(DoubtKind.VIEW, f"the report view shows {view.stock_code}, not {fetch.code}"))
+            elif view.figures.trade_date != summary.trade_date:
+                raise SiteRolledOverError(summary.trade_date, view.figures.trade_date)
+            else:
+                figures = view.figures
         raw, rec_count = await form.download_csv()
-        report = parse_report(raw, fetch.code, summary.trade_date, rec_count, datetime.now(UTC))
-        report = replace(report, figures=view.figures)
-        if report.shares_mismatch and report.total_buy_shares == report.total_sell_shares:
-            fetch.figure_mismatches += 1
-            if fetch.figure_mismatches < FIGURE_CHECKS:
-                raise ReportMismatchError(
-                    summary.trade_date,
-                    fetch.code,
-                    f"{report.total_buy_shares} shares bought against the view's 成交股數 "
-                    f"{view.figures.traded_shares}",
-                )
-            # The same difference after fresh downloads: a figure the site counts its own way must not cost
-            # the day. The report is stored flagged, with the difference.
-            summary.flagged[fetch.code] = report.shares_mismatch
-            log.warning("stored flagged", stock_code=fetch.code, shares_mismatch=report.shares_mismatch)
+        report = replace(
+            parse_report(raw, fetch.code, summary.trade_date, rec_count, datetime.now(UTC)), figures=figures
+        )
+        check_report(report)
+        doubts += report_doubts(report)
+        if doubts:
+            fetch.doubts.update({doubt.kind for doubt in doubts})
+            if any(fetch.doubts[doubt.kind] < DOUBTED_DOWNLOADS[doubt.kind] for doubt in doubts):
+                raise ReportDoubtedError(fetch.code, [doubt.reason for doubt in doubts])
+            report = replace(report, flags=tuple(doubt.reason for doubt in doubts))
+            summary.flagged[fetch.code] = report.flags
+            log.warning("stored flagged", stock_code=fetch.code, flags=list(report.flags))
         await self.store.run(Store.save_report, report)
         return SecurityStatus.STORED
 

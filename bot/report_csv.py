@@ -43,8 +43,12 @@ def decode_report(raw: bytes) -> str:
 def parse_report(
     raw: bytes, stock_code: str, trade_date: date, rec_count: int, fetched_at: datetime
 ) -> Report:
-    """A whole report from a CSV body; raises ReportFormatError when it is not the expected security's."""
-    lines = decode_report(raw).splitlines()
+    """A whole report from a CSV body; raises ReportFormatError when it is not the expected security's or was
+    cut. What a whole one is rests on the real CSVs of 2026 (../shared/data/live-csv-2026-07, Big5, and the
+    September capture of 2330, UTF-8): the 股票代碼 line of the security asked for, the 11-field header, then
+    lines of 11 fields, the last one ended like every other (storage.report_checks checks the numbering)."""
+    text = decode_report(raw)
+    lines = text.splitlines()
     code_line = next((i for i, line in enumerate(lines[:5]) if _STOCK_CODE_LINE.match(line)), None)
     if code_line is None:
         raise ReportFormatError(
@@ -53,6 +57,9 @@ def parse_report(
     found_code = _STOCK_CODE_LINE.match(lines[code_line]).group(1)  # type: ignore[union-attr]
     if found_code != stock_code:
         raise ReportFormatError(f"asked for {stock_code} but the site sent the report of {found_code}")
+    # Every line of a real CSV ends in a line break, the last one too: a body that stops inside a line was cut.
+    if not text.endswith(("\n", "\r")):
+        raise ReportFormatError(f"the report of {stock_code} stops inside its last line: the download was cut")
     body = lines[code_line + 2 :]  # the 11-field header follows the code line
     trades = sorted(
         (

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -46,7 +46,7 @@ class JobRunFigures:
     failed: int
     not_asked: int
     refused: int  # downloads a check refused (each fetched again)
-    flagged: int  # reports stored although the site's 成交股數 kept disagreeing
+    flagged: int  # reports stored flagged: a soft sign kept doubting them
     attempts: int
     attempts_per_report: float | None
     missing: dict[str, str]  # securities the run did not store, with why
@@ -75,6 +75,15 @@ class MissingSecurity:
 
 
 @dataclass(frozen=True)
+class FlaggedReport:
+    """A report stored flagged, and why (storage.report_checks)."""
+
+    code: str
+    name: str
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class DayCoverage:
     """A trade date against the exchange's list that day: what is stored, and what is not and why."""
 
@@ -83,6 +92,7 @@ class DayCoverage:
     stored: int  # reports stored, no-trades answers among them
     no_trades: int
     missing: list[MissingSecurity]  # listed or asked for, and not stored
+    flagged: list[FlaggedReport] = field(default_factory=list)  # stored, though a soft sign kept doubting them
 
 
 @dataclass(frozen=True)
@@ -178,8 +188,9 @@ class ReportFigures:
     no_trades: bool
     fetched_at: datetime  # Taipei time
     figures: DayFigures | None  # the site's own view of the day: 成交筆數, 成交金額, 成交股數, prices
-    shares_mismatch: int | None  # stored although the view's 成交股數 kept disagreeing, by this much
-    total_shares: int
+    flags: tuple[str, ...]  # why it was stored flagged; () for none
+    total_buy_shares: int
+    total_sell_shares: int  # a real report's need not equal its buys
     total_value: Decimal
     branches: int
     top_buyers: list[BranchTotals]
@@ -337,6 +348,11 @@ def day_coverage(store: Store, trade_date: date, runs: list[JobRun]) -> DayCover
         stored=len(stored),
         no_trades=sum(summary.no_trades for summary in summaries),
         missing=missing,
+        flagged=[
+            FlaggedReport(summary.stock_code, names.get(summary.stock_code, ""), summary.flags)
+            for summary in summaries
+            if summary.flags
+        ],
     )
 
 
@@ -355,8 +371,9 @@ def report_figures(store: Store, trade_date: date, stock_code: str) -> ReportFig
         no_trades=report.no_trades,
         fetched_at=report.fetched_at.astimezone(TAIPEI),
         figures=report.figures,
-        shares_mismatch=report.shares_mismatch or None,
-        total_shares=report.total_buy_shares,
+        flags=report.flags,
+        total_buy_shares=report.total_buy_shares,
+        total_sell_shares=report.total_sell_shares,
         total_value=sum((trade.price * trade.buy_shares for trade in report.trades), Decimal(0)),
         branches=len(branches),
         top_buyers=[branch for branch in branches if branch.net_shares > 0][:TOP_BRANCHES],

@@ -79,8 +79,21 @@ def test_a_malformed_record_is_refused() -> None:
 
 def test_a_body_cut_inside_a_line_is_refused() -> None:
     raw = QUOTED.encode("utf-8")
-    with pytest.raises(ReportFormatError, match="line 5 of the report has 7 fields, not 11: it is cut"):
+    with pytest.raises(ReportFormatError, match="stops inside its last line: the download was cut"):
         parse(raw[: raw.index(b'"4","1030')])
+
+
+def test_a_body_cut_inside_the_last_number_is_refused_though_the_line_has_its_11_fields() -> None:
+    # The real CSVs of 2026-07-29 end every line, the last one too, with a line break.
+    raw = QUOTED.encode("utf-8").rstrip(b" \r\n")
+    with pytest.raises(ReportFormatError, match="stops inside its last line"):
+        parse(raw[:-1])
+
+
+def test_a_line_of_other_than_11_fields_is_refused() -> None:
+    broken = QUOTED.replace(',,"4"', ',"4"')
+    with pytest.raises(ReportFormatError, match="line 5 of the report has 10 fields, not 11: it is cut"):
+        parse(broken.encode("utf-8"))
 
 
 def test_a_body_cut_between_lines_parses_to_what_is_whole() -> None:

@@ -211,7 +211,8 @@ def test_reports_give_the_top_branches_the_full_table_and_a_csv(client: TestClie
     assert [(b["broker_id"], b["net_shares"]) for b in report["top_buyers"]] == buyers[:10]
     assert [(b["broker_id"], b["net_shares"]) for b in report["top_sellers"]] == sellers[:10]
     assert (report["security_name"], report["rec_count"], len(report["trades"])) == ("鴻海", 40, 40)
-    assert report["total_shares"] == sum(trade.buy_shares for trade in trades)
+    assert report["total_buy_shares"] == sum(trade.buy_shares for trade in trades)
+    assert report["total_sell_shares"] == sum(trade.sell_shares for trade in trades)
 
     download = client.get(f"/reports/{trade_date}/{code}.csv")
     assert download.headers["content-type"] == "text/csv; charset=utf-8"
@@ -268,16 +269,23 @@ def test_a_day_against_the_exchanges_list_names_what_is_missing_and_why(client) 
     assert runs[1]["missing"] == {FAILED_CODE: "the site said wrong_captcha"} and "skipped" not in runs[1]
 
 
-def test_the_report_page_shows_the_sites_figures_and_a_flagged_difference(client, store) -> None:
+def test_the_report_page_shows_the_sites_figures_both_totals_and_the_flags(client, store) -> None:
     day = FINISHED_DATES[0]
     report = store.load_report(day, "2317")
     figures = DayFigures(
         day, 321, 98_765_432, report.total_buy_shares + 1000, Decimal("101.50"), Decimal("104.00"),
         Decimal("100.00"), Decimal("103.50"),
     )
-    store.save_report(replace(report, figures=figures))
+    last = report.trades[-1]
+    unbalanced = (*report.trades[:-1], replace(last, sell_shares=last.sell_shares + 60))
+    reason = "成交股數 is neither the buys nor the sells"
+    store.save_report(replace(report, trades=unbalanced, figures=figures, flags=(reason,)))
     page = client.get(f"/reports?date={day.isoformat()}&code=2317").text
     assert 'id="day-figures"' in page and "98,765,432" in page and "103.50" in page
-    assert 'id="shares-mismatch"' in page and "1,000 shares" in page
+    assert 'id="flags"' in page and reason in page
+    assert 'id="unbalanced"' in page and "-60 shares" in page
     api = client.get(f"/api/reports/{day.isoformat()}/2317").json()
-    assert api["figures"]["traded_shares"] == report.total_buy_shares + 1000 and api["shares_mismatch"] == 1000
+    assert api["figures"]["traded_shares"] == report.total_buy_shares + 1000 and api["flags"] == [reason]
+    assert api["total_sell_shares"] == api["total_buy_shares"] + 60
+    flagged = client.get(f"/api/coverage/{day.isoformat()}").json()["flagged"]
+    assert [(report["code"], report["reasons"]) for report in flagged] == [("2317", [reason])]
