@@ -8,7 +8,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from bot.browser import launch_browser, person_context, person_user_agent
-from bot.job import FIGURE_CHECKS, FetchJob, FetchOptions, SecurityStatus
+from bot.job import DOUBTED_DOWNLOADS, FetchJob, FetchOptions, SecurityStatus
+from storage.report_checks import DoubtKind
 from solver import Solver
 from storage import AsyncStore, Store
 from tests.fetching import QUICK, assert_whole
@@ -18,12 +19,13 @@ TWELVE = ("7799", "00668", "2506", "3004", "8940", "00918", "2430", "2613", "211
 
 
 def assert_checked(store: Store, trade_date: date, codes: tuple[str, ...]) -> None:
-    """Every report stored whole, under its own date, its buys equal to the view's 成交股數."""
+    """Every report stored whole, under its own date, unflagged, the view's 成交股數 one of its two totals."""
     for code in codes:
         report = store.load_report(trade_date, code)
         assert_whole(report)
         assert report.figures is not None and report.figures.trade_date == trade_date
-        assert report.figures.traded_shares == report.total_buy_shares
+        assert report.figures.traded_shares in (report.total_buy_shares, report.total_sell_shares)
+        assert report.flags == ()
 
 
 async def test_the_throttling_of_2026_costs_pauses_not_the_day(replica, fetch, store, tmp_path: Path) -> None:
@@ -67,14 +69,14 @@ async def test_a_client_throttled_for_a_while_slows_down_and_gets_through(replic
     assert summary.slowdowns > 0, "throttling must slow the pace, not just pause"
 
 
-async def test_a_report_whose_view_disagrees_is_refused_and_fetched_again(replica, fetch, store) -> None:
+async def test_a_report_whose_view_disagrees_is_doubted_and_fetched_again(replica, fetch, store) -> None:
     replica.config.view_mismatch_rate = 0.25
     codes = TWELVE[:4]
     summary = await fetch(stock_codes=codes, max_attempts=12)
     refused = replica.stats()["faults_view_mismatch"]
     assert refused > 0, "the fault never happened: the test proves nothing"
     assert summary.statuses[SecurityStatus.STORED] == len(codes), summary.missing
-    assert summary.errors["ReportMismatchError"] == refused and not summary.flagged
+    assert summary.errors["ReportDoubtedError"] == refused and not summary.flagged
     assert sum(len(reasons) for reasons in summary.refused.values()) == refused
     assert all("成交股數" in reason for reasons in summary.refused.values() for reason in reasons)
     (run,) = store.list_job_runs()
@@ -83,13 +85,16 @@ async def test_a_report_whose_view_disagrees_is_refused_and_fetched_again(replic
 
 
 async def test_a_view_that_always_disagrees_is_stored_flagged_after_three_downloads(replica, fetch, store) -> None:
-    replica.config.view_mismatch_rate = 1.0  # the view says one lot more than the CSV's buys, every time
+    replica.config.view_mismatch_rate = 1.0  # the view's 成交股數 is neither total, every time
     summary = await fetch(stock_codes=("2506",))
+    downloads = DOUBTED_DOWNLOADS[DoubtKind.TRADED_SHARES]
     assert summary.statuses[SecurityStatus.STORED] == 1
-    assert summary.answers == FIGURE_CHECKS and summary.flagged == {"2506": 1000}
-    assert len(summary.refused["2506"]) == FIGURE_CHECKS - 1
+    assert summary.answers == downloads and list(summary.flagged) == ["2506"]
+    assert len(summary.refused["2506"]) == downloads - 1
     (stored,) = store.report_summaries(summary.trade_date)
-    assert stored.shares_mismatch == 1000
+    assert stored.flags == summary.flagged["2506"] and "is neither the buys" in stored.flags[0]
+    (run,) = store.list_job_runs()
+    assert run.counts.flagged == 1
 
 
 async def test_a_rollover_during_the_run_stores_nothing_under_the_wrong_date(
