@@ -6,7 +6,6 @@ and a small control API under /replica/api/.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import io
 import json
 import random
@@ -38,6 +37,8 @@ CHARSETS = {"utf-8-sig": "utf-8", "cp950": "big5"}
 ISIN_PREFIX = "/isin/"
 # What a view's trade_qty is off by under the view_mismatch_rate fault: one lot.
 VIEW_MISMATCH_SHARES = 1_000
+# Records a page of the site's HTML view holds, as far as RecCount tells (see rec_count).
+RECORDS_PER_VIEW_PAGE = 100
 LISTING_KINDS = tuple(KINDS.values())  # what the control API may list: any kind but warrants
 STATIC = Path(__file__).parent / "static"
 # The files bsMenu.aspx loads, by their path under /bshtm/, and the file of replica/static that stands for each.
@@ -46,7 +47,6 @@ STATIC_FILES = {
     "scripts/jquery.autocomplete.js": ("scripts/jquery.autocomplete.js", "application/javascript"),
     "css/jquery.autocomplete.css": ("css/jquery.autocomplete.css", "text/css"),
 }
-RECCOUNT_RANGE = 200
 
 
 class ReplicaState:
@@ -149,7 +149,7 @@ def _menu_response(
     state.stats.bump("captchas_issued")
     state.stats.bump("menus_served")
     viewstate, validation = state.signer.issue(guid)
-    count = None if report is None else rec_count(state.config.seed, report)
+    count = None if report is None else rec_count(len(report.records))
     page = pages.MenuPage(viewstate, validation, guid, stock_code, message, count, block_trades)
     if state.dice.hits(state.config.redesign_rate):
         state.stats.bump("faults_redesign")
@@ -161,13 +161,13 @@ def _menu_response(
     return response
 
 
-def rec_count(seed: int, report: Report) -> int:
-    """The `RecCount` of a report's links: a number in 1..200, the same for a security and seed, never its
-    number of records. On the live site it is not the record count either (2330 came with 62 for about
-    6,000 records); what it counts there is unknown."""
-    digest = hashlib.sha256(f"reccount-{seed}-{report.stock_code}".encode()).digest()
-    count = 1 + int.from_bytes(digest[:4], "big") % RECCOUNT_RANGE
-    return count if count != len(report.records) else count % RECCOUNT_RANGE + 1
+def rec_count(records: int) -> int:
+    """The `RecCount` of the links to a report of `records` records: ceil(records / 100), not the record count.
+
+    The live site's two exact pairs fit it: 2330 came with RecCount=157 for a CSV of 15,695 records
+    (2026-07-29) and with 62 for about 6,200 (May 2026). That it counts the HTML view's pages of 100 records
+    is an inference from those two points (SITE.md, "The report")."""
+    return -(-records // RECORDS_PER_VIEW_PAGE)
 
 
 @lru_cache(maxsize=1)
