@@ -43,7 +43,6 @@ REALISTIC_FAULTS = {
     "nonimage_captcha_rate": 0.02,
     "stale_csv_rate": 0.01,
     "truncated_csv_rate": 0.01,
-    "unbalanced_csv_rate": 0.01,
 }
 # The throttling seen on the live site in September 2026 (SITE.md): 403s on any page, blank and silent answers.
 THROTTLING_FAULTS = {"forbidden_rate": 0.06, "blank_post_rate": 0.08, "silent_post_rate": 0.05}

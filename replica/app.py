@@ -35,7 +35,7 @@ from replica.viewstate import ViewStateError, ViewStateSigner
 CHARSETS = {"utf-8-sig": "utf-8", "cp950": "big5"}
 # The exchange's ISIN list lives on another host (isin.twse.com.tw): the report site's faults never reach it.
 ISIN_PREFIX = "/isin/"
-# What a view's trade_qty is off by under the view_mismatch_rate fault: one lot.
+# What a view's trade_qty is off by under the view_mismatch_rate fault: one lot beyond the larger total.
 VIEW_MISMATCH_SHARES = 1_000
 # Records a page of the site's HTML view holds, as far as RecCount tells (see rec_count).
 RECORDS_PER_VIEW_PAGE = 100
@@ -184,15 +184,10 @@ def _static_file(name: str) -> bytes:
 
 
 @lru_cache(maxsize=256)
-def _csv_body(seed: int, trade_date: date, security: Security, encoding: str, unbalanced: bool = False) -> bytes:
-    """The report's CSV; `unbalanced` adds a lot to the first record's buys, so buys no longer equal sells."""
+def _csv_body(seed: int, trade_date: date, security: Security, encoding: str) -> bytes:
+    """The generated report's CSV in `encoding`."""
     report = daily_report(seed, trade_date, security)
-    if report is None:
-        return b""
-    if unbalanced:
-        first = dataclasses.replace(report.records[0], buy=report.records[0].buy + 1000)
-        report = dataclasses.replace(report, records=(first, *report.records[1:]))
-    return report_csv_bytes(report, encoding)
+    return b"" if report is None else report_csv_bytes(report, encoding)
 
 
 def _routes(state: ReplicaState) -> list[Route]:
@@ -286,24 +281,22 @@ def _routes(state: ReplicaState) -> list[Route]:
         security = state.market.security(stock_code)
         assert security is not None  # granted only for listed securities with a report
         if request.query_params.get("v") == "t":
-            report = daily_report(config.seed, trade_date, security)
+            report = state.market.report_of(trade_date, security)
             assert report is not None
-            traded_shares = report.total_buy
+            traded_shares = report.traded_shares
             if state.dice.hits(config.view_mismatch_rate):
                 stats.bump("faults_view_mismatch")
-                traded_shares += VIEW_MISMATCH_SHARES
+                # Neither total, even where buys and sells differ by a lot.
+                traded_shares = max(report.total_buy, report.total_sell) + VIEW_MISMATCH_SHARES
             stats.bump("report_views_served")
             return HTMLResponse(pages.report_view(report, security.name, traded_shares))
         served_code = stock_code
         if state.dice.hits(config.stale_csv_rate):
             stats.bump("faults_stale_csv")
             served_code = _stale_code(state, trade_date, stock_code)
-        unbalanced = state.dice.hits(config.unbalanced_csv_rate)
-        if unbalanced:
-            stats.bump("faults_unbalanced_csv")
         served = state.market.security(served_code)
         assert served is not None
-        body = _csv_body(config.seed, trade_date, served, config.csv_encoding, unbalanced)
+        body = _csv_body(config.seed, trade_date, served, config.csv_encoding)
         if state.dice.hits(config.truncated_csv_rate):
             stats.bump("faults_truncated_csv")
             body = body[: int(len(body) * state.dice.fraction())]

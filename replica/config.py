@@ -26,7 +26,6 @@ RATE_KNOBS = (
     "nonimage_captcha_rate",
     "stale_csv_rate",
     "truncated_csv_rate",
-    "unbalanced_csv_rate",
     "redesign_rate",
     "forbidden_rate",
     "blank_post_rate",
@@ -86,7 +85,6 @@ class ReplicaConfig:
     firewall_block_s: float = 3600.0
     stale_csv_rate: float = 0.0
     truncated_csv_rate: float = 0.0
-    unbalanced_csv_rate: float = 0.0  # share of CSVs whose buys differ from their sells (one record altered)
     redesign_rate: float = 0.0  # share of forms served with renamed fields, as after a redesign of the site
     # The throttling seen on the live site in September 2026:
     forbidden_rate: float = 0.0  # share of the site's pages answered with HTTP 403
@@ -96,7 +94,7 @@ class ReplicaConfig:
     silent_post_rate: float = 0.0  # share of queries answered with a new form but neither message nor link
     forbidden_csv_rate: float = 0.0  # share of CSV downloads answered with HTTP 403
     forbidden_captcha_rate: float = 0.0  # share of captcha images answered with HTTP 403
-    view_mismatch_rate: float = 0.0  # share of HTML views whose trade_qty differs from the CSV's total buys
+    view_mismatch_rate: float = 0.0  # share of HTML views whose trade_qty is neither the CSV's total buys nor sells
 
     def validate(self) -> None:
         """Raise ReplicaConfigError naming the first setting that is out of range."""

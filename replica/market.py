@@ -11,10 +11,11 @@ import math
 import random
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -37,6 +38,15 @@ WARRANT_SAMPLE = 12
 FULL_WIDTH_SPACE = "\u3000"
 # Share of ordinary securities with no trades on a given day (the site answers 查無資料 for them).
 NO_TRADE_SHARE = 0.012
+# Of 27 whole reports the live site gave on 2026-07-29, 6 had total buys unlike total sells, by +2,000, +40,
+# -30, +2,000, +7 and +60 shares (buys less sells; SITE.md, "The report"). The replica unbalances as large a
+# share of its reports by amounts of the same two kinds: whole lots (1,000 or 2,000 shares, 2 of the 6) and
+# a few odd shares (1 to 99, 4 of the 6), buys ahead in 5 of 6.
+UNBALANCED_SHARE = 6 / 27
+WHOLE_LOT_IMBALANCE_SHARE = 2 / 6
+BUYS_AHEAD_SHARE = 5 / 6
+
+Side = Literal["buy", "sell"]
 
 
 class MarketDataError(RuntimeError):
@@ -92,7 +102,10 @@ class Record:
 
 @dataclass(frozen=True)
 class Report:
-    """A security's broker report for one trade date, with the day's summary the HTML view shows."""
+    """A security's broker report for one trade date, with the day's summary the HTML view shows.
+
+    Total buys and total sells need not be equal, as on the live site. `traded_side` says which of the two the
+    view's 成交股數 shows: no capture says which the site shows, so the replica chooses one per security."""
 
     trade_date: date
     stock_code: str
@@ -102,6 +115,7 @@ class Report:
     high_cents: int
     low_cents: int
     last_cents: int
+    traded_side: Side = "buy"
 
     @property
     def total_buy(self) -> int:
@@ -112,9 +126,16 @@ class Report:
         return sum(record.sell for record in self.records)
 
     @property
+    def traded_shares(self) -> int:
+        """成交股數 as the view shows it: the total of the traded side."""
+        return self.total_buy if self.traded_side == "buy" else self.total_sell
+
+    @property
     def turnover(self) -> int:
-        """成交金額 in NT$: every share bought times its price."""
-        return sum(record.buy * record.price_cents for record in self.records) // 100
+        """成交金額 in NT$: every share of the traded side times its price."""
+        if self.traded_side == "buy":
+            return sum(record.buy * record.price_cents for record in self.records) // 100
+        return sum(record.sell * record.price_cents for record in self.records) // 100
 
 
 def format_price(cents: int) -> str:
@@ -286,6 +307,11 @@ def _rng(*parts: object) -> np.random.Generator:
     return np.random.default_rng(int.from_bytes(digest, "little"))
 
 
+def traded_side(seed: int, stock_code: str) -> Side:
+    """Which total the view's 成交股數 shows for a security: buys or sells, half the securities each."""
+    return "buy" if _rng(seed, "traded-side", stock_code).random() < 0.5 else "sell"
+
+
 class Market:
     """Reports of every security for any trade date, computed on demand and cached.
 
@@ -321,6 +347,10 @@ class Market:
         security = self.security(stock_code)
         if security is None or not security.listed(trade_date):
             return None
+        return self.report_of(trade_date, security)
+
+    def report_of(self, trade_date: date, security: Security) -> Report | None:
+        """`security`'s report on `trade_date` whatever its listing dates (None on a quiet day or a weekend)."""
         return daily_report(self.seed, trade_date, security)
 
 
@@ -345,7 +375,35 @@ def daily_report(seed: int, trade_date: date, security: Security) -> Report | No
     tick = fund_tick_cents if security.kind in {"etf", "etn", "reit"} else stock_tick_cents
     reference_cents = int(np.clip(base_cents * np.exp(day.normal(0.0, 0.03)), 100, 900_000))
     grid = _price_grid(reference_cents, day, tick, min_ticks=2 + target_records // 650)
-    return _build_report(trade_date, stock_code, grid, target_records, day)
+    report = _build_report(trade_date, stock_code, grid, target_records, day)
+    # Drawn apart from the day's other draws, so a report stays the same but for the record it unbalances.
+    report = _unbalanced(report, _rng(seed, "imbalance", trade_date.isoformat(), stock_code))
+    return replace(report, traded_side=traded_side(seed, stock_code))
+
+
+def _unbalanced(report: Report, draw: np.random.Generator) -> Report:
+    """The report, or for about UNBALANCED_SHARE of reports, the report with more shares at one record, so
+    its buys and sells differ as on the live site; every record stays and keeps its place."""
+    if draw.random() >= UNBALANCED_SHARE:
+        return report
+    if draw.random() < WHOLE_LOT_IMBALANCE_SHARE:
+        amount = 1_000 * int(draw.integers(1, 3))
+    else:
+        amount = int(draw.integers(1, 100))
+    buys_ahead = draw.random() < BUYS_AHEAD_SHARE
+    records = list(report.records)
+    candidates = [index for index, record in enumerate(records) if (record.buy if buys_ahead else record.sell)]
+    index = candidates[int(draw.integers(0, len(candidates)))]
+    record = records[index]
+    records[index] = (
+        replace(record, buy=record.buy + amount) if buys_ahead else replace(record, sell=record.sell + amount)
+    )
+    return replace(report, records=tuple(records))
+
+
+def estimated_trade_count(shares: int, records: int) -> int:
+    """成交筆數, which no CSV carries: about a trade per 2,600 shares and one per two records, at most one a lot."""
+    return max(1, min(shares // 1_000, int(shares / 2_600 + records / 2)))
 
 
 def _price_grid(
@@ -396,7 +454,7 @@ def _build_report(
         trade_date=trade_date,
         stock_code=stock_code,
         records=records,
-        trade_count=max(1, min(volume // 1_000, int(volume / 2_600 + count / 2))),
+        trade_count=estimated_trade_count(volume, count),
         open_cents=int(traded[min(len(traded) - 1, int(day.integers(0, len(traded))))]),
         high_cents=int(traded[-1]),
         low_cents=int(traded[0]),
@@ -405,7 +463,8 @@ def _build_report(
 
 
 def _volumes(count: int, day: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Shares bought and sold per record: whole lots of 1,000 with a few odd lots; buys and sells sum equal."""
+    """Shares bought and sold per record: whole lots of 1,000 with a few odd lots; buys and sells sum equal
+    (`_unbalanced` then unbalances some reports, as the site's are)."""
     def shares() -> np.ndarray:
         lots = np.ceil(day.lognormal(0.6, 1.1, size=count)).astype(np.int64) * 1_000
         odd = day.random(count) < 0.05

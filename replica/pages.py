@@ -349,7 +349,8 @@ FILLER_ROW = "<td class='column_value_center'>&nbsp;</td><td class='column_value
 def report_view(report: Report, stock_name: str, traded_shares: int) -> str:
     """bsContent.aspx?v=t: the report as HTML, with the day's date and prices the CSV lacks.
 
-    `traded_shares` is what trade_qty shows: the CSV's total buys, unless a fault makes the two disagree."""
+    `traded_shares` is what trade_qty shows: the CSV's total buys or total sells (`report.traded_side`), unless
+    a fault makes it neither; trade_amt is the turnover of the same side."""
     pairs = (
         ("交易日期", "receive_date", site_date(report.trade_date)),
         ("股票代號", "stock_id", f"{escape(report.stock_code)}&nbsp;{escape(stock_name)}"),

@@ -28,7 +28,6 @@ COUNTERS = (
     "faults_nonimage_captcha",
     "faults_stale_csv",
     "faults_truncated_csv",
-    "faults_unbalanced_csv",
     "faults_redesign",
     "faults_view_mismatch",
     "firewall_blocked",

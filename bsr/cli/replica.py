@@ -65,9 +65,6 @@ def serve(
         0.0, help="Share of CSV downloads answered with another security's."
     ),
     truncated_csv_rate: float = typer.Option(0.0, help="Share of CSV downloads cut off mid-way."),
-    unbalanced_csv_rate: float = typer.Option(
-        0.0, help="Share of CSV downloads whose buys differ from their sells."
-    ),
     redesign_rate: float = typer.Option(
         0.0, help="Share of forms served with renamed fields (a redesigned site)."
     ),
@@ -83,7 +80,7 @@ def serve(
     forbidden_csv_rate: float = typer.Option(0.0, help="Share of CSV downloads answered with HTTP 403."),
     forbidden_captcha_rate: float = typer.Option(0.0, help="Share of captcha images answered with HTTP 403."),
     view_mismatch_rate: float = typer.Option(
-        0.0, help="Share of HTML report views whose traded shares differ from the CSV's total buys."
+        0.0, help="Share of HTML report views whose traded shares are neither the CSV's total buys nor sells."
     ),
     allow_remote: bool = typer.Option(False, help="Allow listening on a non-loopback address."),
 ) -> None:
@@ -108,7 +105,6 @@ def serve(
         firewall_block_s=firewall_block,
         stale_csv_rate=stale_csv_rate,
         truncated_csv_rate=truncated_csv_rate,
-        unbalanced_csv_rate=unbalanced_csv_rate,
         redesign_rate=redesign_rate,
         forbidden_rate=forbidden_rate,
         throttle_requests_per_minute=throttle_rpm,

@@ -46,6 +46,7 @@ def test_serve_prints_its_url_and_obeys_its_flags() -> None:
         assert httpx.post(control + "faults", json={"error_rate": 1.0}).status_code == 200
         assert httpx.get(base + "bsWelcome.aspx").status_code == 500
         assert httpx.get(control + "stats").json()["faults_error"] == 1
+        assert "unbalanced_csv_rate" not in knobs
 
 
 THROTTLING_FLAGS = {

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import time
 
 import httpx
 import pytest
+
+from replica.market import Market, securities
+from tests.replica.conftest import CsvReport, view_number
 
 BLOCK_PAGE_LINES = ("因為安全性考量，您所執行的頁面無法呈現。<BR>", "FOR SECURITY REASONS, THIS PAGE CAN NOT BE ACCESSED.<BR>")
 SITE_PAGES = ("", "default.aspx", "bsWelcome.aspx", "bsMenu.aspx", "CaptchaImage.aspx", "bsContent.aspx")
@@ -192,17 +193,23 @@ def test_truncated_csv_is_cut_mid_way(replica, visitor) -> None:
     assert replica.stats()["faults_truncated_csv"] == 1
 
 
-def test_unbalanced_csv_buys_differ_from_sells_with_every_record_there(replica, visitor) -> None:
-    def totals(body: bytes) -> tuple[int, int, int]:
-        rows = [row for row in csv.reader(io.StringIO(body.decode("utf-8-sig"))) if row and row[0].isdigit()]
-        halves = [half for row in rows for half in (row[:5], row[6:11]) if half and half[0]]
-        return len(halves), sum(int(half[3]) for half in halves), sum(int(half[4]) for half in halves)
-
-    records, bought, sold = totals(visitor.download("2317").content)
-    assert bought == sold
-    replica.config.unbalanced_csv_rate = 1.0
-    assert totals(visitor.download("2317").content) == (records, bought + 1000, sold)
-    assert replica.stats()["faults_unbalanced_csv"] == 1
+def test_unbalanced_reports_are_no_fault_and_a_mismatched_view_is_neither_total(replica, visitor) -> None:
+    refused = api(replica).post("faults", json={"unbalanced_csv_rate": 0.5})
+    assert refused.status_code == 400 and "unknown fault knob" in refused.json()["error"]
+    assert "faults_unbalanced_csv" not in replica.stats()
+    market = Market(replica.config.seed)
+    day = replica.config.trade_date
+    code = next(
+        security.code for security in securities()
+        if (report := market.report(day, security.code)) and abs(report.total_buy - report.total_sell) == 1_000
+    )  # fmt: skip
+    replica.config.view_mismatch_rate = 1.0
+    _, body, page = visitor.report(code)
+    csv_report = CsvReport.parse(body.content)
+    assert abs(csv_report.total_buy - csv_report.total_sell) == 1_000
+    traded = view_number(page, "trade_qty")
+    assert traded not in (csv_report.total_buy, csv_report.total_sell), "one lot off the smaller total is the larger"
+    assert replica.stats()["faults_view_mismatch"] == 1
 
 
 def test_a_redesigned_form_renames_its_fields(replica) -> None:

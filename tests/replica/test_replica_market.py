@@ -10,6 +10,7 @@ from bot.universe import twstock_securities
 from replica.market import (
     KINDS,
     LISTED_SINCE_TWSTOCK,
+    UNBALANCED_SHARE,
     Market,
     brokers,
     fund_tick_cents,
@@ -53,9 +54,9 @@ def test_branches_have_case_sensitive_ids_and_names_big5_can_carry() -> None:
         assert len(label) >= 8
 
 
-def test_every_report_balances_and_stays_on_the_tick_grid() -> None:
+def test_every_report_stays_on_the_tick_grid_and_some_are_unbalanced_as_real_ones() -> None:
     market = Market(seed=1)
-    sizes, quiet = [], []
+    sizes, quiet, differences = [], [], []
     for security in securities():
         report = market.report(TRADE_DATE, security.code)
         if report is None:
@@ -63,13 +64,17 @@ def test_every_report_balances_and_stays_on_the_tick_grid() -> None:
             continue
         tick = fund_tick_cents if security.kind in {"etf", "etn", "reit"} else stock_tick_cents
         sizes.append(len(report.records))
-        assert report.total_buy == report.total_sell > 0, security.code
+        assert report.total_buy > 0 and report.total_sell > 0, security.code
+        differences.append(report.total_buy - report.total_sell)
         assert all(record.price_cents % tick(record.price_cents) == 0 for record in report.records), security.code
         assert report.low_cents <= report.open_cents <= report.high_cents
         assert report.low_cents <= report.last_cents <= report.high_cents
         keys = [(record.broker.broker_id, record.price_cents) for record in report.records]
         assert keys == sorted(keys) and len(set(keys)) == len(keys)
     assert 3 <= len(quiet) <= 40
+    unbalanced = [difference for difference in differences if difference]
+    assert 0.85 * UNBALANCED_SHARE <= len(unbalanced) / len(differences) <= 1.15 * UNBALANCED_SHARE
+    assert all(0 < abs(difference) < 100 or abs(difference) in (1_000, 2_000) for difference in unbalanced)
     assert min(sizes) <= 5 and 5_000 <= max(sizes) <= 6_500
     assert 50 <= sorted(sizes)[len(sizes) // 2] <= 300
     big = market.report(TRADE_DATE, "2330")
@@ -77,3 +82,18 @@ def test_every_report_balances_and_stays_on_the_tick_grid() -> None:
     shares = [share for record in big.records for share in (record.buy, record.sell) if share]
     assert sum(share % 1000 == 0 for share in shares) > 0.8 * len(shares)
     assert any(share % 1000 for share in shares), "some odd lots"
+
+
+
+def test_the_view_shows_buys_for_some_securities_and_sells_for_others() -> None:
+    market = Market(seed=1)
+    reports = [report for security in securities()[:300] if (report := market.report(TRADE_DATE, security.code))]
+    sides = Counter(report.traded_side for report in reports)
+    assert min(sides["buy"], sides["sell"]) > 0.35 * len(reports)
+    for report in reports:
+        total = report.total_buy if report.traded_side == "buy" else report.total_sell
+        assert report.traded_shares == total
+        assert report.low_cents * total <= report.turnover * 100 <= report.high_cents * total
+    later = [market.report(date(2026, 11, 19), report.stock_code) for report in reports]
+    same_side = [same.traded_side == report.traded_side for report, same in zip(reports, later, strict=True) if same]
+    assert all(same_side) and len(same_side) > 250, "a security's side is the same every day"

@@ -1,4 +1,5 @@
-"""bsContent.aspx over real HTTP: the CSV in the site's layout and encodings, the HTML view, and who may see them."""
+"""bsContent.aspx over real HTTP: the CSV in the site's layout and encodings, reports whose buys and sells
+differ as real ones do, the HTML view, and who may see them."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from replica.market import Market, format_price, securities, stock_tick_cents
+from replica.market import UNBALANCED_SHARE, Market, format_price, securities, stock_tick_cents
+from tests.replica.conftest import CsvReport, view_number
 
 TITLE = "券商買賣股票成交價量資訊"
 HEADER = ["序號", "券商", "價格", "買進股數", "賣出股數", "", "序號", "券商", "價格", "買進股數", "賣出股數"]
@@ -59,7 +61,9 @@ def test_csv_layout_utf8_with_bom(replica, visitor, parity: int) -> None:
     assert [number for number, *_ in records] == list(range(1, len(report.records) + 1))
     last_line = response.content.decode("utf-8-sig").split("\r\n")[-2]
     assert last_line.endswith(',"","","","","" ') == (parity == 1)
-    assert sum(buy for *_, buy, _ in records) == sum(sell for *_, sell in records)
+    assert (sum(buy for *_, buy, _ in records), sum(sell for *_, sell in records)) == (
+        report.total_buy, report.total_sell
+    )
     keys = [(label[:4], Decimal(price)) for _, label, price, _, _ in records]
     assert keys == sorted(keys), "ordered by broker, then price"
     assert len(set(keys)) == len(keys)
@@ -127,7 +131,8 @@ def test_html_view_has_the_day_summary_and_details(replica, visitor) -> None:
 
     assert "<table id='Table1'" in page
     assert cell("receive_date") == "2026/11/20" and cell("stock_id") == "2330&nbsp;台積電"
-    assert cell("trade_qty") == f"{report.total_buy:,}" and "," in cell("trade_qty")
+    assert cell("trade_qty") == f"{report.traded_shares:,}" and "," in cell("trade_qty")
+    assert report.traded_shares in (report.total_buy, report.total_sell)
     assert cell("trade_rec") == f"{report.trade_count:,}" and cell("trade_amt") == f"{report.turnover:,}"
     low, high = Decimal(cell("low_price")), Decimal(cell("high_price"))
     assert "," not in cell("high_price") and high > 1000, "prices carry no thousands separators"
@@ -159,19 +164,68 @@ def test_html_view_fills_the_right_table_when_the_count_is_odd(replica, visitor)
     assert page.count("&nbsp;</td>") == 5
 
 
+def small_reports(replica, count: int) -> list[str]:
+    """Codes of `count` securities with small reports on the replica's trade date, in the exchange's order."""
+    market = Market(replica.config.seed)
+    codes = []
+    for security in securities():
+        report = market.report(replica.config.trade_date, security.code)
+        if report is not None and len(report.records) < 300:
+            codes.append(security.code)
+        if len(codes) == count:
+            return codes
+    raise AssertionError("not enough small reports")
+
+
+def test_reports_are_unbalanced_by_small_amounts_at_the_rate_seen_on_the_live_site(replica, visitor) -> None:
+    differences = []
+    for code in small_reports(replica, 600):
+        report = CsvReport.parse(visitor.download(code).content)
+        assert report.stock_code == code
+        assert [record.number for record in report.records] == list(range(1, len(report.records) + 1))
+        differences.append(report.total_buy - report.total_sell)
+    unbalanced = [difference for difference in differences if difference]
+    assert 0.75 * UNBALANCED_SHARE <= len(unbalanced) / len(differences) <= 1.25 * UNBALANCED_SHARE  # 6 of 27 live
+    assert all(abs(difference) <= 2_000 for difference in unbalanced), "a few shares to two lots, as seen"
+    assert any(difference < 0 for difference in unbalanced) and any(difference > 0 for difference in unbalanced)
+    assert any(abs(difference) < 100 for difference in unbalanced), "odd shares (+7, +40, +60, -30 seen)"
+    assert any(abs(difference) % 1_000 == 0 for difference in unbalanced), "whole lots (+2,000 seen twice)"
+
+
+def test_the_views_trade_qty_is_the_csvs_total_buys_or_total_sells_per_security(replica, visitor) -> None:
+    market = Market(replica.config.seed)
+    day = replica.config.trade_date
+    unbalanced = [
+        code for code in small_reports(replica, 120) if (report := market.report(day, code)).total_buy != report.total_sell
+    ]
+    shown = set()
+    for code in unbalanced[:16]:
+        _, body, page = visitor.report(code)
+        csv_report = CsvReport.parse(body.content)
+        traded = view_number(page, "trade_qty")
+        assert traded in (csv_report.total_buy, csv_report.total_sell), code
+        side = "buy" if traded == csv_report.total_buy else "sell"
+        shown.add(side)
+        turnover = sum(getattr(record, side) * record.price for record in csv_report.records)
+        assert view_number(page, "trade_amt") == int(turnover), "成交金額 of the same side"
+        again = visitor.report(code)[2]
+        assert view_number(again, "trade_qty") == traded, "the same side every time"
+    assert shown == {"buy", "sell"}, "some securities show their buys, others their sells"
+
+
 def test_view_mismatch_makes_trade_qty_disagree_with_the_csv(replica, visitor) -> None:
     control = httpx.Client(base_url=replica.root_url + "/replica/api/", timeout=10)
     assert control.post("faults", json={"view_mismatch_rate": 2}).status_code == 400
     assert control.post("faults", json={"view_mismatch_rate": 1}).json()["view_mismatch_rate"] == 1
     answer_page = visitor.solve(visitor.open_form(), "2317")
-    _, records = parse_report(visitor.http.get(answer_page.download_href).content.decode("utf-8-sig"))
-    total_buys = sum(buy for _, _, _, buy, _ in records)
+    csv_report = CsvReport.parse(visitor.http.get(answer_page.download_href).content)
     page = visitor.http.get(answer_page.download_href + "&v=t").text
-    assert int(view_cell(page, "trade_qty").replace(",", "")) == total_buys + 1_000
+    larger = max(csv_report.total_buy, csv_report.total_sell)
+    assert int(view_cell(page, "trade_qty").replace(",", "")) == larger + 1_000
     assert replica.stats()["faults_view_mismatch"] == 1
     control.post("faults", json={"view_mismatch_rate": 0})
     page = visitor.http.get(answer_page.download_href + "&v=t").text
-    assert int(view_cell(page, "trade_qty").replace(",", "")) == total_buys
+    assert int(view_cell(page, "trade_qty").replace(",", "")) in (csv_report.total_buy, csv_report.total_sell)
     assert replica.stats()["faults_view_mismatch"] == 1
 
 
