@@ -9,9 +9,9 @@ from pathlib import Path
 
 from bot.browser import launch_browser, person_context, person_user_agent
 from bot.job import DOUBTED_DOWNLOADS, FetchJob, FetchOptions, SecurityStatus
-from storage.report_checks import DoubtKind
 from solver import Solver
 from storage import AsyncStore, Store
+from storage.report_checks import DoubtKind
 from tests.fetching import QUICK, assert_whole
 
 # Securities of a few hundred records each: the throttling does not care how long a report is.

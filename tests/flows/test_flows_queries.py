@@ -6,6 +6,8 @@ import json
 import math
 from dataclasses import replace
 from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -25,7 +27,7 @@ from flows import (
     stock_flows,
 )
 from flows.columnar import ANSWERS
-from storage import Store
+from storage import BrokerTrade, DayFigures, Store
 from testbed.reports import site_csv
 from tests.flows.conftest import D1, D2, D3, history_reports
 
@@ -111,6 +113,38 @@ def test_the_concentration_counts_the_top_15_each_way(history: Store) -> None:
     assert flows.concentration == pytest.approx((195_000 - 157_500) / 210_000)
     assert (flows.buying_branches, flows.selling_branches) == (20, 20)
     assert as_records(flows.days)[0]["concentration"] == pytest.approx((195_000 - 157_500) / 210_000)
+
+
+def test_the_volume_is_the_views_traded_shares_else_the_larger_total(history: Store, tmp_path: Path) -> None:
+    # Real reports' buys and sells may differ (2330 by -30 shares on 2026-07-29): every share of volume and
+    # concentration divides by one volume, the view's 成交股數 where stored, else the larger total.
+    day = date(2026, 11, 19)
+    unbalanced = {
+        "2330": ([("1020", "100.00", 0, 1060), ("9B2z", "100.00", 3000, 2000)], None),  # 3,000 bought, 3,060 sold
+        "2454": ([("1030", "1000.00", 4000, 0), ("9B2z", "1000.00", 0, 3993)], 3993),  # the view says the sells
+    }
+    for code, (records, traded_shares) in unbalanced.items():
+        trades = tuple(
+            BrokerTrade(seq, broker_id, f"券商{broker_id}", Decimal(price), bought, sold)
+            for seq, (broker_id, price, bought, sold) in enumerate(records, start=1)
+        )
+        figures = None if traded_shares is None else DayFigures(day, 2, 0, traded_shares, None, None, None, None)
+        template = history_reports()[0]
+        history.save_report(
+            replace(template, trade_date=day, stock_code=code, rec_count=1, trades=trades,
+                    raw_csv=site_csv(code, list(trades)), figures=figures)
+        )  # fmt: skip
+    window = resolve_window(history, start=day, end=day)
+    stock = stock_flows(history, "2330", window)
+    assert stock.volume == 3060 and as_records(stock.days)[0]["volume"] == 3060
+    assert stock.concentration == pytest.approx((1000 - 1060) / 3060)
+    assert stock.branches.set_index("broker_id").loc["9B2z", "volume_share"] == pytest.approx(5000 / 6120)
+    assert stock_flows(history, "2454", window).concentration == pytest.approx((4000 - 3993) / 3993)
+    ranked = rank_stocks(ColumnarCopy(history, tmp_path / "columnar"), window).set_index("stock_code")
+    assert (ranked.loc["2330", "volume"], ranked.loc["2454", "volume"]) == (3060, 3993)
+    assert ranked.loc["2454", "concentration"] == pytest.approx(7 / 3993)
+    branch = branch_flows(history, "9B2z", window).stocks.set_index("stock_code")
+    assert branch.loc["2454", "volume_share"] == pytest.approx(3993 / (2 * 3993))
 
 
 def test_a_stocks_days_follow_a_replaced_report(history: Store) -> None:

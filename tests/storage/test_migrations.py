@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from alembic import command
@@ -10,7 +12,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Column, Integer, MetaData, text
 
-from storage import JobStatus, SchemaError, Store, upgrade_database
+from storage import DayFigures, JobStatus, SchemaError, Store, upgrade_database
 from storage.engine import open_engine
 from storage.migrations import alembic_config, head_revision
 from storage.models import Base
@@ -152,3 +154,33 @@ def branch_days(url: str) -> list[tuple[object, ...]]:
             return sorted(tuple(row) for row in rows)
     finally:
         engine.dispose()
+
+
+def test_reports_from_before_both_totals_get_their_sells_and_a_flagged_difference_its_reason(
+    database_url: str,
+) -> None:
+    from tests.storage.test_report_storage import TRADE_DATE, small_report
+
+    unbalanced = small_report("2330")
+    last = unbalanced.trades[-1]
+    unbalanced = replace(unbalanced, trades=(*unbalanced.trades[:-1], replace(last, sell_shares=last.sell_shares + 7)))
+    traded = unbalanced.total_buy_shares + 1000
+    figures = DayFigures(TRADE_DATE, 3, 100, traded, None, None, None, Decimal("1040.00"))
+    with Store.open(database_url) as store:
+        store.save_report(replace(unbalanced, figures=figures, flags=("stored flagged",)))
+        store.save_report(small_report("2317", seed=2))
+    written = stock_days(database_url)
+    assert upgraded_again_from(database_url, "0010")
+    with Store.open(database_url) as store:
+        summaries = {summary.stock_code: summary for summary in store.report_summaries(TRADE_DATE)}
+    assert (summaries["2330"].total_buy_shares, summaries["2330"].total_sell_shares) == (
+        unbalanced.total_buy_shares,
+        unbalanced.total_sell_shares,
+    )
+    assert summaries["2330"].flags == (
+        f"the view's 成交股數 {traded:,} is not the buys {unbalanced.total_buy_shares:,} "
+        "(stored before both totals were kept)",
+    )
+    assert summaries["2317"].flags == ()
+    # The volume of a day with the view's figures is its 成交股數, refilled as the Store fills it.
+    assert stock_days(database_url) == written and written[1][2] == traded
