@@ -27,12 +27,11 @@ from replica.captcha_store import AnswerCheck, CaptchaSource, CaptchaStore, Repl
 from replica.config import CaptchaSourceName, ReplicaConfig, ReplicaConfigError
 from replica.faults import ClientLimit, FaultDice, FaultLayer
 from replica.market import FAMOUS, KINDS, Market, Report, Security, daily_report, sample_warrants
-from replica.report_csv import report_csv_bytes
+from replica.report_csv import LAYOUTS, report_csv_bytes
 from replica.sessions import COOKIE, Session, Sessions, new_session_id
 from replica.stats import ReplicaStats
 from replica.viewstate import ViewStateError, ViewStateSigner
 
-CHARSETS = {"utf-8-sig": "utf-8", "cp950": "big5"}
 # The exchange's ISIN list lives on another host (isin.twse.com.tw): the report site's faults never reach it.
 ISIN_PREFIX = "/isin/"
 # What a view's trade_qty is off by under the view_mismatch_rate fault: one lot beyond the larger total.
@@ -52,7 +51,7 @@ STATIC_FILES = {
 class ReplicaState:
     """Everything a running replica holds. The config is live: pages read it on every request.
 
-    Trade date, CSV encoding, captcha TTL and delay, and the fault knobs may change while it runs;
+    Trade date, CSV layout, captcha TTL and delay, and the fault knobs may change while it runs;
     the captcha source changes through `use_captcha_source`; the seed is read once, at start.
     `clock` is what captcha expiry, the minimum answer delay, the firewall and the throttle measure time by."""
 
@@ -75,6 +74,11 @@ class ReplicaState:
         candidate.validate()
         self.captchas.source = _captcha_source(candidate)
         self.config.captcha_source, self.config.replay_dir = source, replay_dir
+
+    def csv_of(self, trade_date: date, security: Security) -> tuple[bytes, str]:
+        """The CSV body a download of `security` gets on `trade_date`, in the configured layout, and its charset."""
+        layout = LAYOUTS[self.config.csv_layout]
+        return _csv_body(self.config.seed, trade_date, security, layout.name), layout.charset
 
     def reset(self) -> None:
         """Back to how it started: settings, captcha source, fault dice, counters, firewall and throttle,
@@ -184,10 +188,10 @@ def _static_file(name: str) -> bytes:
 
 
 @lru_cache(maxsize=256)
-def _csv_body(seed: int, trade_date: date, security: Security, encoding: str) -> bytes:
-    """The generated report's CSV in `encoding`."""
+def _csv_body(seed: int, trade_date: date, security: Security, layout: str) -> bytes:
+    """The generated report's CSV in `layout`."""
     report = daily_report(seed, trade_date, security)
-    return b"" if report is None else report_csv_bytes(report, encoding)
+    return b"" if report is None else report_csv_bytes(report, layout)
 
 
 def _routes(state: ReplicaState) -> list[Route]:
@@ -296,14 +300,14 @@ def _routes(state: ReplicaState) -> list[Route]:
             served_code = _stale_code(state, trade_date, stock_code)
         served = state.market.security(served_code)
         assert served is not None
-        body = _csv_body(config.seed, trade_date, served, config.csv_encoding)
+        body, charset = state.csv_of(trade_date, served)
         if state.dice.hits(config.truncated_csv_rate):
             stats.bump("faults_truncated_csv")
             body = body[: int(len(body) * state.dice.fraction())]
         stats.bump("reports_served")
         return Response(
             body,
-            media_type=f"text/csv; charset={CHARSETS[config.csv_encoding]}",
+            media_type=f"text/csv; charset={charset}",
             headers={"Content-Disposition": f"attachment; filename={stock_code}.csv"},
         )
 

@@ -1,4 +1,4 @@
-"""What a running replica is set to: trade date, captcha source, CSV encoding and the fault knobs.
+"""What a running replica is set to: trade date, captcha source, CSV layout and the fault knobs.
 
 One mutable object shared by the app and its controllers, so tests and the HTTP API can turn knobs live."""
 
@@ -16,9 +16,12 @@ TAIPEI = ZoneInfo("Asia/Taipei")
 PUBLISH_TIME = time(16, 30)
 
 CaptchaSourceName = Literal["synthetic", "replay"]
-CsvEncoding = Literal["utf-8-sig", "cp950"]
+# The CSV's byte layout by the month it was seen in: Big5 with bare numbers in July 2026, UTF-8 with a BOM and
+# quoted values in September (replica/report_csv.py says what each is and where it was seen).
+CsvLayoutName = Literal["2026-07", "2026-09"]
 CAPTCHA_SOURCES: tuple[str, ...] = ("synthetic", "replay")
-CSV_ENCODINGS: tuple[str, ...] = ("utf-8-sig", "cp950")
+CSV_LAYOUTS: tuple[str, ...] = ("2026-07", "2026-09")
+LATEST_CSV_LAYOUT: CsvLayoutName = "2026-09"
 
 RATE_KNOBS = (
     "error_rate",
@@ -73,7 +76,7 @@ class ReplicaConfig:
     trade_date: date = dataclasses.field(default_factory=latest_trade_date)
     captcha_source: CaptchaSourceName = "synthetic"
     replay_dir: Path | None = None
-    csv_encoding: CsvEncoding = "utf-8-sig"
+    csv_layout: CsvLayoutName = LATEST_CSV_LAYOUT
     captcha_ttl_s: float = 90.0
     min_answer_delay_s: float = 0.0
     seed: int = 1
@@ -106,9 +109,9 @@ class ReplicaConfig:
             raise ReplicaConfigError(
                 "replay captchas need a folder: pass --replay-dir DIR (a folder with labels.csv)"
             )
-        if self.csv_encoding not in CSV_ENCODINGS:
+        if self.csv_layout not in CSV_LAYOUTS:
             raise ReplicaConfigError(
-                f"CSV encoding must be one of {', '.join(CSV_ENCODINGS)}, got {self.csv_encoding!r}"
+                f"CSV layout must be one of {', '.join(CSV_LAYOUTS)}, got {self.csv_layout!r}"
             )
         if not isinstance(self.trade_date, date):
             raise ReplicaConfigError(f"trade_date must be a date, got {self.trade_date!r}")

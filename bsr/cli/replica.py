@@ -20,9 +20,9 @@ class CaptchaChoice(StrEnum):
     replay = "replay"
 
 
-class EncodingChoice(StrEnum):
-    utf8 = "utf-8"
-    cp950 = "cp950"
+class CsvLayoutChoice(StrEnum):
+    july_2026 = "2026-07"
+    september_2026 = "2026-09"
 
 
 def _is_loopback(host: str) -> bool:
@@ -49,8 +49,10 @@ def serve(
         formats=["%Y-%m-%d"],
         help="Trade date served (YYYY-MM-DD); default: the latest one up in Taipei.",
     ),
-    encoding: EncodingChoice = typer.Option(
-        EncodingChoice.utf8, help="CSV encoding: UTF-8 with BOM, or Big5."
+    csv_layout: CsvLayoutChoice = typer.Option(
+        CsvLayoutChoice.september_2026,
+        help="CSV bytes as the site wrote them in 2026-07 (Big5, bare numbers, LF after records) "
+        "or 2026-09 (UTF-8 with a BOM, quoted values).",
     ),
     seed: int = typer.Option(1, help="Seed of the market data, captchas and faults."),
     captcha_ttl: float = typer.Option(90.0, help="Seconds a captcha stays valid."),
@@ -93,7 +95,7 @@ def serve(
         trade_date=trade_date.date() if trade_date else latest_trade_date(),
         captcha_source=captcha.value,
         replay_dir=(replay_dir or get_settings().captcha_data) if captcha is CaptchaChoice.replay else None,
-        csv_encoding="utf-8-sig" if encoding is EncodingChoice.utf8 else "cp950",
+        csv_layout=csv_layout.value,
         captcha_ttl_s=captcha_ttl,
         min_answer_delay_s=min_answer_delay,
         seed=seed,

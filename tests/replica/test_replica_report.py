@@ -1,5 +1,5 @@
-"""bsContent.aspx over real HTTP: the CSV in the site's layout and encodings, reports whose buys and sells
-differ as real ones do, the HTML view, and who may see them."""
+"""bsContent.aspx over real HTTP: the CSV in the site's two layouts of 2026, reports whose buys and sells
+differ as real ones do, RecCount, the HTML view, and who may see them."""
 
 from __future__ import annotations
 
@@ -11,12 +11,17 @@ from decimal import Decimal
 import httpx
 import pytest
 
+from bsr.settings import REPO_ROOT
 from replica.market import UNBALANCED_SHARE, Market, format_price, securities, stock_tick_cents
 from tests.replica.conftest import CsvReport, view_number
 
 TITLE = "券商買賣股票成交價量資訊"
 HEADER = ["序號", "券商", "價格", "買進股數", "賣出股數", "", "序號", "券商", "價格", "買進股數", "賣出股數"]
 RECORD_FIELD = re.compile(r'"[^"]*"')
+REAL_CSVS = REPO_ROOT.parent / "shared" / "data" / "live-csv-2026-07"
+# A line of records in the July 2026 layout: bare fields, an empty right half of five empty fields, a space and LF.
+JULY_RECORD_HALF = r"\d+,[^,\"\r\n]{5,},\d+\.\d\d,\d+,\d+"
+JULY_RECORD_LINE = re.compile(rf"{JULY_RECORD_HALF},,(?:{JULY_RECORD_HALF}|,,,,) \n")
 
 
 def record_count_parity(replica, parity: int, kind: str = "stock") -> str:
@@ -50,11 +55,13 @@ def parse_report(text: str) -> tuple[str, list[tuple[int, str, str, int, int]]]:
 
 
 @pytest.mark.parametrize("parity", [1, 0])
-def test_csv_layout_utf8_with_bom(replica, visitor, parity: int) -> None:
+def test_csv_layout_of_september_2026_is_the_default(replica, visitor, parity: int) -> None:
     code = record_count_parity(replica, parity)
     response = visitor.download(code)
     assert response.status_code == 200
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
     assert response.content.startswith(b"\xef\xbb\xbf")
+    assert response.content.count(b"\r\n") == response.content.count(b"\n"), "every line ends in CRLF"
     served_code, records = parse_report(response.content.decode("utf-8-sig"))
     report = Market(replica.config.seed).report(replica.config.trade_date, code)
     assert served_code == code
@@ -75,14 +82,45 @@ def test_csv_layout_utf8_with_bom(replica, visitor, parity: int) -> None:
         assert len(label) >= 6 and re.fullmatch(r"[0-9A-Za-z]{4}", label[:4])
 
 
-def test_csv_in_cp950(replica, visitor) -> None:
-    replica.config.csv_encoding = "cp950"
-    code = record_count_parity(replica, 1)
+def july_2026_lines(body: bytes) -> list[bytes]:
+    """The lines of a CSV in the July 2026 layout, each with its line end, checked as the real files are laid
+    out: Big5 with no BOM, the three header lines ending CRLF, every record line a space and LF, no quotes."""
+    assert not body.startswith(b"\xef\xbb\xbf")
+    lines = body.splitlines(keepends=True)
+    assert all(line.endswith(b"\r\n") for line in lines[:3]) and b"\r" not in b"".join(lines[3:])
+    text = [line.decode("cp950") for line in lines]
+    assert text[0] == TITLE + "\r\n" and re.fullmatch(r'股票代碼,="\w+"\r\n', text[1])
+    assert text[2] == ",".join(HEADER) + "\r\n"
+    for line in text[3:]:
+        assert JULY_RECORD_LINE.fullmatch(line), line
+    return lines
+
+
+@pytest.mark.parametrize("parity", [1, 0])
+def test_csv_layout_of_july_2026(replica, visitor, parity: int) -> None:
+    code = record_count_parity(replica, parity)
+    september = CsvReport.parse(visitor.download(code).content)
+    replica.config.csv_layout = "2026-07"
     response = visitor.download(code)
     assert response.headers["content-type"] == "text/csv; charset=big5"
-    assert not response.content.startswith(b"\xef\xbb\xbf")
-    served_code, records = parse_report(response.content.decode("cp950"))
-    assert served_code == code and len(records) % 2 == 1
+    lines = july_2026_lines(response.content)
+    assert lines[-1].endswith(b",,,,,, \n") == (parity == 1)
+    july = CsvReport.parse(response.content)
+    assert july == september and july.stock_code == code, "the same report in the other layout"
+    assert [record.number for record in july.records] == list(range(1, len(july.records) + 1))
+
+
+def test_the_july_2026_layout_is_laid_out_as_the_real_files_of_that_day(replica, visitor) -> None:
+    real_files = sorted(REAL_CSVS.glob("*.csv"))
+    if not real_files:
+        pytest.skip(f"the real CSVs of 2026-07-29 are not at {REAL_CSVS}")
+    replica.config.csv_layout = "2026-07"
+    served = visitor.download("2330").content
+    for path in real_files:
+        july_2026_lines(path.read_bytes())
+    july_2026_lines(served)
+    real = (REAL_CSVS / "20260729_2330_twse_broker_trades.csv").read_bytes()
+    assert served.splitlines(keepends=True)[:3] == real.splitlines(keepends=True)[:3], "title, code and header"
 
 
 def test_a_large_report_through_the_download_link_whose_reccount_counts_pages_of_100(replica, visitor) -> None:
