@@ -26,7 +26,8 @@ from replica import pages
 from replica.captcha_store import AnswerCheck, CaptchaSource, CaptchaStore, ReplayCaptchas, SyntheticCaptchas
 from replica.config import CaptchaSourceName, ReplicaConfig, ReplicaConfigError
 from replica.faults import ClientLimit, FaultDice, FaultLayer
-from replica.market import FAMOUS, KINDS, Market, Report, Security, daily_report, sample_warrants
+from replica.market import FAMOUS, KINDS, Market, Report, Security, daily_report, sample_warrants, securities
+from replica.real_reports import RealReport, read_real_reports
 from replica.report_csv import LAYOUTS, report_csv_bytes
 from replica.sessions import COOKIE, Session, Sessions, new_session_id
 from replica.stats import ReplicaStats
@@ -52,7 +53,7 @@ class ReplicaState:
     """Everything a running replica holds. The config is live: pages read it on every request.
 
     Trade date, CSV layout, captcha TTL and delay, and the fault knobs may change while it runs;
-    the captcha source changes through `use_captcha_source`; the seed is read once, at start.
+    the captcha source changes through `use_captcha_source`; the seed and the real CSVs are read once, at start.
     `clock` is what captcha expiry, the minimum answer delay, the firewall and the throttle measure time by."""
 
     def __init__(self, config: ReplicaConfig, clock: Callable[[], float] = time.monotonic) -> None:
@@ -60,7 +61,8 @@ class ReplicaState:
         self.config = config
         self._initial = dataclasses.replace(config)
         self.stats = ReplicaStats()
-        self.market = Market(config.seed)
+        self.real_reports = _real_reports(config)
+        self.market = Market(config.seed, {code: real.report for code, real in self.real_reports.items()})
         self.captchas = CaptchaStore(_captcha_source(config), config, clock)
         self.signer = ViewStateSigner()
         self.sessions = Sessions()
@@ -76,7 +78,11 @@ class ReplicaState:
         self.config.captcha_source, self.config.replay_dir = source, replay_dir
 
     def csv_of(self, trade_date: date, security: Security) -> tuple[bytes, str]:
-        """The CSV body a download of `security` gets on `trade_date`, in the configured layout, and its charset."""
+        """The CSV body a download of `security` gets on `trade_date`, and its charset: the real file where
+        the replica has one, else the generated report in the configured layout."""
+        real = self.real_reports.get(security.code)
+        if real is not None:
+            return real.body, real.charset
         layout = LAYOUTS[self.config.csv_layout]
         return _csv_body(self.config.seed, trade_date, security, layout.name), layout.charset
 
@@ -93,6 +99,20 @@ class ReplicaState:
         self.sessions.clear()
         self.captchas.clear()
         self.market.reset_listings()
+
+
+def _real_reports(config: ReplicaConfig) -> dict[str, RealReport]:
+    """The real CSVs of `config.real_csv_dir`, each of a security the replica lists."""
+    if config.real_csv_dir is None:
+        return {}
+    reports = read_real_reports(config.real_csv_dir)
+    known = {security.code for security in securities()}
+    unknown = sorted(code for code in reports if code not in known)
+    if unknown:
+        raise ReplicaConfigError(
+            f"real CSVs: {', '.join(unknown)} of {config.real_csv_dir} are not in the replica's list of securities"
+        )
+    return reports
 
 
 def _captcha_source(config: ReplicaConfig) -> CaptchaSource:

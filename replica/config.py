@@ -1,4 +1,4 @@
-"""What a running replica is set to: trade date, captcha source, CSV layout and the fault knobs.
+"""What a running replica is set to: trade date, captcha source, CSV layout, real reports and the fault knobs.
 
 One mutable object shared by the app and its controllers, so tests and the HTTP API can turn knobs live."""
 
@@ -71,12 +71,16 @@ class ReplicaConfig:
     The rates are probabilities per request (0..1). The firewall answers a client IP its block page for
     `firewall_block_s` once it sends more than `firewall_requests_per_minute` requests within a minute; the
     throttle answers HTTP 403 for `throttle_block_s` once a client asks for more than
-    `throttle_requests_per_minute` of the site's pages within a minute (0 turns either off)."""
+    `throttle_requests_per_minute` of the site's pages within a minute (0 turns either off).
+
+    `real_csv_dir` is a folder of whole CSVs the live site gave: for their codes the replica serves those files
+    byte for byte on any trade date, and generates the rest. It is read once, at start."""
 
     trade_date: date = dataclasses.field(default_factory=latest_trade_date)
     captcha_source: CaptchaSourceName = "synthetic"
     replay_dir: Path | None = None
     csv_layout: CsvLayoutName = LATEST_CSV_LAYOUT
+    real_csv_dir: Path | None = None
     captcha_ttl_s: float = 90.0
     min_answer_delay_s: float = 0.0
     seed: int = 1
@@ -112,6 +116,10 @@ class ReplicaConfig:
         if self.csv_layout not in CSV_LAYOUTS:
             raise ReplicaConfigError(
                 f"CSV layout must be one of {', '.join(CSV_LAYOUTS)}, got {self.csv_layout!r}"
+            )
+        if self.real_csv_dir is not None and not Path(self.real_csv_dir).is_dir():
+            raise ReplicaConfigError(
+                f"real CSVs: {self.real_csv_dir} is not a folder; pass --real-csv-dir a folder of the site's CSVs"
             )
         if not isinstance(self.trade_date, date):
             raise ReplicaConfigError(f"trade_date must be a date, got {self.trade_date!r}")

@@ -1,6 +1,7 @@
 """The replica's market: listed securities, broker branches, and each day's broker report per security.
 
-Everything is a pure function of (seed, trade_date, stock_code), so two replicas with the same seed agree."""
+Everything is a pure function of (seed, trade_date, stock_code), so two replicas with the same seed agree;
+a replica that serves real reports (replica/real_reports.py) serves those for their codes instead."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import importlib.util
 import math
 import random
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache, lru_cache
@@ -315,12 +316,15 @@ def traded_side(seed: int, stock_code: str) -> Side:
 class Market:
     """Reports of every security for any trade date, computed on demand and cached.
 
-    Which securities are listed can change while the replica runs (`add_listing`), so tests can list and delist."""
+    `real` maps codes to reports read from real CSVs (their trade_date is ignored): those securities report
+    their real records on whatever trade date is asked for. Which securities are listed can change while the
+    replica runs (`add_listing`), so tests can list and delist."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, real: Mapping[str, Report] | None = None) -> None:
         self.seed = seed
         self._lock = threading.Lock()
         self._listings = {security.code: security for security in securities()}
+        self._real = dict(real or {})
 
     def security(self, stock_code: str) -> Security | None:
         """The security of `stock_code` as listed at some time, listed now or not."""
@@ -350,7 +354,11 @@ class Market:
         return self.report_of(trade_date, security)
 
     def report_of(self, trade_date: date, security: Security) -> Report | None:
-        """`security`'s report on `trade_date` whatever its listing dates (None on a quiet day or a weekend)."""
+        """`security`'s report on `trade_date` whatever its listing dates: its real one where the market has
+        it, else the generated one (None on a quiet day or a weekend)."""
+        real = self._real.get(security.code)
+        if real is not None:
+            return replace(real, trade_date=trade_date, traded_side=traded_side(self.seed, security.code))
         return daily_report(self.seed, trade_date, security)
 
 

@@ -54,6 +54,9 @@ def serve(
         help="CSV bytes as the site wrote them in 2026-07 (Big5, bare numbers, LF after records) "
         "or 2026-09 (UTF-8 with a BOM, quoted values).",
     ),
+    real_csv_dir: Path | None = typer.Option(
+        None, help="Folder of whole CSVs the site gave: serve them byte for byte for their codes, generate the rest."
+    ),
     seed: int = typer.Option(1, help="Seed of the market data, captchas and faults."),
     captcha_ttl: float = typer.Option(90.0, help="Seconds a captcha stays valid."),
     min_answer_delay: float = typer.Option(0.0, help="Reject answers typed faster than this many seconds."),
@@ -96,6 +99,7 @@ def serve(
         captcha_source=captcha.value,
         replay_dir=(replay_dir or get_settings().captcha_data) if captcha is CaptchaChoice.replay else None,
         csv_layout=csv_layout.value,
+        real_csv_dir=real_csv_dir,
         captcha_ttl_s=captcha_ttl,
         min_answer_delay_s=min_answer_delay,
         seed=seed,

@@ -77,6 +77,8 @@ def test_bad_settings_are_one_line_errors(tmp_path) -> None:
     for flags, expected in (
         (["--captcha", "replay", "--replay-dir", str(tmp_path)], "labels.csv"),
         (["--error-rate", "2"], "error_rate"),
+        (["--real-csv-dir", str(tmp_path)], "no *.csv file"),
+        (["--real-csv-dir", str(tmp_path / "absent")], "is not a folder"),
     ):
         result = subprocess.run([*BSR, *flags], capture_output=True, text=True, timeout=60)
         assert result.returncode != 0 and "Traceback" not in result.stderr

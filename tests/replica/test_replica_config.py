@@ -31,7 +31,7 @@ def test_default_config_has_every_fault_off() -> None:
     assert config.faults()["firewall_requests_per_minute"] == 0
     assert all(config.faults()[name] == 0 for name in ("latency_s", "error_rate", "drop_rate"))
     assert config.throttle_requests_per_minute == 0 and config.throttle_block_s == 120
-    assert config.csv_layout == "2026-09", "the newest layout"
+    assert config.csv_layout == "2026-09" and config.real_csv_dir is None, "the newest layout, no real reports"
     throttling = ("forbidden_rate", "blank_post_rate", "silent_post_rate", "forbidden_csv_rate", "forbidden_captcha_rate")
     assert all(config.faults()[name] == 0 for name in throttling)
 
@@ -42,6 +42,7 @@ def test_default_config_has_every_fault_off() -> None:
         ({"captcha_source": "camera"}, "captcha source"),
         ({"captcha_source": "replay"}, "--replay-dir"),
         ({"csv_layout": "cp950"}, "CSV layout must be one of 2026-07, 2026-09"),
+        ({"real_csv_dir": Path("no-such-folder")}, "--real-csv-dir"),
         ({"stale_csv_rate": 1.5}, "stale_csv_rate is a probability"),
         ({"latency_s": -1.0}, "latency_s must be zero or more"),
         ({"captcha_ttl_s": 0.0}, "captcha_ttl_s"),
