@@ -45,7 +45,7 @@ def replica_reports(market: Market, trade_date: date) -> Iterator[Report]:
             trade_date=trade_date,
             trade_count=generated.trade_count,
             turnover=generated.turnover,
-            traded_shares=generated.total_buy,
+            traded_shares=generated.traded_shares,
             open_price=Decimal(generated.open_cents) * CENT,
             high_price=Decimal(generated.high_cents) * CENT,
             low_price=Decimal(generated.low_cents) * CENT,
