@@ -18,9 +18,10 @@ import numpy as np
 from bsr.settings import get_settings
 from solver import Solution, Solver
 from solver.alphabet import ALPHABET
-from solver.solver import metadata_path
+from solver.solver import metadata_path, resolve_model
 from trainer.dataset import CaptchaSet, load_folder
 from trainer.evaluation import Evaluation, evaluate
+from trainer.litert import ensure_litert
 
 # At most one wrong answer per this many answered captchas.
 WRONG_ANSWER_BUDGET = 2000
@@ -100,6 +101,9 @@ def main() -> None:
     args = parser.parse_args()
 
     _, validation = load_folder(args.data_dir).split_validation()
+    # Models trained before the trainer wrote LiteRT copies get theirs, checked on the split.
+    for model in [args.model, *(item.partition("=")[2] for item in args.compare)]:
+        ensure_litert(resolve_model(model), validation.images)
     solver = Solver.load(args.model)
     rows = []
     main_row, figures = model_row(f"shipped ({solver.model_version})", solver, validation)

@@ -1,7 +1,8 @@
 """Captcha solver: image bytes in, text and confidence out.
 
-Preprocessing, the model definition and the shipped models live here. The solver itself, and with it
-TensorFlow, loads on first use, so that the alphabet (solver.alphabet) is light to import, e.g. for the dashboard."""
+Preprocessing, the model definition and the shipped models live here. The solver itself loads on first use, so
+that the alphabet (solver.alphabet) is light to import, e.g. for the dashboard; on a CPU it reads through LiteRT and
+loads no TensorFlow, Keras or JAX (solver.model, the Keras definition, is the trainer's)."""
 
 from __future__ import annotations
 
@@ -22,10 +23,10 @@ __all__ = [
     "SolverInputError",
     "model_in_service",
 ]
-_LOADS_TENSORFLOW = frozenset({"ModelInService", "Solution", "Solver", "model_in_service"})
+_LOADS_THE_SOLVER = frozenset({"ModelInService", "Solution", "Solver", "model_in_service"})
 
 
 def __getattr__(name: str) -> Any:
-    if name in _LOADS_TENSORFLOW:
+    if name in _LOADS_THE_SOLVER:
         return getattr(importlib.import_module("solver.solver"), name)
     raise AttributeError(f"module 'solver' has no attribute {name!r}")

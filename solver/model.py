@@ -1,10 +1,10 @@
-"""The captcha model: a small multi-head CNN that reads the five characters at once, and its decoding.
-
-Five softmax heads of 27 classes share one convolutional trunk; the text is each head's most likely class."""
+"""The captcha model in Keras: a small multi-head CNN that reads the five characters at once, for training and
+for the trainer's LiteRT copy; five softmax heads of 27 classes share one convolutional trunk (solver.characters)."""
 
 from __future__ import annotations
 
 from itertools import pairwise
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -102,6 +102,11 @@ def build_model(alphabet: str = ALPHABET, length: int = TEXT_LENGTH, seed: int =
     return keras.Model(inputs, outputs, name="captcha_cnn")
 
 
+def load_model(path: str | Path) -> keras.Model:
+    """The Keras model of a model file, without its optimizer (this module registers the custom layers)."""
+    return keras.saving.load_model(path, compile=False)
+
+
 # Layers that leave an image as it is when not training (RandomTranslation: the shift of models trained before
 # RandomShift, such as twse-cnn-20261121 and the versions fine-tuned from it).
 TRAINING_ONLY = (RandomShift, layers.RandomTranslation, layers.Dropout)
@@ -133,16 +138,3 @@ def for_inference(model: keras.Model) -> keras.Model:
             x = layer(x)
             index += 1
     return keras.Model(inputs, x, name=f"{model.name}_inference")
-
-
-def decode(probabilities: np.ndarray, alphabet: str = ALPHABET) -> tuple[list[str], np.ndarray]:
-    """(n, length, classes) probabilities as each row's text and the (n, length) probabilities of the characters
-    read."""
-    best = probabilities.argmax(axis=-1)
-    chosen = np.take_along_axis(probabilities, best[..., None], axis=-1)[..., 0]
-    return ["".join(alphabet[index] for index in row) for row in best.tolist()], chosen
-
-
-def encode(text: str, alphabet: str = ALPHABET) -> list[int]:
-    """The class index of each character of a label, in the upper case that labels are kept in."""
-    return [alphabet.index(char) for char in text]

@@ -1,38 +1,37 @@
 """The live solver: loads one model version and reads captcha bytes into a Solution.
 
-On a CPU the network is converted to LiteRT when the model loads and read by its XNNPACK kernels (no Keras predict
-overhead: single images read about five times as fast as through a compiled TensorFlow function here, batches about
-1.5 times, the same probabilities to 1e-5); on a GPU it reads through a compiled TensorFlow function. Batches are
-read in chunks. A reading less confident than REREAD_BELOW is read again from the image moved one pixel each way,
-and the five readings averaged: cross-validated, that halves the wrong readings for a reread of under 1% of the
-captchas (README). TensorFlow is the product's backend; under Keras's JAX backend (KERAS_BACKEND=jax, for a GPU
-machine whose CUDA holds JAX and no TensorFlow) the same model file reads through a jitted function instead."""
+On a CPU it reads the model's LiteRT copy (`<version>.tflite` beside `<version>.keras`, written by the trainer) with
+XNNPACK on every core, and the process loads no TensorFlow, Keras or JAX: the same probabilities as Keras to 1e-4,
+single images about five times as fast as a compiled TensorFlow function here, batches about 1.5 times. Where the
+CUDA driver shows a GPU and Keras's backend finds it, it reads the `.keras` file through Keras instead (TensorFlow,
+or JAX under KERAS_BACKEND=jax; solver.keras_reader). Batches are read in chunks. A reading less confident than
+REREAD_BELOW is read again from the image moved one pixel each way, and the five readings averaged: cross-validated,
+that halves the wrong readings for a reread of under 1% of the captchas (README)."""
 
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import importlib.util
 import json
-import os
-import sys
-import tempfile
-import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-import keras
 import numpy as np
 
 from solver.alphabet import ALPHABET
+from solver.characters import decode
 from solver.errors import ModelNotFoundError, SolverError
-from solver.model import decode, for_inference
 from solver.preprocess import INPUT_HEIGHT, INPUT_WIDTH, preprocess, preprocess_many, shifted
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 MODEL_SUFFIX = ".keras"
+LITERT_SUFFIX = ".tflite"
+# How Solver.load reads: "auto" chooses by the GPU in sight (choose_runtime).
+RUNTIMES = ("auto", "litert", "keras")
 # Images read at once: through LiteRT the network reads batches of 8 to 256 within 10% of each other here (2,961
 # images/s at 8, 3,163 at 128, 3,273 at 256; through TensorFlow 128 read best, 1,788 against 1,640 at 256).
 BATCH_SIZE = 128
@@ -56,6 +55,11 @@ class Solution:
 def metadata_path(model_path: Path) -> Path:
     """The metadata file that travels with a model file: same name, `.json`."""
     return model_path.with_suffix(".json")
+
+
+def litert_path(model_path: Path) -> Path:
+    """The LiteRT copy that travels with a model file and that the solver reads on a CPU: same name, `.tflite`."""
+    return model_path.with_suffix(LITERT_SUFFIX)
 
 
 def shipped_versions() -> list[str]:
@@ -127,43 +131,59 @@ def model_in_service(named: str, versions: Iterable[RegisteredVersion]) -> Model
     return ModelInService(shipped.stem, shipped)
 
 
+@dataclass(frozen=True)
+class Reader:
+    """How a loaded model reads (n, height, width) uint8 pixels into (n, length, classes) probabilities, and where."""
+
+    runtime: str  # "LiteRT XNNPACK", "TensorFlow" or "JAX"
+    device: str  # "CPU" or "GPU"
+    backend: str | None  # Keras's backend where Keras reads; None where LiteRT does
+    read: Callable[[np.ndarray], np.ndarray]
+    parameters: int | None  # the trained network's, where known
+
+
 class Solver:
     """A loaded model version that turns captcha image bytes into Solutions."""
 
-    def __init__(self, model: keras.Model, model_version: str, metadata: dict[str, Any], path: Path | None,
+    def __init__(self, reader: Reader, model_version: str, metadata: dict[str, Any], path: Path | None,
                  reread_below: float = REREAD_BELOW):
-        self.model = model
+        self.reader = reader
         self.model_version = model_version
         self.metadata = metadata
         self.path = path
         self.alphabet: str = metadata.get("alphabet", ALPHABET)
         self.reread_below = reread_below
-        self.device = compute_device()
-        self.runtime, self._infer = compiled_reader(for_inference(model), self.device)
+        self.device = reader.device
+        self.runtime = reader.runtime
+        self._infer = reader.read
 
     @classmethod
-    def load(cls, model: str | Path | None = None, reread_below: float = REREAD_BELOW) -> Solver:
+    def load(cls, model: str | Path | None = None, reread_below: float = REREAD_BELOW,
+             runtime: str = "auto") -> Solver:
         """Load a model file, a folder holding one, a shipped version name, or (None) the newest shipped one;
-        `reread_below` 0 reads each captcha once."""
+        `reread_below` 0 reads each captcha once. `runtime` "auto" reads through Keras where a GPU is in sight
+        (choose_runtime), else through the model's LiteRT copy; "litert" and "keras" choose one.
+
+        ModelNotFoundError, saying what to run, where the LiteRT copy is missing (a version trained before the
+        trainer wrote one): the solver never converts a model itself, which would load TensorFlow."""
         path = resolve_model(model)
         metadata_file = metadata_path(path)
         metadata = json.loads(metadata_file.read_text()) if metadata_file.is_file() else {}
-        loaded = keras.saving.load_model(path, compile=False)
         # The file name is the version, so a copied or promoted model never claims another's name.
-        return cls(loaded, path.stem, metadata, path, reread_below)
+        return cls(load_reader(path, metadata, runtime), path.stem, metadata, path, reread_below)
 
     @property
     def info(self) -> dict[str, Any]:
-        """What a user needs to know about the loaded model, including where it runs ('GPU' or 'CPU')."""
+        """What a user needs to know about the loaded model, including where it runs ('GPU' or 'CPU') and how."""
         return {
             "model_version": self.model_version,
             "path": str(self.path) if self.path else None,
             "device": self.device,
-            "backend": keras.backend.backend(),
+            "backend": self.reader.backend,
             "runtime": self.runtime,
             "alphabet": self.alphabet,
             "input_size": [INPUT_WIDTH, INPUT_HEIGHT],
-            "parameters": int(self.model.count_params()),
+            "parameters": self.reader.parameters,
             "reread_below": self.reread_below,
             "evaluation": self.metadata.get("evaluation", {}),
         }
@@ -204,85 +224,56 @@ class Solver:
                 for text, confidence, row in zip(texts, chosen.prod(axis=-1).tolist(), chosen.tolist(), strict=True)]
 
 
-def compute_device() -> str:
-    """Where the Keras backend computes: 'GPU' when it sees one, else 'CPU'."""
-    return "GPU" if any(device.startswith(("gpu", "cuda")) for device in keras.distribution.list_devices()) else "CPU"
+def load_reader(path: Path, metadata: dict[str, Any], runtime: str = "auto") -> Reader:
+    """The reader of the model file at `path` for `runtime` (RUNTIMES); Keras is imported only where it reads."""
+    if runtime not in RUNTIMES:
+        raise SolverError(f"no solver runtime {runtime!r}: choose one of {', '.join(RUNTIMES)}")
+    if runtime == "keras":
+        from solver.keras_reader import keras_reader
+
+        return keras_reader(path)
+    if choose_runtime(runtime) == "keras":
+        reader = gpu_keras_reader(path)
+        if reader is not None:
+            return reader
+    from solver.litert_reader import litert_reader
+
+    copy = litert_path(path)
+    if not copy.is_file():
+        raise ModelNotFoundError(f"no LiteRT copy of {path.name} at {copy}, which the solver reads on a CPU: write "
+                                 f"it with `python -m trainer.litert {path}` (where TensorFlow is installed)")
+    parameters = metadata.get("parameters")
+    return Reader("LiteRT XNNPACK", "CPU", None, litert_reader(copy), int(parameters) if parameters else None)
 
 
-def compiled_reader(model: keras.Model, device: str) -> tuple[str, Callable[[np.ndarray], np.ndarray]]:
-    """The runtime that reads for the Keras backend in use and the `device`, and its reader: (n, height, width)
-    uint8 pixels -> (n, length, classes) probabilities. SolverError for a backend other than TensorFlow or JAX."""
-    backend = keras.backend.backend()
-    if backend == "tensorflow" and device == "CPU":
-        return "LiteRT XNNPACK", litert_reader(model)
-    if backend == "tensorflow":
-        import tensorflow as tf
-
-        @tf.function(input_signature=[tf.TensorSpec([None, INPUT_HEIGHT, INPUT_WIDTH], tf.uint8)],
-                     reduce_retracing=True)
-        def probabilities(pixels: tf.Tensor) -> tf.Tensor:
-            return model(pixels[..., None], training=False)
-
-        return "TensorFlow", lambda pixels: probabilities(tf.constant(pixels)).numpy()
-    if backend == "jax":
-        import jax
-
-        weights = [variable.value for variable in model.trainable_variables]
-        statistics = [variable.value for variable in model.non_trainable_variables]
-        read = jax.jit(lambda pixels: model.stateless_call(weights, statistics, pixels[..., None], training=False)[0])
-
-        def read_padded(pixels: np.ndarray) -> np.ndarray:
-            # JAX compiles once per shape: padding to a power of two bounds that to 1, 2, 4 ... 512 (a whole batch
-            # read again four ways).
-            padded = np.zeros((1 << (len(pixels) - 1).bit_length(), *pixels.shape[1:]), dtype=pixels.dtype)
-            padded[: len(pixels)] = pixels
-            return np.asarray(read(padded))[: len(pixels)]
-
-        return "JAX", read_padded
-    raise SolverError(f"the solver runs on Keras's tensorflow or jax backend, not {backend!r}: "
-                      "unset KERAS_BACKEND or set it to one of those")
-
-
-def litert_reader(model: keras.Model) -> Callable[[np.ndarray], np.ndarray]:
-    """A reader that runs the TensorFlow-backed `model` converted to a LiteRT flatbuffer, on every core through
-    XNNPACK. One interpreter, resized to each batch (a tenth of a millisecond) and used by one thread at a time."""
-    import tensorflow as tf
-    from ai_edge_litert.interpreter import Interpreter
-
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    with native_stderr_silenced(), tempfile.TemporaryDirectory() as folder:
-        model.export(folder, format="tf_saved_model", verbose=False,
-                     input_signature=[tf.TensorSpec([None, INPUT_HEIGHT, INPUT_WIDTH, 1], tf.float32)])
-        interpreter = Interpreter(model_content=tf.lite.TFLiteConverter.from_saved_model(folder).convert(),
-                                  num_threads=cores)
-        interpreter.allocate_tensors()
-    (pixels_input,), (probabilities_output,) = interpreter.get_input_details(), interpreter.get_output_details()
-    lock = threading.Lock()
-
-    def read(pixels: np.ndarray) -> np.ndarray:
-        with lock:
-            if interpreter.get_input_details()[0]["shape"][0] != len(pixels):
-                interpreter.resize_tensor_input(pixels_input["index"], [len(pixels), INPUT_HEIGHT, INPUT_WIDTH, 1])
-                interpreter.allocate_tensors()
-            interpreter.set_tensor(pixels_input["index"], pixels[..., None].astype(np.float32))
-            interpreter.invoke()
-            return interpreter.get_tensor(probabilities_output["index"]).copy()
-
-    return read
-
-
-@contextmanager
-def native_stderr_silenced() -> Iterator[None]:
-    """The process's stderr (file descriptor 2) sent to /dev/null while the block runs. The converter logs a dozen
-    lines from C++ whatever TF_CPP_MIN_LOG_LEVEL says, and the first interpreter to allocate prints "INFO: Created
-    TensorFlow Lite XNNPACK delegate for CPU.", which no setting turns off: chatter in a notebook and a break in the
-    CLI's JSON log lines. Other threads' stderr in those two seconds is lost with it."""
-    sys.stderr.flush()
-    saved = os.dup(2)
+def gpu_keras_reader(path: Path) -> Reader | None:
+    """The Keras reader of the model file where Keras's backend computes on a GPU; None where that backend cannot
+    load (KERAS_BACKEND unset where only JAX is installed) or finds no GPU (a CPU-only build): LiteRT reads faster."""
     try:
-        with open(os.devnull, "wb") as null:
-            os.dup2(null.fileno(), 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
+        from solver.keras_reader import compute_device, keras_reader
+    except ImportError:
+        return None
+    return keras_reader(path) if compute_device() == "GPU" else None
+
+
+def choose_runtime(runtime: str = "auto") -> str:
+    """How `runtime` reads, "litert" or "keras": "auto" is "keras" where the CUDA driver shows a GPU and Keras with
+    TensorFlow or JAX is installed, else "litert"; decided without importing any of them."""
+    if runtime != "auto":
+        return runtime
+    installed = importlib.util.find_spec("keras") is not None and any(
+        importlib.util.find_spec(backend) is not None for backend in ("tensorflow", "jax"))
+    return "keras" if installed and cuda_gpus() else "litert"
+
+
+def cuda_gpus() -> int:
+    """How many GPUs the CUDA driver shows this process (CUDA_VISIBLE_DEVICES applied by the driver itself), asked in
+    a millisecond; 0 where there is no driver, as on a machine without an NVIDIA GPU."""
+    try:
+        driver = ctypes.CDLL("libcuda.so.1")
+    except OSError:
+        return 0
+    count = ctypes.c_int(0)
+    if driver.cuInit(0) != 0 or driver.cuDeviceGetCount(ctypes.byref(count)) != 0:
+        return 0
+    return count.value

@@ -29,6 +29,7 @@ from trainer.evaluation import (
     measure_throughput,
     refresh_threshold,
 )
+from trainer.litert import ensure_litert
 from trainer.training import SYNTHETIC_VALIDATION, ProgressHook, assemble_data, train
 
 # The part of a model trained on no real captcha, which reads all of them.
@@ -147,6 +148,7 @@ def read_part(run: PartRun, held_out: CaptchaSet, out: Path, latency_samples: in
     if not path.is_file():
         raise CrossValidationError(f"{run.part} was read with reread threshold {run.reread_below:g} and its model "
                                    f"{path} is gone: give --reread-below {run.reread_below:g}, or delete the part")
+    ensure_litert(path, held_out.images)  # a part saved before the trainer wrote LiteRT copies
     solver = Solver.load(path, reread_below)
     solutions, images_per_s = measure_throughput(solver, held_out.raw)
     p50_ms, p95_ms = measure_latency(solver, held_out.raw, latency_samples)

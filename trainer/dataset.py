@@ -18,7 +18,7 @@ import numpy as np
 
 from replica import captcha
 from solver.alphabet import TEXT_LENGTH
-from solver.model import encode
+from solver.characters import encode
 from solver.preprocess import INPUT_HEIGHT, INPUT_WIDTH, preprocess_many
 from trainer.relabel import RelabelError, normalize_label
 

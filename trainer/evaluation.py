@@ -15,8 +15,9 @@ from typing import Any
 import numpy as np
 
 from solver import Solution, Solver
-from solver.solver import BATCH_SIZE
+from solver.solver import BATCH_SIZE, resolve_model
 from trainer.dataset import CaptchaSet, load_folder
+from trainer.litert import ensure_litert
 
 WARM_UP_CALLS = 20
 LATENCY_SAMPLES = 300
@@ -181,7 +182,8 @@ SPLITS = ("all", "validation", "training")
 
 
 def evaluate_folder(folder: Path, model: str | Path | None = None, split: str = "all") -> Evaluation:
-    """Evaluate a model (default: the shipped one) on a labelled folder, or on one side of its fixed split."""
+    """Evaluate a model (default: the shipped one) on a labelled folder, or on one side of its fixed split; a model
+    without its LiteRT copy gets one, checked on the folder's captchas."""
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r}: choose one of {', '.join(SPLITS)}")
     data = load_folder(folder)
@@ -190,4 +192,6 @@ def evaluate_folder(folder: Path, model: str | Path | None = None, split: str = 
         data = validation_part if split == "validation" else training_part
     if not len(data):
         raise ValueError(f"no captchas in {folder} for split {split!r}")
-    return evaluate(Solver.load(model), data)
+    path = resolve_model(model)
+    ensure_litert(path, data.images)
+    return evaluate(Solver.load(path), data)

@@ -20,6 +20,7 @@ from trainer.attempt_dataset import (
 )
 from trainer.dataset import CaptchaSet, DatasetError, synthetic
 from trainer.evaluation import Evaluation, evaluate
+from trainer.litert import ensure_litert
 from trainer.training import ProgressHook, TrainingConfig, TrainingResult, prepare_data, train
 from trainer.versions import ACCURACY, TRAINED_UNTIL, PromotionError
 
@@ -87,9 +88,10 @@ def retrain(
     )
     result = train(config, progress, (training_set, validation_set, source))
     evaluation = evaluate(Solver.load(result.model_path), validation_set, LATENCY_SAMPLES)
-    baseline_evaluation = (
-        evaluate(Solver.load(baseline_path), validation_set, LATENCY_SAMPLES) if baseline_path else None
-    )
+    baseline_evaluation = None
+    if baseline_path:
+        ensure_litert(baseline_path, validation_set.images)  # a version trained before LiteRT copies
+        baseline_evaluation = evaluate(Solver.load(baseline_path), validation_set, LATENCY_SAMPLES)
     human = sum(image.source is LabelSource.HUMAN for image in split.training)
     figures = {
         ACCURACY: evaluation.accuracy,

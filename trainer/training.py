@@ -1,4 +1,5 @@
-"""Training a captcha model: real folders and/or synthetic captchas in, a model file and its metadata out.
+"""Training a captcha model: real folders and/or synthetic captchas in, a model file, its LiteRT copy (which the
+solver reads on a CPU) and its metadata out.
 
 Seeded, with a fixed validation split, best-checkpointing on whole-string accuracy, early stopping,
 a CSV log and a progress bar; sized for a 2-core CPU."""
@@ -21,9 +22,10 @@ import numpy as np
 from solver.alphabet import ALPHABET, TEXT_LENGTH
 from solver.model import build_model
 from solver.preprocess import INPUT_HEIGHT, INPUT_WIDTH
-from solver.solver import metadata_path
+from solver.solver import litert_path, metadata_path
 from trainer.config import TrainingConfig
 from trainer.dataset import CaptchaSet, load_folder, synthetic
+from trainer.litert import write_litert
 
 # Held-out synthetic captchas that validate a model trained without real ones.
 SYNTHETIC_VALIDATION = 2000
@@ -39,6 +41,7 @@ class TrainingResult:
     validation_source: str
     training_images: int
     seconds: float
+    litert_path: Path | None = None  # None where TensorFlow, which writes it, is not installed
 
 
 ProgressHook = Callable[[int, int, dict[str, float]], None]
@@ -76,19 +79,28 @@ class BestModel(keras.callbacks.Callback):
             logs.update(val_sequence_accuracy=accuracy, val_char_accuracy=char_accuracy, val_loss=loss)
         if (accuracy, -loss) > self.best:
             self.best, self.best_epoch, self.best_char_accuracy = (accuracy, -loss), epoch + 1, char_accuracy
-            save_for_inference(self.model, self.output)
+            save_keras(self.model, self.output)
         elif epoch + 1 - self.best_epoch >= self.patience:
             self.model.stop_training = True
         if self.deadline is not None and time.monotonic() > self.deadline:
             self.model.stop_training = True
 
 
-def save_for_inference(model: keras.Model, path: Path) -> None:
-    """Save weights and architecture without the optimizer's state, which would triple the file."""
+def save_keras(model: keras.Model, path: Path) -> None:
+    """Save weights and architecture without the optimizer's state, which would triple the file; a LiteRT copy of
+    the weights before goes, so that the solver never reads it for these."""
     # Rebuilt from its config, not cloned: Keras 3 compiles a clone of a compiled model, optimizer and all.
     clean = keras.Model.from_config(model.get_config())
     clean.set_weights(model.get_weights())
+    litert_path(Path(path)).unlink(missing_ok=True)
     clean.save(path)
+
+
+def save_for_inference(model: keras.Model, path: Path, check_on: np.ndarray) -> Path | None:
+    """Save the model as the solver reads it: the model file (save_keras) and its LiteRT copy beside it, checked to
+    read `check_on` ((n, height, width) uint8 pixels) as the model does (trainer.litert.write_litert)."""
+    save_keras(model, path)
+    return write_litert(Path(path), check_on)
 
 
 class ProgressCallback(keras.callbacks.Callback):
@@ -170,6 +182,8 @@ def train(
     result = TrainingResult(output, epochs_run, best.best_epoch, best.best[0], best.best_char_accuracy,
                             validation_source, len(training_set), time.monotonic() - started)
     write_metadata(config, result, model.count_params())
+    # The best epoch's model, as saved, checked on the captchas that chose it.
+    result.litert_path = write_litert(output, validation_set.images)
     return result
 
 

@@ -20,6 +20,7 @@ from trainer.attempt_dataset import (
 )
 from trainer.dataset import CaptchaSet, load_folder
 from trainer.evaluation import evaluate
+from trainer.litert import ensure_litert
 
 # Figure names a model version's metrics use.
 ACCURACY = "accuracy"
@@ -79,7 +80,9 @@ def gate_data(store: Store, candidate: ModelVersion, folder: Path | None = None)
 
 
 def gate_accuracy(model_path: str | Path, data: CaptchaSet) -> float:
-    """The whole-string accuracy the gate weighs: the model's reading of `data`, with as few timings as will do."""
+    """The whole-string accuracy the gate weighs: the model's reading of `data`, with as few timings as will do
+    (a version trained before the trainer wrote LiteRT copies gets one, checked on `data`)."""
+    ensure_litert(model_path, data.images)
     return evaluate(Solver.load(model_path), data, GATE_LATENCY_SAMPLES, GATE_THROUGHPUT_PASSES).accuracy
 
 

@@ -1,5 +1,5 @@
-"""The network the solver reads with: batch normalization folded into the convolutions and the training-only
-layers dropped, reading as the trained model does."""
+"""The network the LiteRT copy is made of (and Keras reads with on a GPU): batch normalization folded into the
+convolutions and the training-only layers dropped, reading as the trained model does."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import keras
 import numpy as np
 from keras import layers
 
-from solver.model import RandomShift, build_model, for_inference
+from solver.model import RandomShift, build_model, for_inference, load_model
 from solver.preprocess import preprocess
 from solver.solver import Solver
 
@@ -15,12 +15,13 @@ from solver.solver import Solver
 def test_the_shipped_model_reads_the_same_without_its_batch_normalization(
         validation_captchas: list[tuple[bytes, str]]) -> None:
     solver = Solver.load(reread_below=0.0)
-    lean = for_inference(solver.model)
+    model = load_model(solver.path)
+    lean = for_inference(model)
     kinds = {type(layer) for layer in lean.layers}
     assert not kinds & {layers.BatchNormalization, layers.Dropout, layers.RandomTranslation}
-    assert layers.Conv2D in kinds and len(lean.layers) < len(solver.model.layers)
+    assert layers.Conv2D in kinds and len(lean.layers) < len(model.layers)
     pixels = np.stack([preprocess(image) for image, _ in validation_captchas[:16]])[..., None]
-    expected = solver.model(pixels, training=False)
+    expected = model(pixels, training=False)
     assert np.allclose(lean(pixels, training=False), expected, atol=1e-5)
     readings = solver.solve_many([image for image, _ in validation_captchas[:16]])
     assert np.allclose([r.char_probabilities for r in readings], np.max(expected, axis=-1), atol=1e-5)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 
 from solver import Solver
-from solver.model import build_model
+from solver.model import build_model, load_model
 
 
 def filters(model: keras.Model) -> list[int]:
@@ -17,13 +17,14 @@ def unnamed(layer: keras.layers.Layer) -> dict[str, object]:
 
 
 def test_the_width_in_the_shipped_metadata_builds_the_shipped_network() -> None:
-    shipped = Solver.load()
-    model = build_model(width=shipped.metadata["training"]["config"]["width"])
-    assert filters(model) == filters(shipped.model) == [12, 24, 48, 48, 96, 24]
+    solver = Solver.load()
+    shipped = load_model(solver.path)
+    model = build_model(width=solver.metadata["training"]["config"]["width"])
+    assert filters(model) == filters(shipped) == [12, 24, 48, 48, 96, 24]
     # Past the input, layer for layer the same, seeds included.
     assert [(type(layer), unnamed(layer)) for layer in model.layers[1:]] == \
-        [(type(layer), unnamed(layer)) for layer in shipped.model.layers[1:]]
-    assert model.count_params() == shipped.model.count_params()
+        [(type(layer), unnamed(layer)) for layer in shipped.layers[1:]]
+    assert model.count_params() == shipped.count_params() == solver.info["parameters"]
 
 
 def test_width_scales_every_convolution_to_whole_filters_of_at_least_eight() -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -17,11 +19,12 @@ import pytest
 from PIL import Image
 
 from replica.captcha import render
-from solver import ModelNotFoundError, Solution, Solver, SolverInputError
+from solver import ModelNotFoundError, Solution, Solver, SolverError, SolverInputError
 from solver.alphabet import ALPHABET
-from solver.model import decode
+from solver.characters import decode
+from solver.model import load_model
 from solver.preprocess import preprocess, shifted
-from solver.solver import REREAD_SHIFTS
+from solver.solver import REREAD_SHIFTS, litert_path
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +35,9 @@ def solver() -> Solver:
 def test_shipped_model_loads_with_info(solver: Solver) -> None:
     assert solver.model_version
     assert solver.info["device"] in ("CPU", "GPU")
-    assert solver.info["runtime"] == {"CPU": "LiteRT XNNPACK", "GPU": "TensorFlow"}[solver.info["device"]]
+    if solver.info["device"] == "CPU":
+        assert (solver.info["runtime"], solver.info["backend"]) == ("LiteRT XNNPACK", None)
+    assert solver.info["parameters"] == solver.metadata["parameters"]
     assert solver.info["alphabet"] == ALPHABET
     assert solver.info["parameters"] < 500_000
     assert Path(solver.info["path"]).stat().st_size <= 2 * 1024 * 1024
@@ -66,7 +71,8 @@ def test_a_doubtful_reading_is_read_again_five_ways(validation_captchas: list[tu
     image = validation_captchas[0][0]
     pixels = preprocess(image)[None]
     views = [pixels] + [shifted(pixels, dx, dy) for dx, dy in REREAD_SHIFTS]
-    averaged = np.mean([once.model(view[..., None], training=False)[0] for view in views], axis=0)
+    model = load_model(once.path)
+    averaged = np.mean([model(view[..., None], training=False)[0] for view in views], axis=0)
     reading = always.solve(image)
     assert reading.text == decode(averaged[None])[0][0]
     assert reading.char_probabilities == pytest.approx(tuple(averaged.max(axis=-1)), rel=1e-4)
@@ -121,19 +127,61 @@ def test_threads_reading_at_once_get_what_one_thread_gets(solver: Solver,
     assert together == alone
 
 
-def test_loading_and_reading_write_nothing_on_stderr(validation_captchas: list[tuple[bytes, str]],
-                                                     tmp_path: Path) -> None:
-    # LiteRT's converter and its XNNPACK delegate log from C++ whatever the log level; the CLI's JSON log lines and
-    # a notebook's cells share that stream. As from a fresh shell: no log level set (TensorFlow's import talks).
+# The C++ libraries' loudest settings, whatever the CPU: TensorFlow's info lines and verbose logging, oneDNN's
+# notice. No GPU in sight: on a CPU machine the solver reads through LiteRT alone.
+LOUDEST_NATIVE_LOGS = {"TF_CPP_MIN_LOG_LEVEL": "0", "TF_CPP_MAX_VLOG_LEVEL": "1", "TF_ENABLE_ONEDNN_OPTS": "1",
+                       "CUDA_VISIBLE_DEVICES": ""}
+LOAD_AND_READ = """
+import json, sys
+from solver import Solver
+solver = Solver.load()
+image = open(sys.argv[1], "rb").read()
+texts = [solver.solve(image).text] + [solution.text for solution in solver.solve_many([image] * 3)]
+print(json.dumps({"texts": texts, "runtime": solver.info["runtime"],
+                  "modules": sorted({name.split(".")[0] for name in sys.modules})}))
+"""
+
+
+def test_loading_and_reading_load_no_tensorflow_and_write_nothing_on_stderr(
+        validation_captchas: list[tuple[bytes, str]], tmp_path: Path) -> None:
+    # The CLI's JSON log lines and a notebook's cells share stderr with the C++ libraries, whose log levels are not
+    # the user's to guess: TensorFlow, Keras and JAX stay out of the process, and LiteRT's one notice is withheld.
     (tmp_path / "captcha.jpg").write_bytes(validation_captchas[0][0])
-    script = ("import sys, tensorflow; sys.stderr.write('loading\\n'); from solver import Solver; "
-              "solver = Solver.load(); print(solver.solve(open(sys.argv[1], 'rb').read()).text); "
-              "sys.stderr.write('still here')")
-    shell = {name: value for name, value in os.environ.items() if name != "TF_CPP_MIN_LOG_LEVEL"}
-    answer = subprocess.run([sys.executable, "-c", script, str(tmp_path / "captcha.jpg")], env=shell,
-                            capture_output=True, text=True, timeout=240, check=True)
-    assert answer.stdout.strip() == validation_captchas[0][1]
-    assert answer.stderr.split("loading\n", 1)[1] == "still here"
+    answer = subprocess.run([sys.executable, "-c", LOAD_AND_READ, str(tmp_path / "captcha.jpg")],
+                            env=os.environ | LOUDEST_NATIVE_LOGS, capture_output=True, text=True, timeout=240,
+                            check=True)
+    read = json.loads(answer.stdout)
+    assert read["texts"] == [validation_captchas[0][1]] * 4 and read["runtime"] == "LiteRT XNNPACK"
+    assert not {"tensorflow", "keras", "jax"} & set(read["modules"])
+    assert answer.stderr == ""
+
+
+def test_stderr_written_while_the_reader_loads_comes_through(validation_captchas: list[tuple[bytes, str]],
+                                                             tmp_path: Path) -> None:
+    # Only LiteRT's notice is withheld while the first interpreter allocates: what else is written then comes out.
+    script = ("import os, sys; from solver.litert_reader import xnnpack_notice_withheld\n"
+              "with xnnpack_notice_withheld():\n"
+              "    os.write(2, b'INFO: Created TensorFlow Lite XNNPACK delegate for CPU.\\nfrom C\\n')\n"
+              "    sys.stderr.write('from Python\\n')\n"
+              "sys.stderr.write('after\\n')")
+    answer = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)
+    assert answer.stderr == "from C\nfrom Python\nafter\n"
+
+
+def test_a_model_without_its_litert_copy_says_what_to_run(tmp_path: Path) -> None:
+    # A version registered before the trainer wrote LiteRT copies: the solver never converts it itself.
+    shipped = Path(Solver.load().path)
+    old = Path(shutil.copy(shipped, tmp_path / "db-20261101-000000.keras"))
+    with pytest.raises(ModelNotFoundError, match=r"no LiteRT copy of db-20261101-000000.keras .*"
+                                                 r"`python -m trainer\.litert .*db-20261101-000000.keras`"):
+        Solver.load(old, runtime="litert")
+    shutil.copy(litert_path(shipped), litert_path(old))
+    assert Solver.load(old).model_version == "db-20261101-000000"
+
+
+def test_an_unknown_runtime_is_refused() -> None:
+    with pytest.raises(SolverError, match="choose one of auto, litert, keras"):
+        Solver.load(runtime="onnx")
 
 
 def test_bad_bytes_raise_solver_input_error(solver: Solver) -> None:

@@ -14,12 +14,13 @@ from replica.captcha import render
 from solver.alphabet import ALPHABET
 from solver.model import build_model
 from storage import Attempt, AttemptOutcome, Store
+from trainer.training import save_for_inference
 
 START = datetime(2026, 11, 20, 8, 30, tzinfo=UTC)
 
 
 def save_model_reading(text: str, path: Path) -> Path:
-    """A model file whose every answer is `text`: its last layer ignores the image."""
+    """A model file, with its LiteRT copy, whose every answer is `text`: its last layer ignores the image."""
     model = build_model(seed=0)
     dense = [layer for layer in model.layers if layer.__class__.__name__ == "Dense"][-1]
     kernel, bias = dense.get_weights()
@@ -28,7 +29,7 @@ def save_model_reading(text: str, path: Path) -> Path:
         bias[position * len(ALPHABET) + ALPHABET.index(char)] = 20.0
     dense.set_weights([np.zeros_like(kernel), bias])
     path.parent.mkdir(parents=True, exist_ok=True)
-    model.save(path)
+    save_for_inference(model, path, np.random.default_rng(0).integers(0, 256, (8, 32, 96), dtype=np.uint8))
     return path
 
 

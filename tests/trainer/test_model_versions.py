@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ from typer.testing import CliRunner
 
 from bsr.cli import app
 from bsr.settings import get_settings
+from solver.solver import litert_path
 from storage import AttemptOutcome, LabelSource, Store
 from tests.trainer.loop_fixtures import START, record, save_model_reading
 from trainer.dataset import load_folder
@@ -97,6 +99,19 @@ def test_rollback_returns_to_the_previous_version(store: Store, reading: dict[st
     promote(store, "second")
     assert rollback(store).name == "first"
     assert store.active_model_version().name == "first"
+
+
+def test_the_gate_writes_the_litert_copy_of_a_version_registered_without_one(
+    store: Store, reading: dict[str, Path], tmp_path: Path
+) -> None:
+    fill(store)
+    register(store, "bad", reading["ZZZZZ"])
+    store.activate_model_version("bad")
+    # The model file alone, as versions were kept before the trainer wrote LiteRT copies.
+    old = Path(shutil.copy(reading["ACDEF"], tmp_path / "old.keras"))
+    register(store, "old", old, trained_until_minute=2)
+    assert promote(store, "old").candidate_accuracy == 1.0
+    assert litert_path(old).is_file()
 
 
 def test_bsr_relabel_checks_labels_skips_and_marks_unreadable(configured: str) -> None:

@@ -1,11 +1,12 @@
-"""Tiny training runs end to end: data in, a model file with metadata and a log out, loadable by the solver,
-the same again from the same seed, and under Keras's JAX backend without TensorFlow; and a model survives saving
-and loading unchanged."""
+"""Tiny training runs end to end: data in, a model file with its LiteRT copy, metadata and a log out, loadable by
+the solver, the same again from the same seed, and under Keras's JAX backend without TensorFlow; a model survives
+saving and loading unchanged; a LiteRT copy that reads otherwise than its model is refused."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,9 +17,12 @@ from typer.testing import CliRunner
 
 from bsr.cli import app
 from solver import Solver
-from solver.model import build_model
-from solver.preprocess import preprocess
-from trainer.training import TrainingConfig, TrainingResult, save_for_inference, train
+from solver.model import build_model, load_model
+from solver.preprocess import preprocess, preprocess_many
+from solver.solver import litert_path
+from trainer.dataset import load_folder
+from trainer.litert import LiteRTCopyError, check_litert, ensure_litert
+from trainer.training import TrainingConfig, TrainingResult, save_for_inference, save_keras, train
 
 Steps = list[tuple[int, int]]
 
@@ -50,6 +54,10 @@ def test_tiny_training_writes_a_loadable_model(tiny_run: tuple[TrainingResult, S
     assert metadata["training"]["config"]["width"] == 1.0
     log = result.model_path.with_suffix(".log.csv").read_text().splitlines()
     assert log[0].startswith("epoch") and len(log) == 3
+    # The best epoch's LiteRT copy, checked on the four validation captchas.
+    assert result.litert_path == litert_path(result.model_path) and result.litert_path.is_file()
+    assert metadata["litert"]["file"] == "tiny.tflite" and metadata["litert"]["checked_on"] == 4
+    assert metadata["litert"]["largest_difference"] <= 1e-4
 
     solver = Solver.load(result.model_path)
     assert solver.model_version == "tiny"
@@ -60,20 +68,22 @@ def test_tiny_training_writes_a_loadable_model(tiny_run: tuple[TrainingResult, S
 def test_training_is_reproducible(tmp_path: Path, tiny_run: tuple[TrainingResult, Steps],
                                   labelled_folder: Path) -> None:
     again = train(tiny_config(tmp_path / "again.keras", labelled_folder))
-    first_weights = Solver.load(tiny_run[0].model_path).model.get_weights()
-    again_weights = Solver.load(again.model_path).model.get_weights()
+    first_weights = load_model(tiny_run[0].model_path).get_weights()
+    again_weights = load_model(again.model_path).get_weights()
     assert all(np.allclose(a, b, atol=1e-5) for a, b in zip(first_weights, again_weights, strict=True))
 
 
 def test_save_load_round_trip(tmp_path: Path, labelled_folder: Path) -> None:
     model = build_model(seed=7)
-    save_for_inference(model, tmp_path / "round-trip.keras")
-    solver = Solver.load(tmp_path / "round-trip.keras", reread_below=0.0)  # the model as saved, read once
+    images = load_folder(labelled_folder).images
+    copy = save_for_inference(model, tmp_path / "round-trip.keras", images)
+    assert copy == tmp_path / "round-trip.tflite"
     image = (labelled_folder / "00001.jpg").read_bytes()
     expected = model(preprocess(image)[None, ..., None], training=False).numpy()[0]
-    solution = solver.solve(image)
-    assert solution.confidence == pytest.approx(float(np.prod(expected.max(-1))), rel=1e-5)
-    assert np.allclose(solution.char_probabilities, expected.max(-1), atol=1e-6)
+    for runtime in ("litert", "keras"):  # the model as saved, read once, by either reader
+        solution = Solver.load(tmp_path / "round-trip.keras", reread_below=0.0, runtime=runtime).solve(image)
+        assert solution.confidence == pytest.approx(float(np.prod(expected.max(-1))), rel=1e-5)
+        assert np.allclose(solution.char_probabilities, expected.max(-1), atol=1e-6)
     assert (tmp_path / "round-trip.keras").stat().st_size < 2 * 1024 * 1024  # no optimizer state
 
 
@@ -85,7 +95,8 @@ def test_bsr_train_command(tmp_path: Path, labelled_folder: Path) -> None:
     assert output.is_file() and output.with_suffix(".json").is_file()
     assert "validation accuracy" in result.output
     assert json.loads(output.with_suffix(".json").read_text())["training"]["config"]["width"] == 0.5
-    model = Solver.load(output).model
+    assert litert_path(output).is_file()
+    model = load_model(output)
     assert [layer.filters for layer in model.layers if hasattr(layer, "filters")] == [8, 16, 32, 32, 64, 16]
 
 
@@ -108,9 +119,10 @@ from trainer.training import TrainingConfig, train
 
 folder, output = Path(sys.argv[1]), Path(sys.argv[2])
 result = train(TrainingConfig(output=output, real=[folder], epochs=2, batch_size=16, seed=1, workers=1, width=0.5))
-solver = Solver.load(output)
-print(json.dumps({"epochs": result.epochs_run, "backend": solver.info["backend"],
-                  "text": solver.solve((folder / "00010.jpg").read_bytes()).text,
+solver = Solver.load(output, runtime="keras")
+image = (folder / "00010.jpg").read_bytes()
+print(json.dumps({"epochs": result.epochs_run, "backend": solver.info["backend"], "text": solver.solve(image).text,
+                  "litert": [str(result.litert_path), Solver.load(output, runtime="litert").solve(image).text],
                   "tensorflow": "tensorflow" in sys.modules}))
 """
 
@@ -123,4 +135,31 @@ def test_training_runs_under_jax_without_tensorflow(tmp_path: Path, labelled_fol
     read = json.loads(answer.stdout.strip().splitlines()[-1])
     assert read["epochs"] == 2 and read["backend"] == "jax" and not read["tensorflow"]
     assert len(read["text"]) == 5
+    # TensorFlow converted the LiteRT copy in a process of its own, which reads the same answer.
+    assert read["litert"] == [str(tmp_path / "jax.tflite"), read["text"]]
     assert json.loads((tmp_path / "jax.json").read_text())["training"]["config"]["width"] == 0.5
+
+
+def test_a_litert_copy_that_reads_otherwise_is_refused_and_removed(tmp_path: Path, labelled_folder: Path) -> None:
+    images = load_folder(labelled_folder).images
+    save_for_inference(build_model(seed=7), tmp_path / "seven.keras", images)
+    save_keras(build_model(seed=8), tmp_path / "eight.keras")
+    impostor = Path(shutil.copy(tmp_path / "seven.tflite", tmp_path / "eight.tflite"))
+    with pytest.raises(LiteRTCopyError, match=r"reads \d+ of 40 captchas otherwise than Keras"):
+        check_litert(tmp_path / "eight.keras", impostor, images)
+    assert not impostor.exists()
+
+
+def test_saving_new_weights_drops_the_old_copy_and_a_missing_copy_is_written(tmp_path: Path,
+                                                                             labelled_folder: Path) -> None:
+    images = load_folder(labelled_folder).images
+    path = tmp_path / "db-20261101-000000.keras"
+    save_for_inference(build_model(seed=7), path, images)
+    save_keras(build_model(seed=8), path)  # as a training run's next best epoch does, before its copy is written
+    assert not litert_path(path).exists()
+    assert ensure_litert(path, images) == litert_path(path)  # as for a version registered before copies
+    written = litert_path(path).stat().st_mtime_ns
+    assert ensure_litert(path, images) == litert_path(path) and litert_path(path).stat().st_mtime_ns == written
+    expected = load_model(path).predict_on_batch(preprocess_many([(labelled_folder / "00001.jpg").read_bytes()])[..., None])
+    solution = Solver.load(path, reread_below=0.0).solve((labelled_folder / "00001.jpg").read_bytes())
+    assert np.allclose(solution.char_probabilities, np.asarray(expected)[0].max(-1), atol=1e-5)
