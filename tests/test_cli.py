@@ -35,16 +35,31 @@ def test_unknown_command_is_one_line_error() -> None:
     assert "Traceback" not in result.stderr
 
 
+# `python -m bsr ARGS` as Python runs it, which at its exit writes the top-level modules it imported to a file.
+BSR_TELLING_ITS_IMPORTS = """
+import json, runpy, sys
+report, sys.argv = sys.argv[1], ["bsr", *sys.argv[2:]]
+try:
+    runpy.run_module("bsr", run_name="__main__", alter_sys=True)
+finally:
+    with open(report, "w") as handle:
+        json.dump(sorted({name.split(".")[0] for name in sys.modules}), handle)
+"""
+# The C++ libraries' loudest settings, whatever the CPU: TensorFlow's info lines and verbose logging, oneDNN's
+# notice. No GPU in sight, as on a CPU machine, where the bot reads through LiteRT alone.
+LOUDEST_NATIVE_LOGS = {"TF_CPP_MIN_LOG_LEVEL": "0", "TF_CPP_MAX_VLOG_LEVEL": "1", "TF_ENABLE_ONEDNN_OPTS": "1",
+                       "CUDA_VISIBLE_DEVICES": ""}
+
+
 def test_log_format_json_writes_one_json_object_a_line_on_stderr(replica, tmp_path: Path) -> None:
-    # As from a shell: importing TensorFlow in this process set TF_CPP_MIN_LOG_LEVEL=1, which the CLI would keep.
-    shell = {name: value for name, value in os.environ.items() if name != "TF_CPP_MIN_LOG_LEVEL"}
-    environment = shell | {
+    environment = os.environ | LOUDEST_NATIVE_LOGS | {
         "BSR_DATA_DIR": str(tmp_path),
         "BSR_DATABASE_URL": f"sqlite:///{tmp_path / 'bsr.sqlite3'}",
     }
+    imports = tmp_path / "imports.json"
     result = subprocess.run(
-        [sys.executable, "-m", "bsr", "--log-format", "json", "fetch", "--base-url", replica.base_url,
-         "--stocks", "2330", "--rate", "0"],  # fmt: skip
+        [sys.executable, "-c", BSR_TELLING_ITS_IMPORTS, str(imports), "--log-format", "json", "fetch",
+         "--base-url", replica.base_url, "--stocks", "2330", "--rate", "0"],  # fmt: skip
         env=environment,
         capture_output=True,
         text=True,
@@ -55,6 +70,8 @@ def test_log_format_json_writes_one_json_object_a_line_on_stderr(replica, tmp_pa
     (finished,) = [event for event in events if event["event"] == "fetch finished"]
     assert (finished["level"], finished["status"], finished["stored"]) == ("info", "succeeded", 1)
     assert "fetch finished" not in result.stdout  # the summary table is on stdout, the log lines are not
+    # The solver read its captchas without TensorFlow, Keras or JAX in the process.
+    assert not {"tensorflow", "keras", "jax"} & set(json.loads(imports.read_text()))
 
 
 @pytest.fixture
