@@ -47,7 +47,7 @@ log = structlog.get_logger("bot.job")
 SERVED_DATE_TRIES = 3
 SITE_CHANGED_AFTER = 3  # complete pages without the form, on fresh loads in a row, before the run stops
 # Downloads a doubt may meet before the report is stored flagged with it: a RecCount that does not fit is asked
-# once more (a download cut at a line end would fit on a second try); 成交股數 and the view as before 2026-12.
+# once more (a download cut at a line end would fit on a second try); a 成交股數 or a view in doubt twice more.
 DOUBTED_DOWNLOADS = {DoubtKind.REC_COUNT: 2, DoubtKind.TRADED_SHARES: 3, DoubtKind.VIEW: 3}
 MAX_THROTTLED = 20  # signs of throttling one security may meet before it is left for a catch-up round
 # A download refused by a check of a whole report, or doubted: fetched again, and listed in the run's summary.

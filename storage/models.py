@@ -114,7 +114,8 @@ class ReportRow(Base):
     rec_count: Mapped[int]
     # A real report's buys and sells need not be equal (SITE.md, "The report"): both totals are kept.
     total_buy_shares: Mapped[int] = mapped_column(BigInteger)
-    total_sell_shares: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))  # 0: filled by 0011
+    # The default served only the rows migration 0011 then summed; every report stored since sets it.
+    total_sell_shares: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
     total_value: Mapped[Decimal] = mapped_column(Numeric(20, 2))
     no_trades: Mapped[bool]
     fetched_at: Mapped[datetime] = mapped_column(UtcDateTime)
