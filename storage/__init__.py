@@ -11,9 +11,11 @@ from storage.errors import (
     ReportMismatchError,
     SchemaError,
     StorageError,
+    StoredReportDiffersError,
     UnknownRecordError,
 )
 from storage.export import ExportFormat, ExportResult, ExportTable, export_dataset, export_day, export_reports
+from storage.exported_trades import ExportedReport, ExportedTradesError, read_exported_trades
 from storage.migrations import UpgradeResult, upgrade_database
 from storage.records import (
     Attempt,
@@ -32,6 +34,7 @@ from storage.records import (
     ModelVersion,
     Report,
     ReportAttempts,
+    ReportSource,
     ReportSummary,
     SaveResult,
     Security,
@@ -52,6 +55,8 @@ __all__ = [
     "ExportFormat",
     "ExportResult",
     "ExportTable",
+    "ExportedReport",
+    "ExportedTradesError",
     "InvalidReportError",
     "JobCounts",
     "JobProgress",
@@ -64,6 +69,7 @@ __all__ = [
     "Report",
     "ReportAttempts",
     "ReportMismatchError",
+    "ReportSource",
     "ReportSummary",
     "SaveResult",
     "SchemaError",
@@ -71,11 +77,13 @@ __all__ = [
     "Store",
     "StorageError",
     "StoredAttempt",
+    "StoredReportDiffersError",
     "UnknownRecordError",
     "UpgradeResult",
     "export_dataset",
     "export_day",
     "export_reports",
     "normal_label",
+    "read_exported_trades",
     "upgrade_database",
 ]

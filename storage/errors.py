@@ -17,9 +17,22 @@ class ReportMismatchError(StorageError):
     def __init__(self, trade_date: date, stock_code: str, detail: str) -> None:
         self.trade_date = trade_date
         self.stock_code = stock_code
+        self.detail = detail
         super().__init__(
             f"report {stock_code} of {trade_date.isoformat()} refused: {detail}; "
             "the download was incomplete and will be retried, nothing was stored"
+        )
+
+
+class StoredReportDiffersError(StorageError):
+    """A report read from a file whose trades differ from those of the report stored for its day and code."""
+
+    def __init__(self, trade_date: date, stock_code: str, stored_source: str, stored: int, offered: int) -> None:
+        self.trade_date = trade_date
+        self.stock_code = stock_code
+        super().__init__(
+            f"a different report of {stock_code} for {trade_date.isoformat()} is stored ({stored_source}, "
+            f"{stored:,} records; this one {offered:,}); it was left as it was: replace it on purpose to store this one"
         )
 
 

@@ -67,7 +67,8 @@ REPORT_SCHEMA = pa.schema(
         ("low_price", pa.decimal128(12, 2)),
         ("close_price", pa.decimal128(12, 2)),
         ("flags", pa.string()),  # why it was stored flagged, reasons joined by "; "; null (empty in CSV) for none
-        ("fetched_at", pa.timestamp("us", tz="UTC")),
+        ("fetched_at", pa.timestamp("us", tz="UTC")),  # for an imported report: when it was imported
+        ("source", pa.string()),  # fetched (by the bot) or imported (bsr import: no figures, rec_count 0)
     ]
 )
 REPORTS_DATASET_FOLDER = "broker-reports"
@@ -146,6 +147,7 @@ def export_reports(
             **{name: getattr(report.figures, name, None) for name in FIGURE_COLUMNS},
             "flags": "; ".join(report.flags) or None,
             "fetched_at": report.fetched_at,
+            "source": report.source.value,
         }
         for report in reports
     ]

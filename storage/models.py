@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from storage.records import AttemptOutcome, JobStatus, LabelSource
+from storage.records import AttemptOutcome, JobStatus, LabelSource, ReportSource
 
 # Fixed constraint names, so both databases and every migration agree on them.
 NAMING_CONVENTION = {
@@ -132,6 +132,8 @@ class ReportRow(Base):
     close_price: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     # Why the report was stored although a soft sign kept doubting it (storage.report_checks); [] for none.
     flags: Mapped[list[str]] = mapped_column(JSON, server_default=text("'[]'"))
+    # Fetched by the bot, or imported from a saved file (bsr import): an imported one has no view figures.
+    source: Mapped[ReportSource] = mapped_column(_enum(ReportSource, "report_source"), server_default=text("'fetched'"))
 
 
 class BrokerTradeRow(Base):

@@ -38,6 +38,14 @@ class JobStatus(StrEnum):
     NO_TRADING = "no_trading"  # the site never served the day's data: a holiday
 
 
+class ReportSource(StrEnum):
+    """Where a stored report came from: downloaded from the site by the bot, or imported from a saved file
+    (`bsr import`), which carries neither the report view's figures nor the link's RecCount."""
+
+    FETCHED = "fetched"
+    IMPORTED = "imported"
+
+
 class SaveResult(StrEnum):
     """What saving a report did: a new report, a different one replaced whole, or nothing (identical)."""
 
@@ -80,7 +88,9 @@ class Report:
 
     `rec_count` is the download link's RecCount, kept as the site gave it: it is not the number of records.
     `figures` are the report view's, when it was read. `flags` say why a report was stored although a soft
-    sign doubted it (storage.report_checks): the site gave it so, again and again, and a day is never lost."""
+    sign doubted it (storage.report_checks): the site gave it so, again and again, and a day is never lost.
+    `source` says whether the bot fetched it or it was imported from a file; an imported report's rec_count is
+    0 (no link gave one) and `fetched_at` is when it was imported."""
 
     trade_date: date
     stock_code: str
@@ -91,6 +101,7 @@ class Report:
     no_trades: bool = False
     figures: DayFigures | None = None
     flags: tuple[str, ...] = ()
+    source: ReportSource = ReportSource.FETCHED
 
     @property
     def total_buy_shares(self) -> int:
@@ -163,6 +174,7 @@ class ReportSummary:
     fetched_at: datetime
     figures: DayFigures | None = None
     flags: tuple[str, ...] = ()  # why it was stored although a soft sign doubted it (Report.flags)
+    source: ReportSource = ReportSource.FETCHED
 
 
 @dataclass(frozen=True)

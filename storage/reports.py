@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storage.base import StoreBase
-from storage.errors import UnknownRecordError
+from storage.errors import StoredReportDiffersError, UnknownRecordError
 from storage.models import (
     BRANCH_DAYS,
     REPORTS,
@@ -31,6 +31,7 @@ from storage.records import (
     BrokerTrade,
     DayFigures,
     Report,
+    ReportSource,
     ReportSummary,
     SaveResult,
 )
@@ -66,32 +67,39 @@ class Reports(StoreBase):
 
     def _save_report(self, report: Report, content_sha256: str) -> SaveResult:
         with self._writing() as session:
-            row = session.scalars(
-                select(ReportRow)
-                .where(ReportRow.trade_date == report.trade_date, ReportRow.stock_code == report.stock_code)
-                .with_for_update()
-            ).one_or_none()
+            row = _stored_row_for_update(session, report)
             if row is not None and row.content_sha256 == content_sha256:
                 return SaveResult.UNCHANGED
-            if row is None:
-                row = ReportRow(trade_date=report.trade_date, stock_code=report.stock_code)
-                session.add(row)
-                result = SaveResult.INSERTED
-            else:
-                session.execute(delete(BrokerTradeRow).where(BrokerTradeRow.report_id == row.id))
-                for derived in (BranchDayRow, StockDayRow):
-                    session.execute(
-                        delete(derived).where(
-                            derived.stock_code == report.stock_code, derived.trade_date == report.trade_date
-                        )
+            return _write_report(session, row, report, content_sha256)
+
+    def import_report(self, report: Report, replace: bool = False) -> SaveResult:
+        """Stores a report read from a saved file in one transaction, whole or not at all.
+
+        A stored report of its day and code with the same trades is left as it is, whatever its source or
+        figures (UNCHANGED): the file holds what is stored. One whose trades differ raises
+        StoredReportDiffersError, leaving it as it was, unless `replace` (REPLACED). Raises what save_report
+        raises for a report that is not whole."""
+        check_report(report)
+        content_sha256 = _content_sha256(report)
+        try:
+            return self._import_report(report, content_sha256, replace)
+        except IntegrityError:  # another writer stored the day and code meanwhile (see save_report)
+            return self._import_report(report, content_sha256, replace)
+
+    def _import_report(self, report: Report, content_sha256: str, replace: bool) -> SaveResult:
+        with self._writing() as session:
+            row = _stored_row_for_update(session, report)
+            if row is not None:
+                if row.content_sha256 == content_sha256:
+                    return SaveResult.UNCHANGED
+                stored = () if row.no_trades else self._trades(session, row.id)
+                if stored == tuple(sorted(report.trades, key=lambda trade: trade.seq)):
+                    return SaveResult.UNCHANGED
+                if not replace:
+                    raise StoredReportDiffersError(
+                        report.trade_date, report.stock_code, ReportSource(row.source).value, len(stored), len(report.trades)
                     )
-                result = SaveResult.REPLACED
-            _fill_report_row(row, report, content_sha256)
-            session.flush()
-            _insert_trades(session, [(row.id, report.trades)])
-            _insert_branch_days(session, [report])
-            _insert_stock_days(session, [report])
-            return result
+            return _write_report(session, row, report, content_sha256)
 
     def load_reports(self, reports: Iterable[Report]) -> int:
         """Stores many new reports in one transaction, in bulk: history loaded from elsewhere (the demo's
@@ -147,6 +155,7 @@ class Reports(StoreBase):
                     fetched_at=row.fetched_at,
                     figures=_figures(row),
                     flags=tuple(row.flags),
+                    source=ReportSource(row.source),
                 )
                 for row in rows
             ]
@@ -167,6 +176,7 @@ class Reports(StoreBase):
                 no_trades=row.no_trades,
                 figures=_figures(row),
                 flags=tuple(row.flags),
+                source=ReportSource(row.source),
             )
 
     def report_trades(self, trade_date: date, stock_code: str) -> tuple[BrokerTrade, ...]:
@@ -208,6 +218,35 @@ class Reports(StoreBase):
         return tuple(_broker_trade(row) for row in rows)
 
 
+def _stored_row_for_update(session: Session, report: Report) -> ReportRow | None:
+    return session.scalars(
+        select(ReportRow)
+        .where(ReportRow.trade_date == report.trade_date, ReportRow.stock_code == report.stock_code)
+        .with_for_update()
+    ).one_or_none()
+
+
+def _write_report(session: Session, row: ReportRow | None, report: Report, content_sha256: str) -> SaveResult:
+    """Inserts the report, or replaces the stored `row` whole: its trades, branch days and stock day."""
+    if row is None:
+        row = ReportRow(trade_date=report.trade_date, stock_code=report.stock_code)
+        session.add(row)
+        result = SaveResult.INSERTED
+    else:
+        session.execute(delete(BrokerTradeRow).where(BrokerTradeRow.report_id == row.id))
+        for derived in (BranchDayRow, StockDayRow):
+            session.execute(
+                delete(derived).where(derived.stock_code == report.stock_code, derived.trade_date == report.trade_date)
+            )
+        result = SaveResult.REPLACED
+    _fill_report_row(row, report, content_sha256)
+    session.flush()
+    _insert_trades(session, [(row.id, report.trades)])
+    _insert_branch_days(session, [report])
+    _insert_stock_days(session, [report])
+    return result
+
+
 def _fill_report_row(row: ReportRow, report: Report, content_sha256: str) -> None:
     row.rec_count = report.rec_count
     row.total_buy_shares = report.total_buy_shares
@@ -219,6 +258,7 @@ def _fill_report_row(row: ReportRow, report: Report, content_sha256: str) -> Non
     row.raw_csv_zlib = zlib.compress(report.raw_csv, RAW_CSV_COMPRESSION_LEVEL)
     _set_figures(row, report.figures)
     row.flags = list(report.flags)
+    row.source = report.source
 
 
 def _insert_trades(session: Session, report_trades: list[tuple[int, tuple[BrokerTrade, ...]]]) -> None:
