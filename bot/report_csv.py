@@ -49,7 +49,7 @@ def parse_report(
     lines of 11 fields, the last one ended like every other (storage.report_checks checks the numbering)."""
     text = decode_report(raw)
     lines = text.splitlines()
-    code_line = next((i for i, line in enumerate(lines[:5]) if _STOCK_CODE_LINE.match(line)), None)
+    code_line = _code_line(lines)
     if code_line is None:
         raise ReportFormatError(
             f"the report for {stock_code} has no 股票代碼 line: the download was not a report"
@@ -77,6 +77,20 @@ def parse_report(
         raw_csv=raw,
         fetched_at=fetched_at,
     )
+
+
+def report_stock_code(raw: bytes) -> str:
+    """The code a CSV body names on its `股票代碼,="CODE"` line: which security's report a saved file is.
+    Raises ReportFormatError when it has none (it is no report of the site) or cannot be decoded."""
+    lines = decode_report(raw).splitlines()
+    code_line = _code_line(lines)
+    if code_line is None:
+        raise ReportFormatError("it has no 股票代碼 line among its first 5: it is not a report of the site")
+    return _STOCK_CODE_LINE.match(lines[code_line]).group(1)  # type: ignore[union-attr]
+
+
+def _code_line(lines: list[str]) -> int | None:
+    return next((i for i, line in enumerate(lines[:5]) if _STOCK_CODE_LINE.match(line)), None)
 
 
 def _row_trades(number: int, row: list[str]) -> list[BrokerTrade]:

@@ -11,6 +11,7 @@ import typer
 from bsr.cli import bot as bot_cli
 from bsr.cli import dashboard as dashboard_cli
 from bsr.cli import flows as flows_cli
+from bsr.cli import history as history_cli
 from bsr.cli import learning as learning_cli
 from bsr.cli import replica as replica_cli
 from bsr.cli import solver as solver_cli
@@ -41,6 +42,7 @@ app.command("train")(solver_cli.train)
 app.command("eval")(solver_cli.evaluate)
 app.add_typer(storage_cli.db_app, name="db")
 app.command()(storage_cli.export)
+app.command("import")(history_cli.import_history)
 app.add_typer(flows_cli.app, name="flows")
 app.command()(bot_cli.fetch)
 app.command()(bot_cli.schedule)

@@ -1,0 +1,64 @@
+"""Folders of the site's CSVs as users and other tools save them, written from the replica's generated market, with
+the trades each file holds: what `bsr import` reads in its tests and its benchmark.
+
+Two ways of saving, one per layout the site has served: the July 2026 files flat, named
+`YYYYMMDD_CODE_twse_broker_trades.csv` (Big5), and the September ones in a folder per day, `YYYY-MM-DD/CODE.csv`
+(UTF-8 with a BOM)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from replica.market import Market
+from replica.report_csv import report_csv_bytes
+from storage import BrokerTrade
+
+CENT = Decimal("0.01")
+JULY_LAYOUT = "2026-07"
+SEPTEMBER_LAYOUT = "2026-09"
+
+
+@dataclass(frozen=True)
+class SavedReport:
+    path: Path
+    trade_date: date
+    stock_code: str
+    trades: tuple[BrokerTrade, ...]
+
+
+def saved_name(trade_date: date, stock_code: str, layout: str) -> str:
+    """Where a tool saving `layout`'s files puts one report, relative to its folder."""
+    if layout == JULY_LAYOUT:
+        return f"{trade_date:%Y%m%d}_{stock_code}_twse_broker_trades.csv"
+    return f"{trade_date.isoformat()}/{stock_code}.csv"
+
+
+def write_saved_reports(
+    folder: Path, market: Market, days: Iterable[date], layout: str, per_day: int
+) -> list[SavedReport]:
+    """The reports of the first `per_day` securities that traded each day, saved under `folder` in `layout`
+    (JULY_LAYOUT or SEPTEMBER_LAYOUT)."""
+    saved = []
+    for trade_date in days:
+        written = 0
+        for security in market.listed(trade_date):
+            if written == per_day:
+                break
+            generated = market.report(trade_date, security.code)
+            if generated is None:
+                continue
+            path = folder / saved_name(trade_date, security.code, layout)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(report_csv_bytes(generated, layout))
+            trades = tuple(
+                BrokerTrade(seq, record.broker.broker_id, record.broker.name, Decimal(record.price_cents) * CENT,
+                            record.buy, record.sell)  # fmt: skip
+                for seq, record in enumerate(generated.records, start=1)
+            )
+            saved.append(SavedReport(path, trade_date, security.code, trades))
+            written += 1
+    return saved
