@@ -18,6 +18,7 @@ from storage import (
     DayFigures,
     JobRun,
     JobStatus,
+    ReportSource,
     Store,
     StoredAttempt,
 )
@@ -186,9 +187,10 @@ class ReportFigures:
     security_name: str | None
     rec_count: int  # the download link's RecCount, as the site gave it: not the number of records
     no_trades: bool
-    fetched_at: datetime  # Taipei time
+    fetched_at: datetime  # Taipei time; for an imported report, when it was imported
     figures: DayFigures | None  # the site's own view of the day: 成交筆數, 成交金額, 成交股數, prices
     flags: tuple[str, ...]  # why it was stored flagged; () for none
+    source: ReportSource  # fetched by the bot, or imported from a saved file (no view figures)
     total_buy_shares: int
     total_sell_shares: int  # a real report's need not equal its buys
     total_value: Decimal
@@ -372,6 +374,7 @@ def report_figures(store: Store, trade_date: date, stock_code: str) -> ReportFig
         fetched_at=report.fetched_at.astimezone(TAIPEI),
         figures=report.figures,
         flags=report.flags,
+        source=report.source,
         total_buy_shares=report.total_buy_shares,
         total_sell_shares=report.total_sell_shares,
         total_value=sum((trade.price * trade.buy_shares for trade in report.trades), Decimal(0)),
