@@ -1,13 +1,16 @@
-"""Screenshots of the dashboard's pages (docs/dashboard-*.png) over a demo database of a month of work.
+"""Screenshots of every dashboard page (docs/dashboard-*.png) over a seeded demo database of a month of work.
 
-Run `.venv/bin/python docs/make_screenshots.py`; the data is seeded, so the pictures come out the same."""
+Run `.venv/bin/python -m docs.make_screenshots` from the repository root; it installs a CJK font first where none is (Debian, as root)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import random
+import shutil
 import socket
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -17,12 +20,25 @@ from decimal import Decimal
 from pathlib import Path
 
 import uvicorn
+from PIL import Image
+from playwright.async_api import Page
 
 from bot.browser import launch_browser
 from dashboard.app import create_app
 from replica.captcha import ALPHABET, random_text, render
-from storage import Attempt, AttemptOutcome, JobCounts, JobStatus, LabelSource, Report, Security, Store
-from testbed.reports import synthetic_report
+from storage import (
+    Attempt,
+    AttemptOutcome,
+    BrokerTrade,
+    DayFigures,
+    JobCounts,
+    JobStatus,
+    LabelSource,
+    Report,
+    Security,
+    Store,
+)
+from testbed.reports import BROKER_ID_CHARS, synthetic_report
 
 TAIPEI = timedelta(hours=8)
 TODAY = date(2026, 11, 20)
@@ -100,6 +116,8 @@ BRANCHES = [
     "忠孝",
     "館前",
 ]
+# The branches of the market, case-sensitive ids as the site's: every report's branches are drawn from them.
+BRANCH_POOL = sorted({"".join(random.Random(index).choices(BROKER_ID_CHARS, k=4)) for index in range(320)})
 # Characters a captcha model tends to mix up, each with what it misreads it as.
 CONFUSABLE = {
     "H": "NK",
@@ -141,12 +159,17 @@ class Demo:
         self.rng = random.Random(2026)
         self.images = [(text, render(text, self.rng)) for text in (random_text(self.rng) for _ in range(400))]
         self.text_of = {image: text for text, image in self.images}
-        self.codes = list(NAMED) + [str(1400 + 7 * index) for index in range(SECURITIES - len(NAMED))]
+        generated = (str(1400 + 7 * index) for index in range(2 * SECURITIES))
+        self.codes = list(NAMED) + [code for code in generated if code not in NAMED][: SECURITIES - len(NAMED)]
         self.broker_names: dict[str, str] = {}
+        self.close_at: dict[str, float] = {}
 
     def fill(self) -> None:
         self.store.upsert_securities(Security(code, name, "股票") for code, name in NAMED.items())
         days = trading_days(TODAY, TRADING_DAYS + 1)
+        for trade_date in days:
+            # Each run reads the exchange's list first; the codes without a name above keep an empty one.
+            self.store.record_listing((Security(code, NAMED.get(code, ""), "股票") for code in self.codes), trade_date)
         for index, trade_date in enumerate(days[:-1]):
             version = MODEL_VERSIONS[min(2, index * 3 // TRADING_DAYS)]
             self.job_run(trade_date, version, len(self.codes))
@@ -242,10 +265,29 @@ class Demo:
         report = synthetic_report(
             code, trade_date, records=records, seed=seed, base_price=Decimal(base), tick=Decimal(tick)
         )
+        # The same branches trade many stocks day after day: the report's own ids become ids of one pool.
+        ids = sorted({trade.broker_id for trade in report.trades})
+        pool_id = dict(zip(ids, random.Random(seed).sample(BRANCH_POOL, len(ids)), strict=True))
         trades = tuple(
-            replace(trade, broker_name=self.broker_name(trade.broker_id)) for trade in report.trades
+            replace(trade, broker_id=pool_id[trade.broker_id], broker_name=self.broker_name(pool_id[trade.broker_id]))
+            for trade in report.trades
         )
-        return replace(report, trades=trades, fetched_at=at)
+        return replace(report, trades=trades, fetched_at=at, figures=self.figures(code, trade_date, trades))
+
+    def figures(self, code: str, trade_date: date, trades: tuple[BrokerTrade, ...]) -> DayFigures:
+        """The report view's figures, the close wandering from day to day among the day's prices."""
+        prices = sorted({trade.price for trade in trades})
+        self.close_at[code] = min(0.9, max(0.1, self.close_at.get(code, 0.5) + self.rng.uniform(-0.15, 0.15)))
+        return DayFigures(
+            trade_date=trade_date,
+            trade_count=len(trades),
+            turnover=int(sum(trade.price * trade.buy_shares for trade in trades)),
+            traded_shares=sum(trade.buy_shares for trade in trades),
+            open_price=prices[len(prices) // 2],
+            high_price=prices[-1],
+            low_price=prices[0],
+            close_price=prices[int(self.close_at[code] * (len(prices) - 1))],
+        )
 
     def broker_name(self, broker_id: str) -> str:
         if broker_id not in self.broker_names:
@@ -273,22 +315,72 @@ def trading_days(last: date, count: int) -> list[date]:
     return sorted(days)
 
 
+WIDTH, HEIGHT = 1280, 800
+# The page of one stock shown, and the shots in the order they are taken: (file name suffix, path).
+STOCK = "2330"
+PAGES = [
+    ("overview", "/"),
+    ("solver", "/solver"),
+    ("reports", "/reports"),
+    ("flows-rankings", "/flows"),
+    ("flows-stock", f"/flows/stocks/{STOCK}"),
+]
+
+
+def ensure_cjk_font() -> None:
+    """Chromium draws Chinese names only with a CJK font installed: install Debian's fonts-noto-cjk where
+    none is (as root), else stop and say what to install."""
+    if cjk_fonts():
+        return
+    if shutil.which("apt-get") and hasattr(sys, "getuid") and sys.getuid() == 0:
+        install = ["apt-get", "install", "-y", "-qq", "fonts-noto-cjk"]
+        env = {"DEBIAN_FRONTEND": "noninteractive", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
+        if subprocess.run(install, env=env, check=False).returncode != 0:
+            subprocess.run(["apt-get", "update", "-qq"], env=env, check=True)
+            subprocess.run(install, env=env, check=True)
+    if not cjk_fonts():
+        sys.exit("no CJK font is installed: run `sudo apt-get install fonts-noto-cjk` and try again")
+
+
+def cjk_fonts() -> list[str]:
+    if not shutil.which("fc-list"):
+        return []
+    listed = subprocess.run(["fc-list", ":lang=zh-tw", "family"], capture_output=True, text=True, check=False)
+    return [line for line in listed.stdout.splitlines() if line.strip()]
+
+
 async def screenshots(base_url: str, out: Path, first_failure_text: str) -> list[Path]:
     written = []
+
+    async def shot(page: Page, name: str) -> None:
+        await page.wait_for_load_state("networkidle")
+        written.append(out / f"dashboard-{name}.png")
+        await page.screenshot(path=written[-1], full_page=True)
+        shrink(written[-1])
+
     async with launch_browser() as browser:
-        page = await browser.new_page(viewport={"width": 1440, "height": 900})
-        for name, path in [("overview", "/"), ("solver", "/solver"), ("reports", "/reports")]:
+        page = await browser.new_page(viewport={"width": WIDTH, "height": HEIGHT}, locale="zh-TW")
+        for name, path in PAGES:
             await page.goto(base_url + path)
-            written.append(out / f"dashboard-{name}.png")
-            await page.screenshot(path=written[-1], full_page=True)
+            await shot(page, name)
+        # The branch page of the stock's top net buyer, as a click on its name opens it.
+        async with page.expect_navigation():
+            await page.click("#top-buyers a.branch-link")
+        await shot(page, "flows-branch")
         # The failure queue after one label typed and saved with Enter, the next captcha waiting.
         await page.goto(base_url + "/failures")
         await page.keyboard.type(first_failure_text)
         async with page.expect_navigation():
             await page.keyboard.press("Enter")
-        written.append(out / "dashboard-failures.png")
-        await page.screenshot(path=written[-1], full_page=True)
+        await shot(page, "failures")
     return written
+
+
+def shrink(path: Path) -> None:
+    """The PNG in 256 colours, undithered: far fewer bytes and the text as sharp, as the pages use few colours."""
+    with Image.open(path) as image:
+        small = image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    small.save(path, optimize=True)
 
 
 def serve(url: str) -> tuple[uvicorn.Server, threading.Thread, str]:
@@ -311,6 +403,7 @@ def main() -> None:
         "--database", default="", help="database URL to fill (default: a temporary SQLite file)"
     )
     args = parser.parse_args()
+    ensure_cjk_font()
     with tempfile.TemporaryDirectory() as scratch:
         url = args.database or f"sqlite:///{Path(scratch) / 'demo.sqlite3'}"
         started = time.perf_counter()
