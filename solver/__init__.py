@@ -1,8 +1,6 @@
-"""Captcha solver: image bytes in, text and confidence out.
-
-Preprocessing, the model definition and the shipped models live here. The solver itself loads on first use, so
-that the alphabet (solver.alphabet) is light to import, e.g. for the dashboard; on a CPU it reads through LiteRT and
-loads no TensorFlow, Keras or JAX (solver.model, the Keras definition, is the trainer's)."""
+"""Captcha solver: image bytes in, text and confidence out; preprocessing, the model definition, shipped models.
+The solver loads on first use, so that the alphabet is light to import; on a CPU it loads no TensorFlow, Keras or
+JAX (solver.model, the Keras definition, is the trainer's)."""
 
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ class RandomShift(layers.Layer):
     what comes in from outside (what RandomTranslation(fill_mode="nearest") does).
 
     Done as two small matrix products per image, which every backend runs fast: RandomTranslation's affine
-    transform becomes a gather per pixel under JAX, over 300 ms a training step on a GPU."""
+    transform becomes a gather per pixel under JAX, which made training on a GPU crawl (docs/benchmarks.md)."""
 
     def __init__(self, height_factor: float, width_factor: float, seed: int | None = None, **kwargs: object):
         super().__init__(**kwargs)

@@ -1,12 +1,6 @@
 """The live solver: loads one model version and reads captcha bytes into a Solution.
-
-On a CPU it reads the model's LiteRT copy (`<version>.tflite` beside `<version>.keras`, written by the trainer) with
-XNNPACK on every core, and the process loads no TensorFlow, Keras or JAX: the same probabilities as Keras to 1e-4,
-single images about five times as fast as a compiled TensorFlow function here, batches about 1.5 times. Where the
-CUDA driver shows a GPU and Keras's backend finds it, it reads the `.keras` file through Keras instead (TensorFlow,
-or JAX under KERAS_BACKEND=jax; solver.keras_reader). Batches are read in chunks. A reading less confident than
-REREAD_BELOW is read again from the image moved one pixel each way, and the five readings averaged: cross-validated,
-that halves the wrong readings for a reread of under 1% of the captchas (README)."""
+On a CPU it reads the model's LiteRT copy and loads no TensorFlow, Keras or JAX; where the CUDA driver shows a GPU
+and Keras's backend finds it, it reads the `.keras` file through Keras (solver.keras_reader)."""
 
 from __future__ import annotations
 
@@ -32,11 +26,12 @@ MODEL_SUFFIX = ".keras"
 LITERT_SUFFIX = ".tflite"
 # How Solver.load reads: "auto" chooses by the GPU in sight (choose_runtime).
 RUNTIMES = ("auto", "litert", "keras")
-# Images read at once: through LiteRT the network reads batches of 8 to 256 within 10% of each other here (2,961
-# images/s at 8, 3,163 at 128, 3,273 at 256; through TensorFlow 128 read best, 1,788 against 1,640 at 256).
+# Images read at once: the size that read fastest through TensorFlow; through LiteRT the batch size hardly matters
+# (docs/benchmarks.md, "Speed").
 BATCH_SIZE = 128
-# Chosen by the cross-validation (benchmarks.solver_cv): below 0.97 the reread reads as well as reading every
-# captcha five ways does, for the shipped recipe's folds and for the synthetic-only model alike.
+# A reading less confident than this is read again from the image moved one pixel each way, and the five readings
+# averaged. Chosen by the cross-validation (benchmarks.solver_cv): below 0.97 the reread reads as well as reading
+# every captcha five ways does, for the shipped recipe's folds and for the synthetic-only model alike.
 REREAD_BELOW = 0.97
 # Whole-pixel moves of the model's input, right, left, down and up: within the training shift's reach.
 REREAD_SHIFTS = ((1, 0), (-1, 0), (0, 1), (0, -1))

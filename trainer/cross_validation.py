@@ -1,8 +1,6 @@
 """Cross-validation of a training recipe on real captchas: ten folds by the last digit of the file number, each
-read by a model trained on the other nine, so that every captcha is read by a model that never saw it.
-
-Each finished part is saved with its readings and timings in a folder, and a rerun into that folder resumes. A part
-read by the solver with another reread threshold is read again by its saved model: no training."""
+read by a model trained on the other nine, so that every captcha is read by a model that never saw it. Each
+finished part is saved with its readings and timings in a folder, and a rerun into that folder resumes."""
 
 from __future__ import annotations
 

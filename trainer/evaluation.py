@@ -1,7 +1,6 @@
-"""Evaluating a solver on a labelled set: accuracy, latency, throughput, the most confused characters, how far
-its confidence can be trusted, and below which confidence a fresh captcha is cheaper than an answer.
-
-Latency is measured the way the bot pays it: JPEG/PNG bytes in, text out, one image at a time."""
+"""Evaluating a solver on a labelled set: accuracy, latency (bytes in, text out, one image at a time, as the bot
+pays it), throughput, the most confused characters, how far its confidence can be trusted, and below which
+confidence a fresh captcha is cheaper than an answer."""
 
 from __future__ import annotations
 
@@ -141,8 +140,8 @@ def measure_latency(solver: Solver, images: list[bytes], samples: int = LATENCY_
 def measure_throughput(solver: Solver, images: list[bytes],
                        passes: int = THROUGHPUT_PASSES) -> tuple[list[Solution], float]:
     """The batched solutions of all images and the images per second of reading them all, decoding included:
-    the median of `passes` passes, as one pass over a thousand captchas takes a third of a second and a shared
-    machine's seconds differ by a fifth from one to the next."""
+    the median of `passes` passes, as one pass is short and a shared machine's seconds differ from one pass to
+    the next."""
     # A whole batch first: a backend that compiles per batch shape (JAX) must not compile inside the timing.
     solver.solve_many(images[:BATCH_SIZE])
     rates = []

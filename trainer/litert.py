@@ -1,7 +1,6 @@
-"""The LiteRT copy of a model file (`<version>.tflite` beside `<version>.keras`), which the solver reads on a CPU
-without TensorFlow: converted by TensorFlow in a process of its own, then checked to read as the Keras model does.
-
-Usage, for a model trained before the trainer wrote copies: python -m trainer.litert MODEL.keras [--check-on FOLDER]"""
+"""The LiteRT copy of a model file (`<version>.tflite` beside `<version>.keras`), which the solver reads on a CPU.
+Converted by TensorFlow in a process of its own, then checked to read as the Keras model does. For a model trained
+before the trainer wrote copies: python -m trainer.litert MODEL.keras [--check-on FOLDER]"""
 
 from __future__ import annotations
 

@@ -1,8 +1,6 @@
-"""Training a captcha model: real folders and/or synthetic captchas in, a model file, its LiteRT copy (which the
-solver reads on a CPU) and its metadata out.
-
-Seeded, with a fixed validation split, best-checkpointing on whole-string accuracy, early stopping,
-a CSV log and a progress bar; sized for a 2-core CPU."""
+"""Training a captcha model: real folders and/or synthetic captchas in; a model file, its LiteRT copy (which the
+solver reads on a CPU) and its metadata out. Seeded, with a fixed validation split, best-checkpointing on
+whole-string accuracy, early stopping, a CSV log and a progress bar."""
 
 from __future__ import annotations
 
@@ -193,7 +191,7 @@ def fit_epochs(model: keras.Model, data: CaptchaSet, config: TrainingConfig,
     returns the epochs run. The images stay uint8 until the model's first layer.
 
     One fit per epoch, on plain arrays, which Keras feeds natively on every backend: fed by a Python generator,
-    TensorFlow's steps take twice as long (its from_generator), and Keras's own shuffling repeats one order every
+    TensorFlow's steps run slower (its from_generator), and Keras's own shuffling repeats one order every
     epoch under TensorFlow once the seed is set."""
     images, labels = data.images[..., None], data.labels
     orders = np.random.default_rng(config.seed)

@@ -1,4 +1,2 @@
-"""The shipped model versions: `<version>.keras` with its LiteRT copy `<version>.tflite` (which the solver reads on a
-CPU; `python -m trainer.litert` writes it) and its metadata `<version>.json` beside it.
-
-The newest version (by name) is the one `Solver.load()` reads by default."""
+"""The shipped model versions: `<version>.keras`, its LiteRT copy `<version>.tflite` (`python -m trainer.litert`
+writes one) and its metadata `<version>.json`. The newest version by name is the one `Solver.load()` reads."""
