@@ -1,6 +1,5 @@
 """What every part of the Store stands on: the engine, a transaction to read in and one to write in.
-
-Each of the Store's concerns (reports, securities, job runs, attempts, their figures, model versions) is a
+Each of the Store's concerns (reports, securities, job runs, attempts and their figures, model versions) is a
 class of its own over StoreBase; storage.store.Store joins them into the one object other rooms use."""
 
 from __future__ import annotations

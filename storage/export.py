@@ -1,8 +1,6 @@
-"""`bsr export`: a day's broker trades from the database to a CSV or Parquet file, or stored days into a
-Hive-partitioned Parquet dataset (`trade_date=YYYY-MM-DD/` folders) that DuckDB, Polars, Spark or Trino read.
-
-One row per broker trade, with its trade date and stock code, or one per report with the site's figures of
-the day (`--what reports`); each file appears whole or not at all."""
+"""`bsr export`: a day's broker trades (one row per trade), or its reports with the site's figures of the day (one
+row per report, `--what reports`), to a CSV or Parquet file, or stored days into a Hive-partitioned Parquet dataset
+(`trade_date=YYYY-MM-DD/` folders) that DuckDB, Polars, Spark or Trino read; each file appears whole or not at all."""
 
 from __future__ import annotations
 

@@ -152,7 +152,7 @@ class BranchDayRow(Base):
     """One branch's trading in one stock on one day: its records of that day's report summed.
 
     Written with the report, in the same transaction; what flows aggregates over windows of days, since
-    a report's records per branch (one per price) are about 2.5 to 7 times as many rows. Clustered by
+    a report's records per branch (one per price) are many more rows (docs/benchmarks.md). Clustered by
     stock and branch on SQLite (no rowid), so that one stock over any window is one range of the table.
     By branch and day with every column a branch's questions read, so that one branch over any window is
     one range of that index and never a lookup into the table per stock and day (flows.branch). By day

@@ -1,7 +1,6 @@
 """What makes a downloaded report whole, and what only doubts one; each rule names the artefact it rests on.
-
-A report that is not whole is refused (the bot fetches it again). A doubt never refuses: the bot fetches again
-a few times, then stores the report flagged with the doubt's reason, since a day missed is gone."""
+A report that is not whole is refused (the bot fetches it again). A doubt never refuses, since a day missed is gone:
+the bot fetches again a few times, then stores the report flagged with the doubt's reason."""
 
 from __future__ import annotations
 

@@ -1,7 +1,6 @@
 """The Store's reports: saving them whole (and in bulk), their trades, and the days stored.
-
-Each report is written with its broker trades, their per-branch sums (branch_days) and its stock's figures
-of the day (stock_days) in one transaction."""
+Each report is written with its broker trades, their per-branch sums (branch_days) and its stock's figures of the
+day (stock_days) in one transaction."""
 
 from __future__ import annotations
 
@@ -267,7 +266,7 @@ def _insert_trades(session: Session, report_trades: list[tuple[int, tuple[Broker
         return
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        # COPY stores a 6,000-record report in under half the time of batched INSERTs (benchmarks/storage.py).
+        # COPY stores a report's trades faster than batched INSERTs (benchmarks.storage; docs/benchmarks.md).
         statement = "COPY broker_trades (report_id, seq, broker_id, broker_name, price, buy_shares, sell_shares) FROM STDIN"
         with connection.connection.driver_connection.cursor() as cursor:  # type: ignore[union-attr]
             with cursor.copy(statement) as copy:

@@ -1,8 +1,6 @@
-"""主力集中度's rule and a stock's volume, written once, and stock_days: each stored day's figures of a stock
-(volume, what its top 15 net buyers bought and top 15 net sellers sold, how many branches net-bought and sold).
-
-The same statement fills stock_days as each report is stored, filled it for the days stored before the
-table (its migration), and answers flows' questions over any window of days (flows.concentration)."""
+"""主力集中度's rule and a stock's volume, written once, and stock_days: each stored day's figures of a stock.
+The same statement fills stock_days as each report is stored, filled it for the days stored before the table
+(its migration), and answers flows' questions over any window of days (flows.concentration)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,6 @@
 """The Store: every read and write the other rooms make to the database, each one a transaction of its own.
-
-Open one with Store.open(url); one Store may be shared by threads (AsyncStore runs it off the event loop).
-Its concerns live in modules of their own: reports, securities, job_runs, attempts, attempt_queries and
-model_versions."""
+Open one with Store.open(url); threads may share one (AsyncStore runs it off the event loop). Its concerns live in
+modules of their own: reports, securities, job_runs, attempts, attempt_queries and model_versions."""
 
 from __future__ import annotations
 
