@@ -1,13 +1,6 @@
-"""Broker flows: what people ask of the stored reports, per stock, per branch and market-wide, over any
-window of trading days; answers are pandas DataFrames aggregated by the database.
-
-Two engines, chosen by measurement (benchmarks/flows.py; README, "Broker flows"): a stock's, a branch's
-and a position's questions are SQL on the database itself (SQLite or PostgreSQL) over storage's
-branch_days, a range of an index each and always current, and a stock's figures of each day (its daily
-concentration) are read from storage's stock_days, kept with each report; the market-wide rankings, which
-read every branch day of the window, run the same SQLAlchemy statements in DuckDB over a columnar copy
-(flows.columnar), 5 to 20 times faster there.
-Values are exact integer cents in SQL, float64 NT$ in the frames (see flows.trades.with_values)."""
+"""Broker flows: what people ask of the stored reports, per stock, per branch and market-wide, over any window of
+trading days, as pandas DataFrames. A stock, a branch and a position are SQL on the database; the market-wide
+rankings run the same statements in DuckDB over a columnar copy (flows.columnar), as benchmarks.flows chose."""
 
 from flows.branch import BranchFlows, branch_flows
 from flows.columnar import ColumnarCopy

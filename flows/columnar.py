@@ -1,11 +1,6 @@
-"""A columnar copy of storage's branch_days, one Parquet file per stored trading day, that the market-wide
-rankings read through DuckDB: the same SQL as on the database, 10 to 25 times faster over millions of rows.
-
-Each day's file carries a fingerprint of the day's stored reports (how many, their records and shares, the
-latest fetch); a question first brings the days it covers up to date, so the copy never answers from a day
-the database has since changed. Each answer is kept under the names of the day files it read and its SQL,
-so asking again reads it back until one of those days changes. The database stays the only source: the
-copy can be deleted at any time."""
+"""A columnar copy of storage's branch_days, one Parquet file per stored day with its day's fingerprint, that the
+market-wide rankings read through DuckDB with the same SQL as the database; a question first rewrites the days it
+covers that changed, and each answer is kept until one of its days changes. The copy can be deleted at any time."""
 
 from __future__ import annotations
 

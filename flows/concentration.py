@@ -1,8 +1,6 @@
-"""主力集中度, the concentration of a stock's trading: what its top 15 net buyers bought beyond what its top
-15 net sellers sold, over the window's volume; with how many branches net-bought against net-sold.
-
-The rule and the volume are storage's (storage.stock_days), which keeps each stored day's figures; here they
-run over a window of days, for one stock or the market-wide ranking."""
+"""主力集中度, the concentration of a stock's trading: what its top 15 net buyers bought beyond what its top 15
+net sellers sold, over the window's volume, with how many branches net-bought against net-sold. The rule and the
+volume are storage's (storage.stock_days), which keeps each day's figures; here they run over a window."""
 
 from __future__ import annotations
 

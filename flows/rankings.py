@@ -1,8 +1,6 @@
 """The market over a window: stocks ranked by concentration, branches ranked by net value bought.
-
-Each ranking is GROUP BYs over the window's branch days, run by DuckDB on their columnar copy (millions of
-rows, where it is several times faster than the database); the frames hold every stock (or branch), best
-first, for the caller to cut."""
+Each ranking is GROUP BYs over the window's millions of branch days, run by DuckDB on their columnar copy;
+the frames hold every stock (or branch), best first, for the caller to cut."""
 
 from __future__ import annotations
 

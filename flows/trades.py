@@ -1,7 +1,6 @@
 """The SQL every flows question is built from: the window's branch days (storage's branch_days: a report's
-records summed per branch), their shares and their values in exact cents.
-
-Aggregation happens in the database (GROUP BY); only one row per branch, stock or day comes back."""
+records summed per branch), their shares and their values in exact cents. Aggregation happens in the database
+(GROUP BY); only one row per branch, stock or day comes back."""
 
 from __future__ import annotations
 
