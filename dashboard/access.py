@@ -1,5 +1,4 @@
 """Who may use the dashboard: on loopback anyone on this machine; beyond it, only who holds its token.
-
 A browser brings the token once as ?token=... and keeps it in a cookie; a script sends it as
 `Authorization: Bearer <token>`. Tokens are compared in constant time."""
 

@@ -1,7 +1,6 @@
 """The dashboard application: create_app(store_url) wires the store, templates, CSRF guard and routes.
-
-Security lives here in one place: allowed hosts, the CSRF check on every route, headers that forbid
-anything but the dashboard's own scripts, styles and images."""
+Security lives here in one place: allowed hosts, the CSRF check on every route, headers that forbid anything but
+the dashboard's own scripts, styles and images."""
 
 from __future__ import annotations
 

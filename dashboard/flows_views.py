@@ -1,7 +1,6 @@
-"""The broker-flows pages and their JSON: a stock, a branch, the market's rankings, over a window of days.
-
-Routes are thin: each resolves the window, asks the flows room one question and renders it (or returns it
-under /api/flows/). The window is ?days=N (the N latest stored days) or ?from=YYYY-MM-DD&to=YYYY-MM-DD."""
+"""The broker-flows pages and their JSON (/api/flows/): a stock, a branch, the market's rankings, over a window
+of days, ?days=N (the N latest stored days) or ?from=YYYY-MM-DD&to=YYYY-MM-DD. Routes are thin: each resolves the
+window, asks the flows room one question and renders it."""
 
 from __future__ import annotations
 

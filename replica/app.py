@@ -1,7 +1,6 @@
 """The replica's ASGI app: the pages of bsr.twse.com.tw/bshtm, the exchange's ISIN list of listed securities,
-and a small control API under /replica/api/.
-
-`create_app(config)` wires market, captchas, viewstates, sessions, stats and faults into one Starlette app."""
+and a small control API under /replica/api/. `create_app(config)` wires market, captchas, viewstates, sessions,
+stats and faults into one Starlette app."""
 
 from __future__ import annotations
 

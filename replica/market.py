@@ -1,7 +1,6 @@
 """The replica's market: listed securities, broker branches, and each day's broker report per security.
-
-Everything is a pure function of (seed, trade_date, stock_code), so two replicas with the same seed agree;
-a replica that serves real reports (replica/real_reports.py) serves those for their codes instead."""
+Everything is a pure function of (seed, trade_date, stock_code), so two replicas with the same seed agree; a
+replica that serves real reports (replica/real_reports.py) serves those for their codes instead."""
 
 from __future__ import annotations
 

@@ -1,7 +1,6 @@
-"""The HTML of the replica's pages, written the way ASP.NET WebForms renders the real site's.
-
-Frameset, welcome page, the query form with its answers, the report's HTML view, the error pages, and the
-exchange's ISIN list of listed securities (another host of the exchange, served here too)."""
+"""The HTML of the replica's pages, written the way ASP.NET WebForms renders the real site's: frameset, welcome
+page, the query form with its answers, the report's HTML view, the error pages, and the exchange's ISIN list of
+listed securities (another host of the exchange, served here too)."""
 
 from __future__ import annotations
 

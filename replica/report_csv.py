@@ -1,7 +1,5 @@
-"""The broker report as bsContent.aspx sends it: the site's CSV, two records a line, in the layout of July or
-of September 2026.
-
-Title, `股票代碼,="<code>"`, the 11-field header, then the records with the site's trailing space."""
+"""The broker report as bsContent.aspx sends it: the site's CSV, two records a line, in the layout of July or of
+September 2026: title, `股票代碼,="<code>"`, the 11-field header, then the records with the site's trailing space."""
 
 from __future__ import annotations
 
