@@ -1,12 +1,6 @@
-"""Broker-flows figures for the README: the replica's full market over 60 trading days, loaded in bulk into
-SQLite (and PostgreSQL with --pg-url), then the flows questions timed warm on each (the rankings on the
-columnar copy of each database, computed and as the copy's kept answer, and as SQL on the database itself
-for comparison), against DuckDB over the Parquet dataset of `bsr export --format dataset`; the dashboard's
-pages to first paint in Chromium.
-
-Medians of --repeat warm runs (one run first to warm the caches). Run from the repository root as
-`python -m benchmarks.flows`. --data DIR keeps the databases and the dataset there, so that a second run
-skips the loading."""
+"""Broker-flows figures for docs/benchmarks.md: the flows questions and pages over 60 days of the full market.
+SQLite, PostgreSQL (--pg-url) and DuckDB over the export dataset, medians of --repeat warm runs; --data DIR keeps
+the databases and the dataset for the next run. Run from the repository root: python -m benchmarks.flows --help"""
 
 from __future__ import annotations
 

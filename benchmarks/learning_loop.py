@@ -1,11 +1,6 @@
-"""The learning loop closed against the replica replaying real captchas: a weak model fetches, a simulated
-person relabels its failures, the trainer fine-tunes and promotes, and the bot fetches again.
-
-Prints the acceptance rate and attempts per report before and after, and how many human labels it took.
-The two fetches replay disjoint halves of the real captchas' training files (odd and even numbers), so
-the second never shows an image the first stored; the fixed validation split (files *0) is never served
-nor trained on and gives an offline check. Run from the repository root:
-`.venv/bin/python -m benchmarks.learning_loop --help`."""
+"""The learning loop closed against the replica replaying real captchas: a weak model fetches, a simulated person
+relabels its failures, the trainer fine-tunes and promotes, and the bot fetches again on captchas the first fetch
+never showed. Prints acceptance and attempts per report before and after, and the human labels it took."""
 
 from __future__ import annotations
 

@@ -1,8 +1,6 @@
-"""Reliability figures for docs/RELIABILITY.md: `bsr fetch` killed at random moments, full-universe runs under
+"""Reliability figures for docs/benchmarks.md: `bsr fetch` killed at random moments, full-universe runs under
 the replica's faults and its 2026 throttling, and a run during which the site rolls over to the next day.
-
-They run the replica in its own process, the rollover in this one (replaying the real captchas when they are
-there). Run from the repository root: `.venv/bin/python -m benchmarks.reliability --help`."""
+Run from the repository root: .venv/bin/python -m benchmarks.reliability --help"""
 
 from __future__ import annotations
 
@@ -53,8 +51,8 @@ CLIENT_LIMITS = {
     "throttle_requests_per_minute": 300,
     "throttle_block_s": 10,
 }
-# The default policy would pause a minute and more and slow to a query every 16 s under a 403 in about every
-# third query, making a full universe take hours: the throttled run uses shorter pauses and a nearer floor.
+# Under these rates the default policy's pauses of up to a minute and its slowing pace would stretch a full
+# universe out a long way (docs/benchmarks.md, "Reliability"): the throttled run uses shorter pauses and a nearer floor.
 THROTTLED_RUN_POLICY = RetryPolicy(
     throttled_base_s=1.0,
     throttled_cap_s=10.0,

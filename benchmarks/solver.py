@@ -1,7 +1,6 @@
-"""Print the solver's figures for the README: accuracy on the real validation split, latency, throughput,
-the confidence threshold for at most 1 wrong answer in 2,000, and the public baseline ddddocr.
-
-Usage, from the repository root: python -m benchmarks.solver [DATA_DIR] [--model M] [--compare NAME=PATH ...] [--no-ddddocr] [--json]"""
+"""Print the solver's figures on the real validation split: accuracy, latency and throughput (docs/benchmarks.md).
+Also the confidence threshold for at most 1 wrong answer in 2,000, and the public baseline ddddocr. Usage, from the
+repository root: python -m benchmarks.solver [DATA_DIR] [--model M] [--compare NAME=PATH ...] [--no-ddddocr] [--json]"""
 
 from __future__ import annotations
 

@@ -1,7 +1,5 @@
-"""Measure the two candidate designs side by side: the multi-head CNN the solver ships, and a CNN-RNN read
-with CTC, each trained on the real training split for the same number of epochs (a fair comparison however
-busy the CPU is) and scored on the validation split.
-
+"""Measure the two candidate designs side by side: the multi-head CNN the solver ships and a CNN-RNN read with CTC.
+Each trains on the real training split for the same epochs (fair however busy the CPU) and is scored on validation.
 Usage, from the repository root: python -m benchmarks.solver_architectures [DATA_DIR] [--epochs 4] [--seed 0]"""
 
 from __future__ import annotations

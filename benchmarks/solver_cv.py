@@ -1,8 +1,6 @@
-"""Cross-validate a training recipe on the real captchas: ten folds by the last digit of the file number, each read
-by a model trained on the other nine; errors, confusions, calibration, time, size and the refresh threshold.
-
-Usage, from the repository root: python -m benchmarks.solver_cv [DATA_DIR] [--quick] [--synthetic-only]
-[--folds 0,3] [--name NAME] [--out DIR] [--epochs N --width W ...] | --compare DIR DIR ..."""
+"""Cross-validate a training recipe on the real captchas: ten folds, each read by a model trained on the other nine.
+Prints errors, confusions, calibration, time, size and the refresh threshold. Usage, from the repository root:
+python -m benchmarks.solver_cv [DATA_DIR] [--quick] [--synthetic-only] [--folds 0,3] [--name NAME] ... | --compare DIR ..."""
 
 from __future__ import annotations
 

@@ -1,7 +1,6 @@
-"""Print what starting the solver costs a fresh process: importing it, `Solver.load()`, the first answer, the peak
-memory after 100 single captchas, and which of TensorFlow, Keras and JAX the process imported.
-
-Usage, from the repository root: python -m benchmarks.solver_load [DATA_DIR] [--model M] [--runs 5] [--json]"""
+"""Print what starting the solver costs a fresh process: import, load, first answer, memory, libraries imported.
+Memory is the peak after 100 single captchas; the libraries are TensorFlow, Keras and JAX. Usage, from the
+repository root: python -m benchmarks.solver_load [DATA_DIR] [--model M] [--runs 5] [--json]"""
 
 from __future__ import annotations
 

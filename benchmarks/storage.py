@@ -1,8 +1,6 @@
-"""Storage figures for the README: the time to store one 6,000-record report, on SQLite and PostgreSQL.
-
-Medians of a first save (insert), a changed save (replace whole), an identical save (no-op) and reading
-the report back. PostgreSQL runs when --pg-url or BSR_TEST_PG_URL names one. Run from the repository root as
-`python -m benchmarks.storage` (run as a file, it would shadow the storage package)."""
+"""Storage figures for docs/benchmarks.md: the time to store one 6,000-record report, on SQLite and PostgreSQL.
+Medians of an insert, a replace, an identical save (a no-op) and a read back; PostgreSQL with --pg-url or
+BSR_TEST_PG_URL. Run as `python -m benchmarks.storage` from the repository root (as a file it shadows storage)."""
 
 from __future__ import annotations
 
