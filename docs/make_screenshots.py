@@ -1,6 +1,6 @@
 """Screenshots of every dashboard page (docs/dashboard-*.png) over a seeded demo database of a month of work.
-
-Run `.venv/bin/python -m docs.make_screenshots` from the repository root; it installs a CJK font first where none is (Debian, as root)."""
+Run `.venv/bin/python -m docs.make_screenshots` from the repository root; it installs a CJK font first where
+none is (Debian's fonts-noto-cjk, as root), so that the names of securities and branches read in the pictures."""
 
 from __future__ import annotations
 
