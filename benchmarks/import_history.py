@@ -1,11 +1,6 @@
-"""The import's figure for the README: how long `bsr import` takes over a folder of 1,000 saved reports.
-
-The folder is written from the replica's generated market as users and tools keep the site's CSVs: half in the
-layout of July 2026 (Big5, flat, `YYYYMMDD_CODE_twse_broker_trades.csv`), half in that of September (UTF-8 with
-a BOM, `YYYY-MM-DD/CODE.csv`). Timed as a user runs it, `bsr` in a process of its own, start-up included: the
-first import into a fresh SQLite database (PostgreSQL too with --pg-url), the same folder again (all already
-stored), and the dataset `bsr export --format dataset` writes of it, into another fresh database. Run from the
-repository root as `python -m benchmarks.import_history`."""
+"""Import figures for the README and docs/benchmarks.md: `bsr import` of 1,000 saved reports (half July's Big5 layout
+flat, half September's UTF-8 in day folders) into fresh SQLite and PostgreSQL (--pg-url), again, and from their
+exported dataset; timed as a user runs it, start-up included. Run from the repository root: python -m benchmarks.import_history"""
 
 from __future__ import annotations
 

@@ -1,9 +1,6 @@
-"""`bsr import`: history the site no longer serves, from the files users and other tools saved: the site's CSVs
-(Big5 or UTF-8, every layout bot.report_csv parses) and the Parquet that `bsr export` writes.
-
-Each report is checked as the bot checks a download and stored whole or not at all, marked imported; the same
-file twice changes nothing, and a different report already stored for its day and code is left as it was
-unless the import is told to replace it."""
+"""`bsr import`: the site's CSVs that users and other tools saved (every layout bot.report_csv parses) and the
+Parquet `bsr export` writes, into the store as imported reports: each checked as a download is, stored whole or
+not at all, and once; a different report already stored is left as it was unless the import may replace it."""
 
 from __future__ import annotations
 

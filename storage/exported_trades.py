@@ -1,6 +1,5 @@
-"""Broker trades read back from the Parquet `bsr export` writes (a day's file, or one `trade_date=YYYY-MM-DD/`
-partition of a dataset), grouped into one report's trades per day and stock, as `bsr import` restores them.
-Only the trades come back: the files carry no RecCount, report view or raw CSV."""
+"""Broker trades read back from the Parquet `bsr export` writes (a day's file, or a dataset's `trade_date=` partition),
+one report's trades per day and stock: what `bsr import` restores. The files carry no RecCount, view or raw CSV."""
 
 from __future__ import annotations
 

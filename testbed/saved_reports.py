@@ -1,9 +1,6 @@
-"""Folders of the site's CSVs as users and other tools save them, written from the replica's generated market, with
-the trades each file holds: what `bsr import` reads in its tests and its benchmark.
-
-Two ways of saving, one per layout the site has served: the July 2026 files flat, named
-`YYYYMMDD_CODE_twse_broker_trades.csv` (Big5), and the September ones in a folder per day, `YYYY-MM-DD/CODE.csv`
-(UTF-8 with a BOM)."""
+"""Folders of the site's CSVs as users and tools save them, written from the replica's market, with each file's trades:
+the July 2026 layout flat (`YYYYMMDD_CODE_twse_broker_trades.csv`, Big5), September's in day folders
+(`YYYY-MM-DD/CODE.csv`, UTF-8 with a BOM). For the tests and the benchmark of `bsr import`."""
 
 from __future__ import annotations
 

@@ -1,6 +1,4 @@
-"""`bsr import`: the site's CSVs and the Parquet `bsr export` wrote, saved earlier by users and other tools, into
-the database as imported reports.
-
+"""`bsr import`: files of the site's CSVs, or the Parquet `bsr export` wrote, into the database as imported reports.
 Thin: it parses its arguments and calls bot.history_import.import_history."""
 
 from __future__ import annotations
