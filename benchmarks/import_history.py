@@ -1,4 +1,4 @@
-"""Import figures for the README and docs/benchmarks.md: `bsr import` of 1,000 saved reports (half July's Big5 layout
+"""Import figures for docs/benchmarks.md: `bsr import` of 1,000 saved reports (half July's Big5 layout
 flat, half September's UTF-8 in day folders) into fresh SQLite and PostgreSQL (--pg-url), again, and from their
 exported dataset; timed as a user runs it, start-up included. Run from the repository root: python -m benchmarks.import_history"""
 
