@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Awaitable, Callable, Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,28 @@ QUICK = RetryPolicy(
     slowest_interval_s=0.4,
     seed=1,
 )
+
+
+# The real CSVs the live site gave on 2026-07-29 (../shared/data/live-csv-2026-07), counted from the files with
+# awk, independently of the parser: records, shares bought, shares sold.
+LIVE_DAY = date(2026, 7, 29)
+REAL_CSV_FIGURES = {
+    "0050": (68_407, 546_282_926, 546_282_926),
+    "2308": (17_546, 22_142_447, 22_142_407),
+    "2317": (17_044, 83_675_463, 83_675_463),
+    "2330": (15_695, 65_899_161, 65_899_191),
+    "2454": (26_983, 16_174_122, 16_174_115),
+    "2603": (4_260, 13_258_719, 13_258_719),
+}
+
+
+@pytest.fixture(scope="session")
+def real_csv_dir() -> Path:
+    """The real CSVs of 2026-07-29 beside the checkout; tests that need them skip where they are absent."""
+    folder = get_settings().captcha_data.parent / "live-csv-2026-07"
+    if not folder.is_dir():
+        pytest.skip(f"the real CSVs of 2026-07-29 are not at {folder}")
+    return folder
 
 
 def assert_whole(report: Report) -> None:

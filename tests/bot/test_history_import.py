@@ -16,26 +16,14 @@ from rich.console import Console
 
 from bot.history_import import ImportStatus, days_in_name, import_history, site_csv_bytes
 from bot.report_csv import parse_report
-from bsr.settings import get_settings
 from flows import resolve_window, stock_flows
 from replica.market import Market
 from storage import BrokerTrade, DayFigures, ExportFormat, ReportSource, Store, export_dataset
 from testbed.commands import bsr_environment, run_bsr
 from testbed.saved_reports import JULY_LAYOUT, SEPTEMBER_LAYOUT, SavedReport, write_saved_reports
+from tests.fetching import LIVE_DAY, REAL_CSV_FIGURES
 
 JULY_DAY, SEPTEMBER_DAY = date(2026, 11, 17), date(2026, 11, 18)
-LIVE_DAY = date(2026, 7, 29)
-# Counted from the files with awk, independently of the parser (tests/bot/test_real_reports.py).
-REAL = {
-    "0050": (68_407, 546_282_926, 546_282_926),
-    "2308": (17_546, 22_142_447, 22_142_407),
-    "2317": (17_044, 83_675_463, 83_675_463),
-    "2330": (15_695, 65_899_161, 65_899_191),
-    "2454": (26_983, 16_174_122, 16_174_115),
-    "2603": (4_260, 13_258_719, 13_258_719),
-}
-
-
 @pytest.fixture(scope="module")
 def market() -> Market:
     return Market(seed=1)
@@ -301,25 +289,17 @@ def test_a_regenerated_csv_reads_back_to_the_same_trades() -> None:
     assert parse_report(raw, "00631L", LIVE_DAY, 0, datetime.now(UTC)).trades == trades
 
 
-@pytest.fixture(scope="module")
-def real_csv_dir() -> Path:
-    folder = get_settings().captcha_data.parent / "live-csv-2026-07"
-    if not folder.is_dir():
-        pytest.skip(f"the real CSVs of 2026-07-29 are not at {folder}")
-    return folder
-
-
 def test_the_real_csvs_import_to_their_exact_records_and_totals_in_either_encoding(
     real_csv_dir: Path, tmp_path: Path, database_url: str
 ) -> None:
     summary, _ = run_import([real_csv_dir], database_url)
-    assert statuses(summary) == {(code, "2026-07-29"): ImportStatus.IMPORTED for code in REAL}
+    assert statuses(summary) == {(code, "2026-07-29"): ImportStatus.IMPORTED for code in REAL_CSV_FIGURES}
     with Store.open(database_url) as store:
         summaries = {summary.stock_code: summary for summary in store.report_summaries(LIVE_DAY)}
-    assert {code: (summaries[code].total_buy_shares, summaries[code].total_sell_shares) for code in REAL} == {
-        code: (bought, sold) for code, (_, bought, sold) in REAL.items()
+    assert {code: (summaries[code].total_buy_shares, summaries[code].total_sell_shares) for code in REAL_CSV_FIGURES} == {
+        code: (bought, sold) for code, (_, bought, sold) in REAL_CSV_FIGURES.items()
     }
-    assert summary.records == sum(records for records, _, _ in REAL.values())
+    assert summary.records == sum(records for records, _, _ in REAL_CSV_FIGURES.values())
     # The same reports saved as a tool of September saves them, UTF-8 with a BOM in a folder per day (a copy in
     # the test's own folder, never in the project): the same trades, already stored.
     day = tmp_path / "2026-07-29"
