@@ -18,6 +18,8 @@ from storage.export import ExportFormat, ExportResult, ExportTable, export_datas
 from storage.exported_trades import ExportedReport, ExportedTradesError, read_exported_trades
 from storage.migrations import UpgradeResult, upgrade_database
 from storage.records import (
+    Alert,
+    AlertKind,
     Attempt,
     AttemptOutcome,
     BrokerTrade,
@@ -38,11 +40,14 @@ from storage.records import (
     ReportSummary,
     SaveResult,
     Security,
+    StoredAlert,
     StoredAttempt,
 )
 from storage.store import Store
 
 __all__ = [
+    "Alert",
+    "AlertKind",
     "AsyncStore",
     "Attempt",
     "AttemptOutcome",
@@ -76,6 +81,7 @@ __all__ = [
     "Security",
     "Store",
     "StorageError",
+    "StoredAlert",
     "StoredAttempt",
     "StoredReportDiffersError",
     "UnknownRecordError",

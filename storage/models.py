@@ -23,13 +23,14 @@ from sqlalchemy import (
     Numeric,
     String,
     Table,
+    Text,
     TypeDecorator,
     UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from storage.records import AttemptOutcome, JobStatus, LabelSource, ReportSource
+from storage.records import AlertKind, AttemptOutcome, JobStatus, LabelSource, ReportSource
 
 # Fixed constraint names, so both databases and every migration agree on them.
 NAMING_CONVENTION = {
@@ -250,6 +251,28 @@ class ModelVersionRow(Base):
     # When it last became active, and when a rollback took it out: what a rollback goes back to.
     activated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     rolled_back_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class AlertRow(Base):
+    """One alert sent, or to be sent, to one notification URL: a message to two URLs is two rows."""
+
+    __tablename__ = "alerts"
+    # What the next run retries: the undelivered alerts of each URL.
+    __table_args__ = (Index("ix_alerts_pending", "delivered", "target"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    kind: Mapped[AlertKind] = mapped_column(_enum(AlertKind, "alert_kind"))
+    trade_date: Mapped[date | None] = mapped_column(Date)
+    title: Mapped[str] = mapped_column(String(256))
+    body: Mapped[str] = mapped_column(Text)
+    # The apprise URL with its secrets (tokens, passwords) masked: the database never holds them.
+    target: Mapped[str] = mapped_column(String(512))
+    delivered: Mapped[bool]
+    tries: Mapped[int]
+    last_tried_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Why the last try failed; None once delivered.
+    error: Mapped[str | None] = mapped_column(Text)
 
 
 # The tables themselves, for bulk statements that bypass the ORM's per-row work.

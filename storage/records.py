@@ -46,12 +46,45 @@ class ReportSource(StrEnum):
     IMPORTED = "imported"
 
 
+class AlertKind(StrEnum):
+    """What an alert tells: a test message, a run's digest, the securities a day still misses, a watchlist rule met."""
+
+    TEST = "test"
+    DIGEST = "digest"
+    MISSING = "missing"
+    WATCH = "watch"
+
+
 class SaveResult(StrEnum):
     """What saving a report did: a new report, a different one replaced whole, or nothing (identical)."""
 
     INSERTED = "inserted"
     REPLACED = "replaced"
     UNCHANGED = "unchanged"
+
+
+@dataclass(frozen=True)
+class Alert:
+    """A message to send: what it tells, a title and a body, and the trade date it is about (None for a test)."""
+
+    kind: AlertKind
+    title: str
+    body: str
+    trade_date: date | None = None
+
+
+@dataclass(frozen=True)
+class StoredAlert:
+    """An alert as stored for one notification URL (`target`, its secrets masked): delivered or not, and why not."""
+
+    id: int
+    created_at: datetime
+    alert: Alert
+    target: str
+    delivered: bool
+    tries: int
+    last_tried_at: datetime | None
+    error: str | None
 
 
 @dataclass(frozen=True)

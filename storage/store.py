@@ -1,11 +1,12 @@
 """The Store: every read and write the other rooms make to the database, each one a transaction of its own.
 Open one with Store.open(url); threads may share one (AsyncStore runs it off the event loop). Its concerns live in
-modules of their own: reports, securities, job_runs, attempts, attempt_queries and model_versions."""
+modules of their own: reports, securities, job_runs, attempts, attempt_queries, model_versions and alerts."""
 
 from __future__ import annotations
 
 from types import TracebackType
 
+from storage.alerts import Alerts
 from storage.attempt_queries import AttemptFigures
 from storage.attempts import Attempts
 from storage.engine import open_engine
@@ -16,8 +17,8 @@ from storage.reports import Reports
 from storage.securities import Securities
 
 
-class Store(Reports, Securities, JobRuns, Attempts, AttemptFigures, ModelVersions):
-    """The database of reports, solve attempts, job runs, securities and model versions."""
+class Store(Reports, Securities, JobRuns, Attempts, AttemptFigures, ModelVersions, Alerts):
+    """The database of reports, solve attempts, job runs, securities, model versions and alerts."""
 
     @classmethod
     def open(cls, url: str) -> Store:
