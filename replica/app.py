@@ -58,7 +58,7 @@ class ReplicaState:
     def __init__(self, config: ReplicaConfig, clock: Callable[[], float] = time.monotonic) -> None:
         config.validate()
         self.config = config
-        self._initial = dataclasses.replace(config)
+        self._initial = config.model_copy()
         self.stats = ReplicaStats()
         self.real_reports = _real_reports(config)
         self.market = Market(config.seed, {code: real.report for code, real in self.real_reports.items()})
@@ -71,7 +71,7 @@ class ReplicaState:
 
     def use_captcha_source(self, source: CaptchaSourceName, replay_dir: Path | None = None) -> None:
         """Switch where new captchas come from; a bad replay folder raises and leaves the source as it was."""
-        candidate = dataclasses.replace(self.config, captcha_source=source, replay_dir=replay_dir)
+        candidate = self.config.model_copy(update={"captcha_source": source, "replay_dir": replay_dir})
         candidate.validate()
         self.captchas.source = _captcha_source(candidate)
         self.config.captcha_source, self.config.replay_dir = source, replay_dir
@@ -88,8 +88,8 @@ class ReplicaState:
     def reset(self) -> None:
         """Back to how it started: settings, captcha source, fault dice, counters, firewall and throttle,
         sessions and captchas."""
-        for field in dataclasses.fields(ReplicaConfig):
-            setattr(self.config, field.name, getattr(self._initial, field.name))
+        for name in ReplicaConfig.model_fields:
+            setattr(self.config, name, getattr(self._initial, name))
         self.captchas.source = _captcha_source(self._initial)
         self.stats.reset()
         self.dice.reset()

@@ -7,7 +7,10 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
-COUNTERS = (
+from replica.config import fault_counters
+
+# What the replica served and how answers fared; the faults' own counters come with their knobs.
+SERVED_COUNTERS = (
     "requests",
     "menus_served",
     "captchas_issued",
@@ -23,21 +26,8 @@ COUNTERS = (
     "report_views_served",
     "listings_served",
     "reports_refused",
-    "faults_error",
-    "faults_dropped",
-    "faults_nonimage_captcha",
-    "faults_stale_csv",
-    "faults_truncated_csv",
-    "faults_redesign",
-    "faults_view_mismatch",
-    "firewall_blocked",
-    "throttled",
-    "faults_forbidden",
-    "faults_blank_post",
-    "faults_silent_post",
-    "faults_forbidden_csv",
-    "faults_forbidden_captcha",
 )
+COUNTERS = (*SERVED_COUNTERS, *fault_counters())
 
 
 class ReplicaStats:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import inspect
 import ipaddress
+from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import typer
 
 from bsr.settings import get_settings
-from replica.config import ReplicaConfig, ReplicaConfigError, latest_trade_date
+from replica.config import FaultKnobs, ReplicaConfig, ReplicaConfigError, latest_trade_date
 
 app = typer.Typer(help="The local replica of bsr.twse.com.tw/bshtm.", no_args_is_help=True)
 
@@ -34,7 +37,30 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def _flag(knob: str) -> str:
+    """The flag of a fault knob: its name without the unit of seconds, requests per minute as rpm."""
+    return "--" + knob.removesuffix("_s").replace("_requests_per_minute", "_rpm").replace("_", "-")
+
+
+def _with_fault_flags(command: Callable[..., None]) -> Callable[..., None]:
+    """`command` with a flag for every fault knob of the replica, as FaultKnobs declares them."""
+    signature = inspect.signature(command)
+    declared = [parameter for parameter in signature.parameters.values() if parameter.kind is not parameter.VAR_KEYWORD]
+    knobs = [
+        inspect.Parameter(
+            name,
+            inspect.Parameter.KEYWORD_ONLY,
+            annotation=field.annotation,
+            default=typer.Option(field.default, _flag(name), help=field.description),
+        )
+        for name, field in FaultKnobs.model_fields.items()
+    ]
+    command.__signature__ = signature.replace(parameters=[*declared, *knobs])  # type: ignore[attr-defined]
+    return command
+
+
 @app.command()
+@_with_fault_flags
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on; loopback unless --allow-remote."),
     port: int = typer.Option(8765, help="Port to listen on."),
@@ -60,34 +86,8 @@ def serve(
     seed: int = typer.Option(1, help="Seed of the market data, captchas and faults."),
     captcha_ttl: float = typer.Option(90.0, help="Seconds a captcha stays valid."),
     min_answer_delay: float = typer.Option(0.0, help="Reject answers typed faster than this many seconds."),
-    latency: float = typer.Option(0.0, help="Seconds added to every page."),
-    error_rate: float = typer.Option(0.0, help="Share of requests answered with HTTP 500."),
-    drop_rate: float = typer.Option(0.0, help="Share of connections dropped without an answer."),
-    nonimage_captcha_rate: float = typer.Option(0.0, help="Share of captcha requests answered with HTML."),
-    firewall_rpm: int = typer.Option(0, help="Block a client after this many requests in a minute (0: off)."),
-    firewall_block: float = typer.Option(3600.0, help="Seconds a blocked client stays blocked."),
-    stale_csv_rate: float = typer.Option(
-        0.0, help="Share of CSV downloads answered with another security's."
-    ),
-    truncated_csv_rate: float = typer.Option(0.0, help="Share of CSV downloads cut off mid-way."),
-    redesign_rate: float = typer.Option(
-        0.0, help="Share of forms served with renamed fields (a redesigned site)."
-    ),
-    forbidden_rate: float = typer.Option(0.0, help="Share of the site's pages answered with HTTP 403."),
-    throttle_rpm: int = typer.Option(
-        0, help="Answer a client HTTP 403 after this many pages in a minute (0: off)."
-    ),
-    throttle_block: float = typer.Option(120.0, help="Seconds a throttled client gets HTTP 403."),
-    blank_post_rate: float = typer.Option(0.0, help="Share of queries answered with a blank page."),
-    silent_post_rate: float = typer.Option(
-        0.0, help="Share of queries answered with a new form but neither message nor download link."
-    ),
-    forbidden_csv_rate: float = typer.Option(0.0, help="Share of CSV downloads answered with HTTP 403."),
-    forbidden_captcha_rate: float = typer.Option(0.0, help="Share of captcha images answered with HTTP 403."),
-    view_mismatch_rate: float = typer.Option(
-        0.0, help="Share of HTML report views whose traded shares are neither the CSV's total buys nor sells."
-    ),
     allow_remote: bool = typer.Option(False, help="Allow listening on a non-loopback address."),
+    **faults: Any,
 ) -> None:
     """Serve the replica until interrupted; prints its URL."""
     from replica.server import serve as serve_replica
@@ -103,22 +103,6 @@ def serve(
         captcha_ttl_s=captcha_ttl,
         min_answer_delay_s=min_answer_delay,
         seed=seed,
-        latency_s=latency,
-        error_rate=error_rate,
-        drop_rate=drop_rate,
-        nonimage_captcha_rate=nonimage_captcha_rate,
-        firewall_requests_per_minute=firewall_rpm,
-        firewall_block_s=firewall_block,
-        stale_csv_rate=stale_csv_rate,
-        truncated_csv_rate=truncated_csv_rate,
-        redesign_rate=redesign_rate,
-        forbidden_rate=forbidden_rate,
-        throttle_requests_per_minute=throttle_rpm,
-        throttle_block_s=throttle_block,
-        blank_post_rate=blank_post_rate,
-        silent_post_rate=silent_post_rate,
-        forbidden_csv_rate=forbidden_csv_rate,
-        forbidden_captcha_rate=forbidden_captcha_rate,
-        view_mismatch_rate=view_mismatch_rate,
+        **faults,
     )
     serve_replica(config, host, port, announce=typer.echo)
