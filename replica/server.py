@@ -13,9 +13,10 @@ from types import TracebackType
 
 import uvicorn
 
-from replica.app import ReplicaState, create_app
+from replica.app import create_app
 from replica.config import ReplicaConfig, ReplicaConfigError
 from replica.pages import site_date
+from replica.state import ReplicaState
 
 STARTUP_TIMEOUT_S = 15.0
 

@@ -9,11 +9,11 @@ import httpx
 import pytest
 from PIL import Image
 
-from replica.app import rec_count
 from replica.captcha import ALPHABET
 from replica.captcha_store import AnswerCheck, CaptchaStore
 from replica.config import ReplicaConfig
 from replica.market import Market, securities
+from replica.site import rec_count
 from storage import normal_label
 from tests.replica.conftest import MenuForm
 
