@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import signal
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import date
 
@@ -16,7 +17,7 @@ from rich.table import Table
 
 from bot.browser import launch_browser
 from bot.job import FetchJob, FetchOptions, FetchSummary, SecurityStatus, served_trade_date
-from bot.schedule import DailyRun, ScheduleOptions, serve
+from bot.schedule import DailyRun, RunResult, ScheduleOptions, serve
 from solver import ModelNotFoundError, Solver, model_in_service
 from storage import AsyncStore, Store
 from storage.records import JobCounts, JobStatus
@@ -159,9 +160,15 @@ async def _fetch_once(
 
 
 async def schedule(
-    options: FetchOptions, schedule_options: ScheduleOptions, model: str, database_url: str, console: Console
+    options: FetchOptions,
+    schedule_options: ScheduleOptions,
+    model: str,
+    database_url: str,
+    console: Console,
+    on_finished: Callable[[RunResult], Awaitable[object]] | None = None,
 ) -> None:
-    """`bsr schedule`: the daily job on trading days, until Ctrl-C or SIGTERM."""
+    """`bsr schedule`: the daily job on trading days, until Ctrl-C or SIGTERM; `on_finished` hears how each
+    run ended (the CLI sends its alerts)."""
     store = AsyncStore(await asyncio.to_thread(Store.open, database_url))
 
     async def read_served_date() -> date:
@@ -175,7 +182,7 @@ async def schedule(
         job_run_id = await store.run(Store.start_job_run, trade_date)
         await store.run(Store.finish_job_run, job_run_id, JobStatus.NO_TRADING, JobCounts())
 
-    run = DailyRun(schedule_options, read_served_date, fetch_day, record_no_trading)
+    run = DailyRun(schedule_options, read_served_date, fetch_day, record_no_trading, on_finished=on_finished)
     try:
         with StopRequests(console) as stops:
             console.print(

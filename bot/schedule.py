@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -28,8 +29,20 @@ class RunOutcome(StrEnum):
     NO_TRADING = "no_trading"
 
 
+@dataclass
+class RunResult:
+    """How one scheduled run ended, for whoever tells the user (the CLI's alerts): the day, the outcome, the
+    summary of every fetch it made (the first, then each catch-up round's), or the error that ended it."""
+
+    trade_date: date
+    outcome: RunOutcome | None = None  # None when an error ended the run
+    summaries: list[FetchSummary] = field(default_factory=list)
+    error: BaseException | None = None
+
+
 class DailyRun:
-    """One scheduled run; the site, the job, the clock and sleeping are given, so tests can fake time."""
+    """One scheduled run; the site, the job, the clock and sleeping are given, so tests can fake time.
+    `on_finished` hears how each run ended; what it raises is logged, never stops the schedule."""
 
     def __init__(
         self,
@@ -39,6 +52,7 @@ class DailyRun:
         record_no_trading: Callable[[date], Awaitable[object]],
         clock: Callable[[], datetime] | None = None,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        on_finished: Callable[[RunResult], Awaitable[object]] | None = None,
     ) -> None:
         self.options = options
         self.zone = ZoneInfo(options.timezone)
@@ -47,17 +61,32 @@ class DailyRun:
         self.record_no_trading = record_no_trading
         self.clock = clock or (lambda: datetime.now(self.zone))
         self.sleep = sleep
+        self.on_finished = on_finished
         self.running: asyncio.Task | None = None
 
     async def run_once(self) -> RunOutcome:
         self.running = asyncio.current_task()
+        result = RunResult(self.clock().astimezone(self.zone).date())
         try:
-            return await self._poll_then_fetch()
+            result.outcome = await self._poll_then_fetch(result)
+            return result.outcome
+        except Exception as error:
+            result.error = error
+            raise
         finally:
             self.running = None
+            await self._tell(result)
 
-    async def _poll_then_fetch(self) -> RunOutcome:
-        today = self.clock().astimezone(self.zone).date()
+    async def _tell(self, result: RunResult) -> None:
+        if self.on_finished is None or (result.outcome is None and result.error is None):  # abandoned
+            return
+        try:
+            await self.on_finished(result)
+        except Exception as error:  # telling the user must never cost the next run
+            log.warning("could not tell how the run ended", error=str(error))
+
+    async def _poll_then_fetch(self, result: RunResult) -> RunOutcome:
+        today = result.trade_date
         deadline = self.clock() + timedelta(seconds=self.options.ready_window_s)
         while True:
             try:
@@ -67,7 +96,7 @@ class DailyRun:
                 served = None
             if served == today:
                 log.info("the site serves today; fetching", trade_date=str(today))
-                return await self._fetch_until_complete(today)
+                return await self._fetch_until_complete(today, result.summaries)
             if self.clock() + timedelta(seconds=self.options.poll_interval_s) > deadline:
                 log.info("no new data today: no trading", trade_date=str(today), served=str(served))
                 await self.record_no_trading(today)
@@ -75,10 +104,12 @@ class DailyRun:
             await self.sleep(self.options.poll_interval_s)
 
 
-    async def _fetch_until_complete(self, today: date) -> RunOutcome:
+    async def _fetch_until_complete(self, today: date, summaries: list[FetchSummary]) -> RunOutcome:
         """Fetch the day, then what is missing again in rounds with growing pauses, while the site still
-        serves it and the next scheduled run is not due: a day missed is gone."""
+        serves it and the next scheduled run is not due: a day missed is gone. Each fetch's summary goes
+        to `summaries`."""
         summary = await self.fetch(today)
+        summaries.append(summary)
         # The run that fired this one is due now: the next one is at least a minute away.
         next_run = self.options.trigger().get_next_fire_time(None, self.clock() + timedelta(minutes=1))
         pause = self.options.catch_up_first_s
@@ -101,6 +132,7 @@ class DailyRun:
                 summary = await self.fetch(today)
             except TradeDateNotServedError:  # the site moved on between the look and the run
                 break
+            summaries.append(summary)
         if summary.missing:
             log.warning("the day stays incomplete", trade_date=str(today), missing=sorted(summary.missing))
             return RunOutcome.INCOMPLETE

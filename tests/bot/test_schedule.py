@@ -6,11 +6,12 @@ import asyncio
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES
 
 from bot.errors import TransientSiteError
 from bot.job import FetchSummary
-from bot.schedule import JOB_ID, DailyRun, RunOutcome, ScheduleOptions, build_scheduler
+from bot.schedule import JOB_ID, DailyRun, RunOutcome, RunResult, ScheduleOptions, build_scheduler
 
 TAIPEI = ZoneInfo("Asia/Taipei")
 MONDAY = date(2026, 11, 23)
@@ -149,3 +150,48 @@ async def test_catching_up_leaves_room_for_the_next_scheduled_run() -> None:
     assert await site.run(ScheduleOptions()).run_once() == RunOutcome.INCOMPLETE
     assert site.now < datetime(2026, 11, 24, 16, 35, tzinfo=TAIPEI)
     assert site.now + timedelta(hours=1) >= datetime(2026, 11, 24, 16, 35, tzinfo=TAIPEI)
+
+
+async def test_the_end_of_a_run_is_told_with_every_fetch_it_made() -> None:
+    start = datetime(2026, 11, 23, 16, 35, tzinfo=TAIPEI)
+    site = FakeSite(start, ready_at=start)
+    site.missing_after = [{"2330", "2317"}, {"2330"}]
+    heard: list[RunResult] = []
+
+    async def on_finished(result: RunResult) -> None:
+        heard.append(result)
+
+    run = DailyRun(
+        ScheduleOptions(), site.served_date, site.fetch, site.record_no_trading, site.clock, site.sleep, on_finished
+    )
+    assert await run.run_once() == RunOutcome.FETCHED
+    (result,) = heard
+    assert (result.trade_date, result.outcome, result.error) == (MONDAY, RunOutcome.FETCHED, None)
+    assert [sorted(summary.missing) for summary in result.summaries] == [["2317", "2330"], ["2330"], []]
+
+
+async def test_a_failing_listener_never_stops_the_schedule_and_hears_errors_too() -> None:
+    start = datetime(2026, 11, 23, 16, 35, tzinfo=TAIPEI)
+    heard: list[RunResult] = []
+
+    async def on_finished(result: RunResult) -> None:
+        heard.append(result)
+        raise RuntimeError("no network")
+
+    async def broken_fetch(trade_date: date) -> FetchSummary:
+        raise TransientSiteError("HTTP 500")
+
+    site = FakeSite(start, ready_at=start)
+    run = DailyRun(
+        ScheduleOptions(), site.served_date, broken_fetch, site.record_no_trading, site.clock, site.sleep, on_finished
+    )
+    with pytest.raises(TransientSiteError):  # the fetch's error still reaches the scheduler
+        await run.run_once()
+    assert isinstance(heard[0].error, TransientSiteError) and heard[0].outcome is None
+    no_trading = FakeSite(start, ready_at=None)
+    run = DailyRun(
+        ScheduleOptions(ready_window_s=0), no_trading.served_date, no_trading.fetch, no_trading.record_no_trading,
+        no_trading.clock, no_trading.sleep, on_finished,
+    )
+    assert await run.run_once() == RunOutcome.NO_TRADING  # the listener's RuntimeError is only logged
+    assert heard[1].outcome is RunOutcome.NO_TRADING and heard[1].summaries == []
