@@ -7,6 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from html import escape
+from pathlib import Path
+
+import jinja2
 
 from replica.market import ISIN_SECTIONS, Record, Report, Security, format_price
 
@@ -14,7 +17,6 @@ DOCTYPE = (
     '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" '
     '"http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">\n'
 )
-VIEWSTATE_GENERATOR = "AA1F01CB"
 NO_DATA = "查無資料"
 WRONG_ANSWER = "驗證碼錯誤!"
 EXPIRED_ANSWER = "驗證碼已逾期!"
@@ -25,6 +27,13 @@ WEB_RESOURCES = (
     "Fk7pLm2QzXw9RtYb4NcVs1HjGa8UeDo5KiTr3WnBq6MyZxPl0CvEu_gSdJf-hAoIk9bLw2mYs4RtQpNz7XcVeGa1UjHdFo8KlB3",
 )
 WEB_RESOURCE_TICKS = "638412345670000000"
+# Byte for byte as the site sends them: a template keeps every newline, the last one too.
+TEMPLATES = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=True,
+    keep_trailing_newline=True,
+    undefined=jinja2.StrictUndefined,
+)
 
 
 def site_date(trade_date: date) -> str:
@@ -84,251 +93,18 @@ class MenuPage:
     stock_field: str = "TextBox_Stkno"  # another name when the replica plays a redesigned site
 
 
-def _web_resource(d: str) -> str:
-    return f'<script src="/bshtm/WebResource.axd?d={d}&amp;t={WEB_RESOURCE_TICKS}" type="text/javascript"></script>'
-
-
-# The page's style block, abbreviated to the rules of the classes the page uses.
-MENU_STYLE = """    <style type="text/css">
-        body {
-            margin: 0;
-            padding: 0;
-            border: 0;
-            overflow: hidden;
-            height: 100%;
-            max-height: 100%;
-        }
-
-        td {
-            font-family: Verdana;
-            font-size: 10pt;
-        }
-
-        .Tse_Page_Title_Report {
-            font-size: 14pt;
-            font-family: 標楷體,Arial,Helvetica,Sans-Serif;
-            color: #FFFFFF;
-            font-weight: bold;
-        }
-
-        .button2 {
-            font-family: Verdana;
-            font-size: 10pt;
-            border: #a9a9a9 1px solid;
-            COLOR: #000000;
-            cursor: hand;
-        }
-
-        .radio {
-            background-color: #4c4c4c;
-            color: white;
-            border-style: none;
-            font-size: 12pt;
-            font-family: 標楷體;
-        }
-    </style>
-"""
-
-
 def menu(page: MenuPage) -> str:
-    """bsMenu.aspx as the live site rendered it in September 2026, for the GET and for every answer."""
-    field = page.stock_field
-    normal_checked = "" if page.block_trades else ' checked="checked"'
-    excd_checked = ' checked="checked"' if page.block_trades else ""
+    """bsMenu.aspx as the live site rendered it in September 2026, for the GET and for every answer (its style
+    block abbreviated to the rules of the classes the page uses)."""
     # Captured: the labels are cyan on the answer that found a report and colour "0" on an error answer;
     # the GET page's colour was not captured and is taken to be the cyan.
     label_colour = "0" if page.error_message else "#1affff"
-    report_script = download = ""
-    if page.rec_count is not None:
-        code = escape(page.stock_code)
-        report_script = f"""
-<script type="text/javascript">
-//<![CDATA[
-top.page2.location.href='bsContent.aspx?v=t&StkNo={code}&RecCount={page.rec_count}'//]]>
-</script>
-"""
-        download = (
-            f'<a id="HyperLink_DownloadCSV" href="bsContent.aspx?StkNo={code}&amp;RecCount={page.rec_count}"'
-            f' target="_blank">下載  {code} CSV</a>'
-        )
-    return f"""
-
-
-<html xmlns="http://www.w3.org/1999/xhtml">
-<head><title>
-\t未命名頁面
-</title>
-{MENU_STYLE}
-    <link href="css/jquery.autocomplete.css" rel="stylesheet" type="text/css" />
-    <script src="scripts/jquery-3.7.0.min.js"></script>
-    <script>
-        jQuery.browser = {{}};
-        (function () {{
-            jQuery.browser.msie = false;
-            jQuery.browser.version = 0;
-            if (navigator.userAgent.match(/MSIE ([0-9]+)./)) {{
-                jQuery.browser.msie = true;
-                jQuery.browser.version = RegExp.$1;
-            }}
-        }})();
-
-    </script>
-    <script src="scripts/jquery.autocomplete.js" type="text/javascript"></script>
-    <script type="text/javascript">
-        $(document).ready(function () {{
-            $("#{field}").autocomplete('ACStock.aspx');
-        }});
-    </script>
-</head>
-<body bottommargin="0" leftmargin="0" topmargin="0" rightmargin="0" scroll="no" link="#FFFF00"
-    vlink="#FFFF00" alink="#FFFF00">
-    <form name="form1" method="post" action="./bsMenu.aspx" onkeypress="javascript:return WebForm_FireDefaultButton(event, 'btnOK')" id="form1">
-<div>
-<input type="hidden" name="__EVENTTARGET" id="__EVENTTARGET" value="" />
-<input type="hidden" name="__EVENTARGUMENT" id="__EVENTARGUMENT" value="" />
-<input type="hidden" name="__LASTFOCUS" id="__LASTFOCUS" value="" />
-<input type="hidden" name="__VIEWSTATE" id="__VIEWSTATE" value="{escape(page.viewstate)}" />
-</div>
-
-<script type="text/javascript">
-//<![CDATA[
-var theForm = document.forms['form1'];
-if (!theForm) {{
-    theForm = document.form1;
-}}
-function __doPostBack(eventTarget, eventArgument) {{
-    if (!theForm.onsubmit || (theForm.onsubmit() != false)) {{
-        theForm.__EVENTTARGET.value = eventTarget;
-        theForm.__EVENTARGUMENT.value = eventArgument;
-        theForm.submit();
-    }}
-}}
-//]]>
-</script>
-
-
-{_web_resource(WEB_RESOURCES[0])}
-
-{report_script}
-{_web_resource(WEB_RESOURCES[1])}
-<div>
-
-\t<input type="hidden" name="__VIEWSTATEGENERATOR" id="__VIEWSTATEGENERATOR" value="{VIEWSTATE_GENERATOR}" />
-\t<input type="hidden" name="__EVENTVALIDATION" id="__EVENTVALIDATION" value="{escape(page.event_validation)}" />
-</div>
-        <div>
-            <table width="100%" border="0" cellpadding="5" cellspacing="0" height="100%">
-                <tr align="center">
-                    <td>
-                        <img src="banner.png" width="100%" />
-                    </td>
-                </tr>
-                <tr>
-                    <td align="center" style="background-color: #4c4c4c;" height="80%" valign="top">
-                        <table width="100%" border="0" cellpadding="5" cellspacing="0" height="100%">
-                            <tr>
-                                <td valign="top" align="center">
-                                    <table border="0" cellpadding="5" cellspacing="0" height="100%">
-                                        <tr>
-                                            <td class="Tse_Page_Title_Report">
-                                                <nobr>&lt;&lt;買賣日報表查詢系統&gt;&gt;</nobr>
-                                            </td>
-                                        </tr>
-                                    </table>
-                                </td>
-                            </tr>
-                            <tr>
-                                <td>
-                                    <table cellspacing="0" cellpadding="0" border="0" style="width:270px;border-collapse:collapse;">
-\t<tr style="width:270px;">
-\t\t<td align="left" valign="top" style="width:35%;"><span class="radio" style="color:{label_colour};"><input id="RadioButton_Normal" type="radio" name="RadioButton_Normal" value="RadioButton_Normal"{normal_checked} /><label for="RadioButton_Normal">一般交易</label></span><br />
-                                                <br />
-                                                <span class="radio"><input id="RadioButton_Excd" type="radio" name="RadioButton_Excd" value="RadioButton_Excd"{excd_checked} onclick="javascript:setTimeout(&#39;__doPostBack(\\&#39;RadioButton_Excd\\&#39;,\\&#39;\\&#39;)&#39;, 0)" /><label for="RadioButton_Excd">鉅額交易</label></span></td><td valign="top">
-                                                <div class="radio">
-                                                    <span id="Label_Stkno" class="radioT" style="color:{label_colour};">證券代號: </span><input name="{field}" type="text" value="{escape(page.stock_code)}" maxlength="6" id="{field}" onkeyup="this.value=this.value.replace(/[^u4e00-u9fa5w]/g,&#39;&#39;)" style="height:20px;width:65px;" />
-                                                </div>
-                                            </td>
-\t</tr>
-</table>
-                                </td>
-                            </tr>
-                            <tr>
-                                <td>
-                                    <div id="Panel_bshtm">
-\t
-                                        <table border="0" width="100%" cellpadding="0" cellspacing="0">
-                                            <tr>
-                                                <td valign="top" align="center">
-                                                    <table border="0">
-                                                        <tr>
-                                                            <td align="left" colspan="2">
-                                                                <div style='color:White;font-family:標楷體;'><div style='text-align:center;margin:5px;'><img src='CaptchaImage.aspx?guid={page.captcha_guid}' border='0' width=200 height=60></div><div style='text-align:left;'>輸入圖形中5碼文數字:&nbsp;&nbsp;<input name=CaptchaControl1 type=text size=5 maxlength=5 AutoComplete='Off'  value=''></div></div>
-                                                                <br />
-                                                                <span id="Label_ErrorMsg" class="radio" style="color:Chartreuse;font-size:12pt;">{escape(page.error_message)}</span>
-                                                                <br />
-
-                                                            </td>
-                                                        </tr>
-                                                        <tr>
-                                                            <td align="center">
-                                                                <input type="submit" name="btnOK" value="查詢" onclick="javascript:WebForm_DoPostBackWithOptions(new WebForm_PostBackOptions(&quot;btnOK&quot;, &quot;&quot;, true, &quot;&quot;, &quot;&quot;, false, false))" id="btnOK" class="button2" />&nbsp;&nbsp;
-                                                                <input type="submit" name="Button_Reset" value="重設" onclick="javascript:WebForm_DoPostBackWithOptions(new WebForm_PostBackOptions(&quot;Button_Reset&quot;, &quot;&quot;, true, &quot;&quot;, &quot;&quot;, false, false))" id="Button_Reset" class="button2" />
-                                                                &nbsp;&nbsp;
-                                                                {download}
-                                                            </td>
-                                                        </tr>
-
-                                                        <tr>
-                                                            <td align="center">
-                                                                <br />
-                                                                <br />
-                                                                <div style="text-align: left; font-family: 標楷體; color: yellow; font-size: 12pt">
-                                                                    此資料不得逕自<span style="font-weight: bold;">散布</span>或<span style="font-weight: bold;">販售</span>，<br />
-                                                                    並請詳閱「使用條款」
-                                                                </div>
-                                                            </td>
-                                                        </tr>
-
-                                                    </table>
-                                                </td>
-                                            </tr>
-
-                                        </table>
-
-</div>
-                                </td>
-                            </tr>
-
-                            <tr>
-                                <td height="80%">&nbsp;</td>
-                            </tr>
-                        </table>
-                    </td>
-                </tr>
-                <tr>
-                    <td height="10%" align="center" style="background-color: #4c4c4c;" valign="top">
-                        <div class="links">
-                            <span><a href="#" style="font-family: 標楷體; font-size: 12pt;" onclick="window.open('use.htm',null,'scrollbars=yes,width=516,height=500')">使用條款</a></span>
-                            &nbsp; <span>
-                                <a href="#" style="font-family: 標楷體; font-size: 12pt;" onclick="window.open('privacy.htm','null','scrollbars=yes,width=516,height=500')">隱私權保護說明</a></span>
-                        </div>
-                    </td>
-                </tr>
-            </table>
-            <span id="sp_Files" name="sp_Files" style="display: none;"></span>
-            <span id="spLog" name="spLog" style="display: none;"></span><span id="sp_DropDownList" name="sp_DropDownList" style="display: none;"></span>
-        </div>
-
-
-<script type="text/javascript">
-//<![CDATA[
-WebForm_AutoFocus('txtTASKNO');//]]>
-</script>
-</form>
-</body>
-</html>
-
-"""
+    return TEMPLATES.get_template("bsMenu.aspx.html").render(
+        page=page,
+        label_colour=label_colour,
+        web_resources=WEB_RESOURCES,
+        web_resource_ticks=WEB_RESOURCE_TICKS,
+    )
 
 
 def _thousands(value: int) -> str:
