@@ -8,6 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from platformdirs import user_data_path
+from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.listing import EXCHANGE_LISTING_URL
@@ -35,6 +36,17 @@ class Settings(BaseSettings):
     # The dashboard's access token; beyond loopback one is made at start when this is empty.
     dashboard_token: str = ""
     captcha_data: Path = REPO_ROOT.parent / "shared" / "data" / "twse-captcha-2019"
+    # Where alerts go: apprise URLs, separated by spaces or commas (docs/alerts.md); empty: no alerts.
+    notify_urls: str = ""
+    # The watchlist whose rules are checked after each stored day (TOML, docs/alerts.md); empty: none.
+    watchlist: Path | None = None
+    # The dashboard as the alerts' readers reach it: the links in the messages start here.
+    dashboard_url: str = "http://127.0.0.1:8000"
+
+    @field_validator("watchlist", mode="before")
+    @classmethod
+    def _no_watchlist_when_empty(cls, value: object) -> object:
+        return None if value == "" else value
 
     @property
     def resolved_database_url(self) -> str:

@@ -8,6 +8,7 @@ import os
 
 import typer
 
+from bsr.cli import alerts as alerts_cli
 from bsr.cli import bot as bot_cli
 from bsr.cli import dashboard as dashboard_cli
 from bsr.cli import flows as flows_cli
@@ -51,6 +52,7 @@ app.command()(dashboard_cli.dashboard)
 app.command()(learning_cli.relabel)
 app.add_typer(learning_cli.models_app, name="models")
 app.add_typer(learning_cli.failures_app, name="failures")
+app.add_typer(alerts_cli.app, name="alerts")
 
 
 def main() -> None:

@@ -1,4 +1,5 @@
-"""`bsr fetch`, `bsr schedule` and `bsr demo`: the daily download, its schedule, and the demo.
+"""`bsr fetch`, `bsr schedule` and `bsr demo`: the daily download, its schedule, and the demo; after each run of
+the first two, the day's alerts (bsr.cli.alerts).
 
 The rooms are imported inside the commands, so that `bsr --help` does not load TensorFlow and Chromium."""
 
@@ -12,6 +13,7 @@ import typer
 from rich.console import Console
 
 from bot.options import FetchOptions, ScheduleOptions
+from bsr.cli import alerts as alerts_cli
 from bsr.settings import get_settings
 
 console = Console()
@@ -91,7 +93,12 @@ def fetch(
         answer_delay_s=answer_delay,
         headless=not headed,
     )
-    summary = asyncio.run(run_fetch(options, settings.model, settings.resolved_database_url, console))
+    try:
+        summary = asyncio.run(run_fetch(options, settings.model, settings.resolved_database_url, console))
+    except Exception as error:
+        alerts_cli.tell_failure(error, console, wanted_date)
+        raise
+    alerts_cli.tell_day([summary], console)
     if summary.missing:
         raise typer.Exit(1)
 
@@ -150,5 +157,12 @@ def schedule(
         answer_delay_s=answer_delay,
     )
     asyncio.run(
-        run_schedule(options, schedule_options, settings.model, settings.resolved_database_url, console)
+        run_schedule(
+            options,
+            schedule_options,
+            settings.model,
+            settings.resolved_database_url,
+            console,
+            on_finished=alerts_cli.tell_scheduled_runs(console),
+        )
     )
