@@ -9,9 +9,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from storage import (
+    TAIPEI,
     BrokerTrade,
     CharConfusion,
     DailyAcceptance,
@@ -23,7 +23,6 @@ from storage import (
     StoredAttempt,
 )
 
-TAIPEI = ZoneInfo("Asia/Taipei")
 ACCEPTANCE_DAYS = 60
 ATTEMPT_TRADE_DATES = 30
 ATTEMPT_HISTOGRAM_TOP = 5  # the last bar holds this many attempts or more

@@ -27,6 +27,7 @@ from bot.browser import launch_browser
 from dashboard.app import create_app
 from replica.captcha import ALPHABET, random_text, render
 from storage import (
+    TAIPEI,
     Attempt,
     AttemptOutcome,
     BrokerTrade,
@@ -40,9 +41,8 @@ from storage import (
 )
 from testbed.reports import BROKER_ID_CHARS, synthetic_report
 
-TAIPEI = timedelta(hours=8)
 TODAY = date(2026, 11, 20)
-NOW = datetime(2026, 11, 20, 16, 53, tzinfo=UTC) - TAIPEI  # 16:53 in Taipei, the day's job under way
+NOW = datetime(2026, 11, 20, 16, 53, tzinfo=TAIPEI).astimezone(UTC)  # 16:53 in Taipei, the day's job under way
 TRADING_DAYS = 20
 # The day the site was under load: its captcha URL answered HTML pages, and two securities ran out of tries.
 BUSY_DAY, BUSY_POSITIONS = date(2026, 11, 4), (57, 91)
@@ -180,8 +180,7 @@ class Demo:
         self, trade_date: date, version: tuple[str, float, float, float], done: int, running: bool = False
     ) -> None:
         started = (
-            datetime.combine(trade_date, datetime.min.time(), UTC)
-            - TAIPEI
+            datetime.combine(trade_date, datetime.min.time(), TAIPEI).astimezone(UTC)
             + timedelta(hours=16, minutes=35, seconds=self.rng.randint(0, 40))
         )
         job_run_id = self.store.start_job_run(trade_date, started_at=started)

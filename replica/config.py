@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, ValidationError
 
+# storage.TAIPEI is the project's Taipei; the replica stands for the site and imports no other room, so it
+# keeps its own.
 TAIPEI = ZoneInfo("Asia/Taipei")
 # The site puts a trading day's reports up around 16:00-16:30 Taipei time.
 PUBLISH_TIME = time(16, 30)

@@ -18,6 +18,7 @@ from storage.export import ExportFormat, ExportResult, ExportTable, export_datas
 from storage.exported_trades import ExportedReport, ExportedTradesError, read_exported_trades
 from storage.migrations import UpgradeResult, upgrade_database
 from storage.records import (
+    TAIPEI,
     Alert,
     AlertKind,
     Attempt,
@@ -84,6 +85,7 @@ __all__ = [
     "StoredAlert",
     "StoredAttempt",
     "StoredReportDiffersError",
+    "TAIPEI",
     "UnknownRecordError",
     "UpgradeResult",
     "export_dataset",

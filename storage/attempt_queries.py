@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import and_, case, func, select
@@ -22,6 +22,7 @@ from storage.models import (
     SolveAttemptRow,
 )
 from storage.records import (
+    TAIPEI,
     AttemptOutcome,
     CharConfusion,
     ConfidenceBucket,
@@ -30,8 +31,6 @@ from storage.records import (
     LatencyPercentiles,
     ReportAttempts,
 )
-
-TAIPEI_OFFSET = timedelta(hours=8)  # Taiwan keeps no daylight saving time
 
 
 class AttemptFigures(StoreBase):
@@ -45,7 +44,7 @@ class AttemptFigures(StoreBase):
         ).group_by(day, SolveAttemptRow.model_version, SolveAttemptRow.outcome)
         if since is not None:
             statement = statement.where(
-                SolveAttemptRow.attempted_at >= datetime.combine(since, time(), UTC) - TAIPEI_OFFSET
+                SolveAttemptRow.attempted_at >= datetime.combine(since, time(), TAIPEI).astimezone(UTC)
             )
         counts: dict[tuple[date, str], Counter[AttemptOutcome]] = {}
         with self._reading() as session:
@@ -164,7 +163,8 @@ class AttemptFigures(StoreBase):
 
 
 class taipei_day(FunctionElement[date]):
-    """The calendar day in Taipei of a stored (naive UTC) timestamp, in SQL."""
+    """The calendar day in Taipei of a stored (naive UTC) timestamp, in SQL: TAIPEI is UTC+8 all year, since
+    Taiwan keeps no daylight saving time."""
 
     type = Date()
     inherit_cache = True

@@ -9,6 +9,10 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+# The exchange's time zone: trade dates, a job's day and the times the dashboard shows are Taipei's.
+TAIPEI = ZoneInfo("Asia/Taipei")
 
 
 class AttemptOutcome(StrEnum):
