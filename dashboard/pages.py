@@ -1,4 +1,4 @@
-"""The dashboard's HTML pages: overview, solver, failure queue, reports, and the images and CSV they link.
+"""The dashboard's HTML pages: overview, solver, failure queue, reports, alerts, and the images and CSV they link.
 
 Routes are thin: they ask dashboard.figures or trainer.relabel for one thing and render a template."""
 
@@ -20,6 +20,7 @@ from trainer.relabel import LABEL_HELP, RelabelError, mark_unreadable, next_fail
 
 router = APIRouter(default_response_class=HTMLResponse)
 UPCOMING_SHOWN = 4  # thumbnails of the failures after the one being labelled
+ALERTS_SHOWN = 200
 
 # Magic numbers of the image formats a captcha has been seen in; anything else is sent as opaque bytes.
 IMAGE_TYPES = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"), (b"GIF8", "image/gif"))
@@ -203,6 +204,13 @@ def reports_page(
     }
     missing = bool(code) and report is None and trade_date is not None
     return render(request, "reports.html", context, status_code=404 if missing else 200)
+
+
+@router.get("/alerts")
+def alerts_page(request: Request, store: Store = Depends(get_store)) -> HTMLResponse:
+    alerts = store.list_alerts(ALERTS_SHOWN)
+    undelivered = sum(not stored.delivered for stored in alerts)
+    return render(request, "alerts.html", {"page": "alerts", "alerts": alerts, "undelivered": undelivered})
 
 
 @router.get("/reports/{trade_date}/{stock_code}.csv")
