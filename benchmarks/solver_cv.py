@@ -149,9 +149,9 @@ def print_summary(figures: CrossValidation, args: argparse.Namespace) -> None:
               + more(len(figures.confusions), "pairs"))
     print("\n| confidence | captchas | accepted | accepted share |\n|---|---:|---:|---:|")
     for bucket in figures.buckets:
-        share = "-" if not bucket.n else f"{bucket.accepted_share:.2%}"
+        share = "-" if bucket.accuracy is None else f"{bucket.accuracy:.2%}"
         closing = "]" if bucket.high == 1.0 else ")"
-        print(f"| [{bucket.low:g}, {bucket.high:g}{closing} | {bucket.n:,} | {bucket.accepted:,} | {share} |")
+        print(f"| [{bucket.low:g}, {bucket.high:g}{closing} | {bucket.judged:,} | {bucket.accepted:,} | {share} |")
     print("\n| part | captchas | wrong | train s | predict s | images/s | p50 ms | p95 ms | model bytes |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for run in figures.parts:

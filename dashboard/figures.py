@@ -14,6 +14,7 @@ from storage import (
     TAIPEI,
     BrokerTrade,
     CharConfusion,
+    ConfidenceBucket,
     DailyAcceptance,
     DayFigures,
     JobRun,
@@ -122,14 +123,6 @@ class TradeDateAttempts:
 
 
 @dataclass(frozen=True)
-class CalibrationBucket:
-    low: float
-    high: float
-    judged: int
-    accuracy: float | None
-
-
-@dataclass(frozen=True)
 class LatencyRow:
     model_version: str  # "all" for every version together
     count: int
@@ -147,7 +140,7 @@ class SolverFigures:
     attempts_histogram: list[int]  # reports that took 1, 2, ... ATTEMPT_HISTOGRAM_TOP or more attempts
     attempts_by_trade_date: list[TradeDateAttempts]
     mean_attempts: float | None
-    calibration: list[CalibrationBucket]
+    calibration: list[ConfidenceBucket]
     latency: list[LatencyRow]
     confusions: list[CharConfusion]
 
@@ -298,10 +291,7 @@ def solver_figures(store: Store, now: datetime) -> SolverFigures:
         attempts_histogram=[histogram[count] for count in range(1, ATTEMPT_HISTOGRAM_TOP + 1)],
         attempts_by_trade_date=by_trade_date,
         mean_attempts=statistics.fmean(all_attempts) if all_attempts else None,
-        calibration=[
-            CalibrationBucket(bucket.low, bucket.high, bucket.judged, bucket.accuracy)
-            for bucket in store.accuracy_by_confidence(CONFIDENCE_BUCKETS)
-        ],
+        calibration=store.accuracy_by_confidence(CONFIDENCE_BUCKETS),
         latency=latency,
         confusions=store.char_confusions()[:CONFUSIONS_SHOWN],
     )

@@ -118,7 +118,7 @@ class AttemptFigures(StoreBase):
                 if outcome is AttemptOutcome.ACCEPTED:
                     accepted[index] += count
         return [
-            ConfidenceBucket(index / buckets, (index + 1) / buckets, judged[index], accepted[index])
+            ConfidenceBucket.counted(index / buckets, (index + 1) / buckets, judged[index], accepted[index])
             for index in range(buckets)
         ]
 

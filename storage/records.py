@@ -331,16 +331,19 @@ class CharConfusion:
 
 @dataclass(frozen=True)
 class ConfidenceBucket:
-    """Attempts the site judged whose confidence fell in [low, high) (the last bucket takes 1.0 too)."""
+    """Answers whose confidence fell in [low, high) (the last bucket takes 1.0 too): how many were judged, by the
+    site or against a label, and how many of them were accepted. What the solver's calibration is read from."""
 
     low: float
     high: float
     judged: int
     accepted: int
+    accuracy: float | None  # a field, not a property, so that the dashboard's JSON carries it
 
-    @property
-    def accuracy(self) -> float | None:
-        return self.accepted / self.judged if self.judged else None
+    @classmethod
+    def counted(cls, low: float, high: float, judged: int, accepted: int) -> ConfidenceBucket:
+        """The bucket of these counts, its accuracy None where none was judged."""
+        return cls(low, high, judged, accepted, accepted / judged if judged else None)
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,11 @@ import numpy as np
 
 from solver import Solver
 from solver.solver import REREAD_BELOW, metadata_path, resolve_model
+from storage import ConfidenceBucket
 from trainer.config import TrainingConfig
 from trainer.dataset import CaptchaSet
 from trainer.evaluation import (
     LATENCY_SAMPLES,
-    ConfidenceBucket,
     RefreshThreshold,
     calibration,
     character_errors,

@@ -15,6 +15,7 @@ import numpy as np
 
 from solver import Solution, Solver
 from solver.solver import BATCH_SIZE, resolve_model
+from storage import ConfidenceBucket
 from trainer.dataset import CaptchaSet, load_folder
 from trainer.litert import ensure_litert
 
@@ -61,28 +62,14 @@ def character_errors(truths: list[str], readings: list[str]) -> int:
                for t, r in zip(truth, reading, strict=True))
 
 
-@dataclass(frozen=True)
-class ConfidenceBucket:
-    """Answers whose confidence lies in [low, high) (the last bucket includes 1.0) and how many were right."""
-
-    low: float
-    high: float
-    n: int
-    accepted: int
-
-    @property
-    def accepted_share(self) -> float:
-        return self.accepted / self.n if self.n else float("nan")
-
-
 def calibration(confidences: Sequence[float], correct: Sequence[bool],
                 edges: Sequence[float] = CONFIDENCE_EDGES) -> list[ConfidenceBucket]:
     """The share of right answers in each bucket of confidence: how far the confidence can be trusted."""
     bounds = [0.0, *edges, 1.0]
     buckets = np.searchsorted(np.asarray(edges), np.asarray(confidences, dtype=float), side="right")
     right = np.asarray(correct, dtype=bool)
-    return [ConfidenceBucket(bounds[index], bounds[index + 1], int((buckets == index).sum()),
-                             int(right[buckets == index].sum())) for index in range(len(bounds) - 1)]
+    return [ConfidenceBucket.counted(bounds[index], bounds[index + 1], int((buckets == index).sum()),
+                                     int(right[buckets == index].sum())) for index in range(len(bounds) - 1)]
 
 
 @dataclass(frozen=True)

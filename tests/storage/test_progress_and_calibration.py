@@ -137,13 +137,13 @@ def test_accuracy_by_confidence_counts_judged_attempts_per_bucket(
 
     buckets = store.accuracy_by_confidence(buckets=4)
     assert buckets == [
-        ConfidenceBucket(0.0, 0.25, 1, 0),
-        ConfidenceBucket(0.25, 0.5, 1, 1),
-        ConfidenceBucket(0.5, 0.75, 1, 1),
-        ConfidenceBucket(0.75, 1.0, 3, 2),
+        ConfidenceBucket.counted(0.0, 0.25, 1, 0),
+        ConfidenceBucket.counted(0.25, 0.5, 1, 1),
+        ConfidenceBucket.counted(0.5, 0.75, 1, 1),
+        ConfidenceBucket.counted(0.75, 1.0, 3, 2),
     ]
     assert buckets[3].accuracy == pytest.approx(2 / 3)
-    assert store.accuracy_by_confidence(buckets=4, model_version="v2")[1] == ConfidenceBucket(0.25, 0.5, 1, 1)
+    assert store.accuracy_by_confidence(buckets=4, model_version="v2")[1] == ConfidenceBucket.counted(0.25, 0.5, 1, 1)
     assert [bucket.accuracy for bucket in store.accuracy_by_confidence(buckets=2, model_version="v9")] == [
         None,
         None,

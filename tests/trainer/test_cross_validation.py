@@ -123,7 +123,7 @@ def test_the_summary_counts_every_saved_part(tmp_path: Path) -> None:
     assert (figures.n, figures.wrong, figures.char_errors) == (5, 2, 2)
     assert figures.error_rate == pytest.approx(0.4)
     assert figures.confusions == [("C", "G", 1), ("H", "R", 1)]
-    assert [(bucket.n, bucket.accepted) for bucket in figures.buckets] == [(1, 0), (1, 1), (0, 0), (0, 0), (1, 0),
+    assert [(bucket.judged, bucket.accepted) for bucket in figures.buckets] == [(1, 0), (1, 1), (0, 0), (0, 0), (1, 0),
                                                                            (2, 2)]
     assert [mistake.file for mistake in figures.mistakes] == ["00011.jpg", "00010.jpg"]
     # Refreshing the three below 0.995 costs 3 s and saves both wrong answers, 6 s.

@@ -62,8 +62,8 @@ def test_calibration_counts_the_right_answers_in_each_bucket_of_confidence() -> 
     buckets = calibration(confidences, correct)
     assert [(b.low, b.high) for b in buckets] == [(0.0, 0.5), (0.5, 0.7), (0.7, 0.9), (0.9, 0.97), (0.97, 0.99),
                                                   (0.99, 1.0)]
-    assert [(b.n, b.accepted) for b in buckets] == [(1, 0), (2, 1), (1, 1), (1, 1), (1, 0), (3, 3)]
-    assert buckets[1].accepted_share == 0.5
+    assert [(b.judged, b.accepted) for b in buckets] == [(1, 0), (2, 1), (1, 1), (1, 1), (1, 0), (3, 3)]
+    assert buckets[1].accuracy == 0.5
 
 
 def test_the_refresh_threshold_is_the_cheapest_per_captcha() -> None:
