@@ -19,6 +19,7 @@ from storage import (
     DayFigures,
     JobRun,
     JobStatus,
+    Report,
     ReportSource,
     Store,
     StoredAttempt,
@@ -352,7 +353,7 @@ def report_figures(store: Store, trade_date: date, stock_code: str) -> ReportFig
     report = store.load_report(trade_date, stock_code)
     if report is None:
         return None
-    branches = branch_totals(report.trades)
+    branches = branch_totals(report)
     names = {security.code: security.name for security in store.list_securities()}
     return ReportFigures(
         trade_date=report.trade_date,
@@ -374,21 +375,17 @@ def report_figures(store: Store, trade_date: date, stock_code: str) -> ReportFig
     )
 
 
-def branch_totals(trades: tuple[BrokerTrade, ...] | list[BrokerTrade]) -> list[BranchTotals]:
-    """Each branch's buys and sells over all prices, largest net buyer first."""
-    totals: dict[str, list[BrokerTrade]] = {}
-    for trade in trades:
-        totals.setdefault(trade.broker_id, []).append(trade)
+def branch_totals(report: Report) -> list[BranchTotals]:
+    """Each branch's buys and sells over all prices (storage's sum, Report.branch_days), largest net buyer
+    first; values in NT$ with the cents the prices have."""
     branches = []
-    for broker_id, own in totals.items():
-        bought = sum(trade.buy_shares for trade in own)
-        sold = sum(trade.sell_shares for trade in own)
-        buy_value = sum((trade.price * trade.buy_shares for trade in own), Decimal(0))
-        sell_value = sum((trade.price * trade.sell_shares for trade in own), Decimal(0))
+    for day in report.branch_days():
+        buy_value, sell_value = Decimal(day.buy_cents).scaleb(-2), Decimal(day.sell_cents).scaleb(-2)
+        bought, sold = day.buy_shares, day.sell_shares
         branches.append(
             BranchTotals(
-                broker_id=broker_id,
-                broker_name=own[0].broker_name,
+                broker_id=day.broker_id,
+                broker_name=day.broker_name,
                 buy_shares=bought,
                 sell_shares=sold,
                 net_shares=bought - sold,

@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 from zoneinfo import ZoneInfo
 
 # The exchange's time zone: trade dates, a job's day and the times the dashboard shows are Taipei's.
@@ -104,6 +105,19 @@ class BrokerTrade:
 
 
 @dataclass(frozen=True)
+class BranchDay:
+    """One branch's records of one report summed over their prices: what storage keeps as branch_days and
+    flows sums over windows of days, and the dashboard's report page lists."""
+
+    broker_id: str
+    broker_name: str
+    buy_shares: int
+    sell_shares: int
+    buy_cents: int  # price times shares bought, summed in whole cents
+    sell_cents: int
+
+
+@dataclass(frozen=True)
 class DayFigures:
     """One security's figures for the day as the site's report view (bsContent.aspx?v=t) shows them.
 
@@ -148,6 +162,19 @@ class Report:
     def total_sell_shares(self) -> int:
         """The shares sold: a real report's need not equal its shares bought (SITE.md, "The report")."""
         return sum(trade.sell_shares for trade in self.trades)
+
+    def branch_days(self) -> list[BranchDay]:
+        """The report's records summed per branch, in the order the branches first appear."""
+        sums: dict[str, list[Any]] = {}
+        for trade in self.trades:
+            cents = int(trade.price * 100)  # a stored price is checked to be whole cents
+            day = sums.setdefault(trade.broker_id, [trade.broker_name, 0, 0, 0, 0])
+            day[0] = max(day[0], trade.broker_name)
+            day[1] += trade.buy_shares
+            day[2] += trade.sell_shares
+            day[3] += cents * trade.buy_shares
+            day[4] += cents * trade.sell_shares
+        return [BranchDay(broker_id, *day) for broker_id, day in sums.items()]
 
 
 @dataclass(frozen=True)

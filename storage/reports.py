@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import zlib
 from collections.abc import Iterable, Iterator
+from dataclasses import asdict
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -299,30 +300,11 @@ def _insert_trades(session: Session, report_trades: list[tuple[int, tuple[Broker
 
 def _insert_branch_days(session: Session, reports: list[Report]) -> None:
     """Each report's records summed per branch (see BranchDayRow)."""
-    rows = []
-    for report in reports:
-        by_branch: dict[str, list[Any]] = {}
-        for trade in report.trades:
-            cents = int(trade.price * 100)  # the price is checked to be whole cents
-            day = by_branch.setdefault(trade.broker_id, [trade.broker_name, 0, 0, 0, 0])
-            day[0] = max(day[0], trade.broker_name)
-            day[1] += trade.buy_shares
-            day[2] += trade.sell_shares
-            day[3] += cents * trade.buy_shares
-            day[4] += cents * trade.sell_shares
-        rows += [
-            {
-                "stock_code": report.stock_code,
-                "broker_id": broker_id,
-                "trade_date": report.trade_date,
-                "broker_name": name,
-                "buy_shares": bought,
-                "sell_shares": sold,
-                "buy_cents": buy_cents,
-                "sell_cents": sell_cents,
-            }
-            for broker_id, (name, bought, sold, buy_cents, sell_cents) in by_branch.items()
-        ]
+    rows = [
+        {"stock_code": report.stock_code, "trade_date": report.trade_date, **asdict(branch)}
+        for report in reports
+        for branch in report.branch_days()
+    ]
     if rows:
         session.connection().execute(insert(BRANCH_DAYS), rows)
 
