@@ -11,20 +11,17 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel
 
 from dashboard.dependencies import get_now, get_store
-from dashboard.figures import (
+from dashboard.figures.failures import FailureFigures, failure_figures
+from dashboard.figures.overview import (
     DayCoverage,
-    FailureFigures,
     JobRunFigures,
     Overview,
-    ReportFigures,
-    SolverFigures,
     day_coverage,
-    failure_figures,
     job_run_figures,
     overview,
-    report_figures,
-    solver_figures,
 )
+from dashboard.figures.reports import ReportFigures, report_figures
+from dashboard.figures.solver import SolverFigures, solver_figures
 from storage import ReportSummary, Store
 from trainer.relabel import mark_unreadable, next_failure, save_label
 

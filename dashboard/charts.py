@@ -8,7 +8,9 @@ from typing import Any
 
 import pandas as pd
 
-from dashboard.figures import JobRunFigures, ReportFigures, SolverFigures
+from dashboard.figures.overview import JobRunFigures
+from dashboard.figures.reports import ReportFigures
+from dashboard.figures.solver import SolverFigures
 
 Spec = dict[str, Any]
 FEW_ANSWERS = 30

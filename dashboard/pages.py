@@ -13,7 +13,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from dashboard import charts
 from dashboard.dependencies import get_now, get_store
-from dashboard.figures import failure_figures, overview, report_figures, solver_figures
+from dashboard.figures.failures import failure_figures
+from dashboard.figures.overview import overview
+from dashboard.figures.reports import report_figures
+from dashboard.figures.solver import solver_figures
 from storage import Store
 from storage.export import write_trades_csv
 from trainer.relabel import LABEL_HELP, RelabelError, mark_unreadable, next_failure, save_label
