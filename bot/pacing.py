@@ -1,7 +1,5 @@
-"""Politeness and retry policy in one place: the shared pace, backoffs, and the gate every worker waits at.
-
-Every worker goes through the same `Pacing`, so `--rate` holds across all of them, a block page or a sign of
-throttling pauses them all, and throttling slows the pace for everyone until a quiet spell has passed."""
+"""Politeness and retry policy in one place: the shared pace, the backoffs and the gate every worker waits at,
+so that `--rate` holds across workers and a block page or throttling pauses and slows them all."""
 
 from __future__ import annotations
 

@@ -1,7 +1,5 @@
-"""Parse the site's broker-report CSV into storage records.
-
-Handles every layout seen in the wild: UTF-8 with BOM or cp950, two records a line, odd record counts,
-quoted or bare numbers with thousands separators, and 4-character case-sensitive branch ids."""
+"""Parse the site's broker-report CSV into storage records, in every layout seen in the wild: UTF-8 with a BOM
+or cp950, two records a line (the last may be alone), quoted or bare numbers, case-sensitive branch ids."""
 
 from __future__ import annotations
 

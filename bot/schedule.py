@@ -1,7 +1,5 @@
-"""`bsr schedule`: run the daily job on trading days once the site serves the new day's data.
-
-APScheduler fires on weekdays at 16:35 Taipei time; the run polls Label_Date until it shows today, fetches,
-and fetches what is missing again in catch-up rounds until the site moves on. One job at a time."""
+"""`bsr schedule`: run the daily job on trading days once the site serves the new day's data (its Label_Date
+shows today), then catch-up rounds for what is missing until the site moves on; one job at a time."""
 
 from __future__ import annotations
 

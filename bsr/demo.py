@@ -1,8 +1,5 @@
-"""`bsr demo`: the main job end to end on this machine, against the replica on a free loopback port.
-
-Starts the replica (replaying the real captchas when they are beside the checkout), fetches 50
-securities into the default SQLite database with the shipped model, stores the 4 trading days before from
-the replica's generated market (so that the flows pages have a history), and says what to run next."""
+"""`bsr demo`: the main job end to end on this machine, against the replica on a free loopback port, into the
+default SQLite database with the shipped model, with a few days of history so that the flows pages have some."""
 
 from __future__ import annotations
 

@@ -1,7 +1,5 @@
 """`bsr flows stock|branch|rank`: who bought and sold what over a window of stored trading days.
-
-Thin: each command resolves the window, asks the flows room one question and prints its frame as a table,
-CSV or JSON (a list of objects)."""
+Thin: each command resolves the window, asks the flows room one question and prints a table, CSV or JSON."""
 
 from __future__ import annotations
 

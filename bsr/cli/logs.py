@@ -1,7 +1,5 @@
-"""How `bsr` logs: structlog configured once for every command, as console lines or as JSON lines on stderr.
-
-Console lines are for a person at a terminal, JSON lines for whatever reads stderr otherwise; `--log-format`
-chooses."""
+"""How `bsr` logs: structlog configured once for every command, on stderr, as `--log-format` chooses: console
+lines for a person at a terminal, JSON lines for whatever else reads stderr."""
 
 from __future__ import annotations
 
