@@ -20,6 +20,10 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
     "--no-first-run",
     "--disable-dev-shm-usage",
+    # V8 collects garbage sooner instead of letting its heap (the pages' DOM included) grow, which a person would
+    # not notice. A cap on the heap (--max-old-space-size, or --enable-low-end-device-mode, which sets one) saves
+    # as much but makes a large security's view load far slower (docs/benchmarks.md, the bot's memory).
+    "--js-flags=--optimize-for-size",
 ]
 SYSTEM_CHROMIUMS = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 # What a person's browser in Taipei says of itself: the working scrapers of 2026 all send an ordinary
@@ -56,13 +60,14 @@ async def launch_browser(chromium: str = "", headless: bool = True) -> AsyncIter
 
 
 async def person_user_agent(browser: Browser) -> str:
-    """The browser's own user agent without the headless marker, as a person's Chrome sends it."""
-    probe = await browser.new_context()
+    """The browser's own user agent without the headless marker, as a person's Chrome sends it: asked of the
+    browser itself (DevTools' Browser.getVersion), which costs no page."""
+    session = await browser.new_browser_cdp_session()
     try:
-        page = await probe.new_page()
-        return (await page.evaluate("navigator.userAgent")).replace(HEADLESS_MARKER, "Chrome")
+        version = await session.send("Browser.getVersion")
     finally:
-        await probe.close()
+        await session.detach()
+    return version["userAgent"].replace(HEADLESS_MARKER, "Chrome")
 
 
 async def person_context(browser: Browser, user_agent: str) -> BrowserContext:

@@ -50,6 +50,9 @@ SITE_CHANGED_AFTER = 3  # complete pages without the form, on fresh loads in a r
 # once more (a download cut at a line end would fit on a second try); a 成交股數 or a view in doubt twice more.
 DOUBTED_DOWNLOADS = {DoubtKind.REC_COUNT: 2, DoubtKind.TRADED_SHARES: 3, DoubtKind.VIEW: 3}
 MAX_THROTTLED = 20  # signs of throttling one security may meet before it is left for a catch-up round
+# The site opened to read the trade date becomes the first worker's, captcha and all, unless that captcha is
+# older than this (the site expires them after about 90 s): the list of securities may have been slow to read.
+FRESH_CAPTCHA_S = 60.0
 # A download refused by a check of a whole report, or doubted: fetched again, and listed in the run's summary.
 REFUSALS = (ReportFormatError, ReportMismatchError, InvalidReportError, ReportDoubtedError)
 
@@ -164,6 +167,7 @@ class FetchJob:
         self.pacing = Pacing(options.rate, options.policy)
         self._formless_in_a_row = 0  # complete pages without the form, across workers
         self._rolled_over_to: date | None = None
+        self._opened: list[tuple[BrowserContext, ReportForm]] = []  # the site as the trade date was read
 
     def request_stop(self) -> None:
         """Finish the queries in flight, start no new one."""
@@ -175,13 +179,23 @@ class FetchJob:
         started = time.monotonic()
         async with launch_browser(self.options.chromium, self.options.headless) as browser:
             user_agent = await person_user_agent(browser)
+            launched = time.monotonic()
             trade_date = await self._trade_date(browser, user_agent)
+            dated = time.monotonic()
             summary = FetchSummary(trade_date=trade_date)
             codes = await self._pending_codes(trade_date, summary)
             summary.planned = len(codes)
             if on_start:
                 on_start(len(codes))
             job_run_id = await self.store.run(Store.start_job_run, trade_date)
+            start_s = {"browser": launched - started, "served date": dated - launched}
+            start_s["securities"] = time.monotonic() - dated
+            log.info(
+                "fetch started",
+                trade_date=str(trade_date),
+                planned=len(codes),
+                start_s={step: round(seconds, 3) for step, seconds in start_s.items()},
+            )
             heartbeat = asyncio.create_task(self._beat(job_run_id))
             queue: asyncio.Queue[str] = asyncio.Queue()
             for code in codes:
@@ -212,6 +226,8 @@ class FetchJob:
             finally:
                 heartbeat.cancel()
                 await asyncio.gather(heartbeat, return_exceptions=True)
+                for context, _ in self._opened:  # no worker took it
+                    await context.close()
                 summary.not_asked = [queue.get_nowait() for _ in range(queue.qsize())]
                 summary.pauses, summary.paused_s = self.pacing.pauses, self.pacing.paused_s
                 summary.slowdowns = self.pacing.slowdowns
@@ -232,21 +248,26 @@ class FetchJob:
             await self.store.run(Store.beat_job_run, job_run_id)
 
     async def _trade_date(self, browser: Browser, user_agent: str) -> date:
+        """The trade date the site serves, read as a person opens the site; the site stays open for the first
+        worker."""
         # One HTTP 500, 403 or dropped connection must not cost the day's run; a wrong URL still fails within seconds.
+        options = self.options
         for failures in range(1, SERVED_DATE_TRIES + 1):
             try:
-                served = await served_trade_date(
-                    browser, self.options.base_url, self.options.evidence_dir, user_agent
+                context, form, served = await open_site(
+                    browser, options.base_url, options.evidence_dir, user_agent, options.timeout_s
                 )
                 break
             except SiteUnreachableError as error:
                 if failures == SERVED_DATE_TRIES:
                     raise
                 log.warning("retrying", step="served trade date", error=str(error))
-                await asyncio.sleep(self.pacing.jittered(self.options.policy.transient_delay(failures)))
-        wanted = self.options.trade_date
+                await asyncio.sleep(self.pacing.jittered(options.policy.transient_delay(failures)))
+        wanted = options.trade_date
         if wanted is not None and wanted != served:
+            await context.close()
             raise TradeDateNotServedError(wanted, served)
+        self._opened.append((context, form))
         return served
 
     async def _pending_codes(self, trade_date: date, summary: FetchSummary) -> list[str]:
@@ -285,10 +306,7 @@ class FetchJob:
                 if form is None or queries >= self.options.recycle_after:
                     if context is not None:
                         await context.close()
-                    context = await person_context(browser, user_agent)
-                    form = await ReportForm.open_in(
-                        context, self.options.base_url, self.options.evidence_dir, self.options.timeout_s
-                    )
+                    context, form = await self._site_for_worker(browser, user_agent)
                     queries = 0
                 started, site_before = time.perf_counter(), form.site_s
                 fetch = SecurityFetch(code)
@@ -318,6 +336,18 @@ class FetchJob:
         finally:
             if context is not None:
                 await context.close()
+
+    async def _site_for_worker(self, browser: Browser, user_agent: str) -> tuple[BrowserContext, ReportForm]:
+        """The site opened for the trade date, else a new context whose form opens it at its first query."""
+        if self._opened:
+            context, form = self._opened.pop()
+            if form.captcha_age_s > FRESH_CAPTCHA_S:
+                form.discard_captcha()
+            return context, form
+        context = await person_context(browser, user_agent)
+        options = self.options
+        form = await ReportForm.open_in(context, options.base_url, options.evidence_dir, options.timeout_s)
+        return context, form
 
     async def _fetch_security(
         self, form: ReportForm, fetch: SecurityFetch, summary: FetchSummary, job_run_id: int
@@ -477,11 +507,24 @@ class FetchJob:
 
 async def served_trade_date(browser: Browser, base_url: str, evidence_dir: Path, user_agent: str = "") -> date:
     """The trade date the site serves now; a site that answers nothing usable is unreachable."""
-    context = await person_context(browser, user_agent or await person_user_agent(browser))
+    user_agent = user_agent or await person_user_agent(browser)
+    context, _, served = await open_site(browser, base_url, evidence_dir, user_agent)
+    await context.close()
+    return served
+
+
+async def open_site(
+    browser: Browser, base_url: str, evidence_dir: Path, user_agent: str, timeout_s: float = 30.0
+) -> tuple[BrowserContext, ReportForm, date]:
+    """A person's context with the site's frameset open in it, its form, and the trade date the site serves
+    now; a site that answers nothing usable is unreachable."""
+    context = await person_context(browser, user_agent)
     try:
-        form = await ReportForm.open_in(context, base_url, evidence_dir)
-        return await form.read_trade_date()
+        form = await ReportForm.open_in(context, base_url, evidence_dir, timeout_s)
+        return context, form, await form.read_trade_date()
     except (TransientSiteError, ThrottledError, BlockedError, SiteChangedError) as error:
-        raise SiteUnreachableError(base_url, str(error)) from error
-    finally:
         await context.close()
+        raise SiteUnreachableError(base_url, str(error)) from error
+    except BaseException:
+        await context.close()
+        raise

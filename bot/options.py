@@ -33,7 +33,9 @@ class FetchOptions:
     min_confidence: float = 0.0  # below this, take a fresh captcha instead of answering
     headless: bool = True
     chromium: str = ""
-    recycle_after: int = 200  # queries per browser context, so that memory stays flat
+    # Queries per browser context: a fresh one lets go of what the browser and Playwright keep of every page
+    # (the renderer's heap after large views, request records).
+    recycle_after: int = 25
     timeout_s: float = 30.0
     answer_delay_s: float = 0.0  # submit no sooner after the captcha loaded (the site's minimum delay)
     heartbeat_s: float = HEARTBEAT_S  # how often the job run's sign of life is stored

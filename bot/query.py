@@ -33,6 +33,11 @@ CAPTCHA_PATH = "CaptchaImage.aspx"
 REPORT_VIEW_PATH = "bsContent.aspx"
 IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG")
 FORBIDDEN = 403
+# What read_report_view takes from the view: every cell with an id, and whether the page is the firewall's.
+READ_VIEW = """markers => [
+    Array.from(document.querySelectorAll("td[id]"), cell => cell.outerHTML).join("\\n"),
+    markers.some(marker => (document.documentElement?.textContent ?? "").includes(marker)),
+]"""
 # The live form page is about 15 KB and a throttled blank answer about 236 bytes: a page shorter than this,
 # or not ending its html, was cut or blanked, not redesigned.
 WHOLE_PAGE_MIN_BYTES = 1024
@@ -58,6 +63,7 @@ class ReportForm:
         self._captcha: Response | None = None
         self._captcha_loaded_at = 0.0
         self._menu_answer: Response | None = None  # the document frame page1 shows now
+        self._form_checked = False  # whether that document was found a whole form (see _check_form)
         self._welcome_answer: Response | None = None
         self._view_answer: Response | None = None  # the report view frame page2 loaded since the last submit
         self._view_loaded = asyncio.Event()
@@ -102,6 +108,11 @@ class ReportForm:
     def has_captcha(self) -> bool:
         return self._captcha is not None
 
+    @property
+    def captcha_age_s(self) -> float:
+        """Seconds since the captcha on the form loaded (the site expires them after about 90)."""
+        return time.monotonic() - self._captcha_loaded_at if self._captcha is not None else float("inf")
+
     def discard_captcha(self) -> None:
         """After trouble, the next try starts from a freshly loaded form."""
         self._captcha = None
@@ -109,6 +120,7 @@ class ReportForm:
     async def load_site(self) -> None:
         """Open the site as a person does: the frameset, with the form in page1 and the welcome in page2."""
         self._captcha = self._menu_answer = self._welcome_answer = None
+        self._form_checked = False
         response = await self._navigate(self.page.goto(self.base_url))
         await self._check_answer(response, "the frameset")
 
@@ -131,12 +143,16 @@ class ReportForm:
             await self.load_site()
         else:
             self._captcha = self._menu_answer = None
+            self._form_checked = False
             menu = urljoin(self.base_url, MENU_PATH)
             await self._navigate(self._frame(MENU_FRAME).goto(menu))
         await self._check_form()
 
     async def read_captcha(self) -> bytes:
-        """The captcha image the page already loaded: no second request, which would spend it."""
+        """The captcha image the page already loaded: no second request, which would spend it. The form it came
+        with is checked first if it was not yet: the one the frameset brought when the trade date was read."""
+        if not self._form_checked:
+            await self._check_form()
         if self._captcha is None:
             raise await self._site_changed("no captcha image loaded with the form")
         response = self._captcha
@@ -162,6 +178,7 @@ class ReportForm:
         await menu.fill(STOCK_FIELD, stock_code)
         await menu.fill(CAPTCHA_FIELD, answer)
         self._captcha = self._menu_answer = self._view_answer = None
+        self._form_checked = False
         self._view_loaded.clear()
         self._stock_code = stock_code
         await self._navigate(self._click_and_wait(menu))
@@ -190,7 +207,10 @@ class ReportForm:
         raise await self._site_changed(f"unknown answer {message!r}")
 
     async def read_report_view(self) -> str:
-        """The report view (bsContent.aspx?v=t) that the answer page's own script opened in frame page2."""
+        """The report view (bsContent.aspx?v=t) that the answer page's own script opened in frame page2: its
+        cells that carry an id, where the figures are (bot.report_view reads them), as HTML. Only they leave the
+        browser: the view of a large security holds thousands of table rows, which Playwright's driver and this
+        process would otherwise hold as one string of megabytes."""
         started = time.perf_counter()
         try:
             await asyncio.wait_for(self._view_loaded.wait(), self.timeout_s)
@@ -207,10 +227,13 @@ class ReportForm:
             raise ThrottledError("HTTP 403 for the report view", response.url)
         if response.status >= 500:
             raise TransientSiteError(f"the report view answered HTTP {response.status}")
-        html = await self._frame(CONTENT_FRAME).content()
-        if any(marker in html for marker in FIREWALL_MARKERS):
+        try:
+            cells, blocked = await self._frame(CONTENT_FRAME).evaluate(READ_VIEW, list(FIREWALL_MARKERS))
+        except PlaywrightError as error:
+            raise TransientSiteError(f"the report view could not be read: {error.message}") from error
+        if blocked:
             raise BlockedError(response.url)
-        return html
+        return cells
 
     async def download_csv(self) -> tuple[bytes, int]:
         """Follow the download link's href in the same browser session; the CSV, and the link's RecCount as
@@ -224,7 +247,11 @@ class ReportForm:
         started = time.perf_counter()
         try:
             response = await self.page.context.request.get(url, headers={"Referer": menu.url})
-            body = await response.body()
+            try:
+                body = await response.body()
+            finally:
+                # Playwright keeps every body it fetched until the context closes, unless told to let it go.
+                await response.dispose()
         except PlaywrightError as error:
             raise TransientSiteError(f"the report download failed: {error.message}") from error
         finally:
@@ -275,6 +302,7 @@ class ReportForm:
                 if len(body) < WHOLE_PAGE_MIN_BYTES or b"</html>" not in body.lower():
                     raise ThrottledError(f"a {len(body)}-byte answer without the form", menu.url)
                 raise await self._site_changed(f"no {selector} on the form")
+        self._form_checked = True
 
     @staticmethod
     async def _body(response: Response | None) -> bytes:

@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 
 from bot.errors import SiteChangedError
-from bot.job import SITE_CHANGED_AFTER, SecurityStatus
-from tests.fetching import assert_whole
+from bot.job import SITE_CHANGED_AFTER, FetchJob, FetchOptions, SecurityStatus
+from storage import AsyncStore
+from tests.fetching import QUICK, assert_whole
 
 # Securities of a few hundred records each: the faults do not care how long a report is.
 CODES = ("2506", "3004", "8940", "00918")
@@ -33,9 +34,18 @@ async def test_each_fault_is_survived_and_every_report_stored_whole(replica, fet
         assert_whole(store.load_report(summary.trade_date, code))
 
 
-async def test_slow_answers_beyond_the_timeout_are_retried_then_given_up(replica, fetch) -> None:
-    replica.config.latency_s = 1.5
-    summary = await fetch(stock_codes=("2330",), max_attempts=2, timeout_s=0.5)
+async def test_slow_answers_beyond_the_timeout_are_retried_then_given_up(
+    clocked_replica, solver, store, tmp_path
+) -> None:
+    # A replica of its own: the answers still on their way when the run gives up must not reach the next test's.
+    def slow_from_the_first_query(planned: int) -> None:  # the served date was read in time
+        clocked_replica.config.latency_s = 1.5
+
+    options = FetchOptions(
+        base_url=clocked_replica.base_url, evidence_dir=tmp_path, stock_codes=("2330",), rate=0, max_attempts=2,
+        timeout_s=0.5, policy=QUICK,
+    )
+    summary = await FetchJob(options, solver, AsyncStore(store)).run(on_start=slow_from_the_first_query)
     assert summary.statuses[SecurityStatus.FAILED] == 1
     assert "did not answer" in summary.failures["2330"]
 
@@ -47,6 +57,6 @@ async def test_a_changed_layout_stops_the_run_with_the_page_saved(replica, fetch
     html, screenshot = raised.value.saved
     assert 'id="TextBox_StockNo"' in html.read_text(encoding="utf-8")
     assert screenshot.read_bytes().startswith(b"\x89PNG")
-    # Three fresh loads in a row without the form end the run (the first page, read for the served date,
-    # is one more), where retrying would have spent all five tries on each of the two securities.
-    assert replica.stats()["faults_redesign"] == SITE_CHANGED_AFTER + 1
+    # Three fresh loads in a row without the form end the run (the first, the page read for the served date),
+    # where retrying would have spent all five tries on each of the two securities.
+    assert replica.stats()["faults_redesign"] == SITE_CHANGED_AFTER

@@ -41,6 +41,27 @@ async def test_fetches_several_securities_and_stores_each_whole(replica, fetch, 
     assert accepted == len(codes) and summary.answers >= accepted
 
 
+def captchas_left_unanswered(stats: dict[str, int]) -> int:
+    answered = sum(stats[f"answers_{kind}"] for kind in ("right", "wrong", "too_fast", "expired"))
+    return stats["captchas_issued"] - answered
+
+
+async def test_the_first_query_answers_the_captcha_of_the_site_opened_for_the_date(replica, fetch) -> None:
+    # A person opens the site, reads the date and types into the form shown beside it: every answer page brings
+    # the next captcha, so the last one is the only one left unanswered.
+    summary = await fetch(stock_codes=("2506", "3004"))
+    assert summary.statuses[SecurityStatus.STORED] == 2
+    assert captchas_left_unanswered(replica.stats()) == 1
+
+
+async def test_a_worker_goes_on_in_a_fresh_context_after_recycle_after_queries(replica, fetch) -> None:
+    codes = ("2506", "3004", "8940", "2430", "2613")
+    summary = await fetch(stock_codes=codes, recycle_after=2)
+    assert summary.statuses[SecurityStatus.STORED] == len(codes), summary.missing
+    # Each context leaves its last captcha unanswered: at least three for five queries, two a context.
+    assert captchas_left_unanswered(replica.stats()) >= 3
+
+
 async def test_resumes_without_fetching_what_is_stored(replica, fetch) -> None:
     first = await fetch(stock_codes=("2506", "3004"))
     served_before = replica.stats()["reports_served"]
