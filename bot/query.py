@@ -33,10 +33,11 @@ CAPTCHA_PATH = "CaptchaImage.aspx"
 REPORT_VIEW_PATH = "bsContent.aspx"
 IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG")
 FORBIDDEN = 403
-# What read_report_view takes from the view: every cell with an id, and whether the page is the firewall's.
-READ_VIEW = """markers => [
+# What read_report_view takes from the view: every cell with an id, and the start of the page's text, where
+# the firewall's block page (under 1 KB, SITE.md) would show its markers.
+READ_VIEW = """() => [
     Array.from(document.querySelectorAll("td[id]"), cell => cell.outerHTML).join("\\n"),
-    markers.some(marker => (document.documentElement?.textContent ?? "").includes(marker)),
+    (document.documentElement?.textContent ?? "").slice(0, 4096),
 ]"""
 # The live form page is about 15 KB and a throttled blank answer about 236 bytes: a page shorter than this,
 # or not ending its html, was cut or blanked, not redesigned.
@@ -50,6 +51,55 @@ class Outcome(enum.Enum):
     WRONG_CAPTCHA = "wrong_captcha"  # 驗證碼錯誤!
     EXPIRED_CAPTCHA = "expired_captcha"  # 驗證碼已逾期!
     NO_DATA = "no_data"  # 查無資料: the security did not trade (or is unknown)
+
+
+class SiteAnswer(enum.Enum):
+    """What kind of HTTP answer the site gave, whatever was asked: the form, the POST, the captcha, the report
+    view or the CSV (SITE.md: the firewall, and the throttling of 2026)."""
+
+    EXPECTED = "expected"
+    UNANSWERED = "unanswered"  # no answer at all
+    FORBIDDEN = "forbidden"  # HTTP 403: the throttling of 2026
+    BLOCKED = "blocked"  # the firewall's block page, with any status
+    SERVER_ERROR = "server_error"  # HTTP 5xx: worth another try
+    BLANK = "blank"  # not what was asked: a blank or cut page, a captcha that is no image
+    SILENT = "silent"  # an answer page that says nothing: neither a message nor a download link
+
+
+def classify_answer(status: int | None, body: bytes | str, whole: bool = True) -> SiteAnswer:
+    """The kind of an answer from its status and its body (the start of it is enough for the block page);
+    `whole`: whether the body is what was asked, as the caller tells it."""
+    if status is None:
+        return SiteAnswer.UNANSWERED
+    if status == FORBIDDEN:
+        return SiteAnswer.FORBIDDEN
+    markers = [marker.encode() for marker in FIREWALL_MARKERS] if isinstance(body, bytes) else FIREWALL_MARKERS
+    if any(marker in body for marker in markers):
+        return SiteAnswer.BLOCKED
+    if status >= 500:
+        return SiteAnswer.SERVER_ERROR
+    return SiteAnswer.EXPECTED if whole else SiteAnswer.BLANK
+
+
+def check_answer(
+    answer: SiteAnswer, what: str, url: str, status: int | None = None, blank_is_throttling: bool = True
+) -> None:
+    """Raises the error an answer of that kind calls for: 403, blank and silent answers are throttling (a
+    blank captcha is load, worth another try), the block page is the firewall, no answer or a 5xx another try."""
+    if answer is SiteAnswer.UNANSWERED:
+        raise TransientSiteError(f"no answer for {what}")
+    if answer is SiteAnswer.FORBIDDEN:
+        raise ThrottledError(f"HTTP 403 for {what}", url)
+    if answer is SiteAnswer.BLOCKED:
+        raise BlockedError(url)
+    if answer is SiteAnswer.SERVER_ERROR:
+        raise TransientSiteError(f"{what} answered HTTP {status} at {url}")
+    if answer is SiteAnswer.BLANK:
+        if not blank_is_throttling:
+            raise TransientSiteError(f"{what} answered HTTP {status} without what was asked (site busy)")
+        raise ThrottledError(f"{what} answered HTTP {status}, blank or cut", url)
+    if answer is SiteAnswer.SILENT:
+        raise ThrottledError(f"{what} with neither a message nor a download link", url)
 
 
 class ReportForm:
@@ -160,14 +210,10 @@ class ReportForm:
             body = await response.body()
         except PlaywrightError as error:
             raise TransientSiteError(f"the captcha image did not load: {error.message}") from error
-        if response.status == FORBIDDEN:
-            raise ThrottledError("HTTP 403 for the captcha", response.url)
-        if any(marker.encode() in body for marker in FIREWALL_MARKERS):
-            raise BlockedError(response.url)
-        if response.status >= 400 or not body.startswith(IMAGE_MAGIC):
-            raise TransientSiteError(
-                f"the captcha answered HTTP {response.status} without an image (site busy)"
-            )
+        # SITE.md: under heavy load the captcha answers an HTML page instead of a JPEG; another one may come.
+        is_image = response.status < 400 and body.startswith(IMAGE_MAGIC)
+        answer = classify_answer(response.status, body, whole=is_image)
+        check_answer(answer, "the captcha", response.url, response.status, blank_is_throttling=False)
         return body
 
     async def submit(self, stock_code: str, answer: str, answer_delay_s: float = 0.0) -> None:
@@ -203,7 +249,7 @@ class ReportForm:
         if "查無資料" in message:
             return Outcome.NO_DATA
         if not message:
-            raise ThrottledError("an answer with neither a message nor a download link", menu.url)
+            check_answer(SiteAnswer.SILENT, "an answer", menu.url)
         raise await self._site_changed(f"unknown answer {message!r}")
 
     async def read_report_view(self) -> str:
@@ -223,16 +269,11 @@ class ReportForm:
             self.site_s += time.perf_counter() - started
         response = self._view_answer
         assert response is not None  # set before the event
-        if response.status == FORBIDDEN:
-            raise ThrottledError("HTTP 403 for the report view", response.url)
-        if response.status >= 500:
-            raise TransientSiteError(f"the report view answered HTTP {response.status}")
         try:
-            cells, blocked = await self._frame(CONTENT_FRAME).evaluate(READ_VIEW, list(FIREWALL_MARKERS))
+            cells, text = await self._frame(CONTENT_FRAME).evaluate(READ_VIEW)
         except PlaywrightError as error:
             raise TransientSiteError(f"the report view could not be read: {error.message}") from error
-        if blocked:
-            raise BlockedError(response.url)
+        check_answer(classify_answer(response.status, text), "the report view", response.url, response.status)
         return cells
 
     async def download_csv(self) -> tuple[bytes, int]:
@@ -256,12 +297,7 @@ class ReportForm:
             raise TransientSiteError(f"the report download failed: {error.message}") from error
         finally:
             self.site_s += time.perf_counter() - started
-        if response.status == FORBIDDEN:
-            raise ThrottledError("HTTP 403 for the CSV", url)
-        if response.status >= 500:
-            raise TransientSiteError(f"the report download answered HTTP {response.status}")
-        if any(marker.encode() in body for marker in FIREWALL_MARKERS):
-            raise BlockedError(url)
+        check_answer(classify_answer(response.status, body), "the report download", url, response.status)
         return body, int(rec_count) if rec_count.isdigit() else 0
 
     def _frame(self, name: str) -> Frame:
@@ -279,28 +315,23 @@ class ReportForm:
         finally:
             self.site_s += time.perf_counter() - started
 
-    async def _check_answer(self, response: Response | None, what: str) -> None:
-        """HTTP 403 is throttling, the block page is the firewall, 5xx is worth another try."""
-        if response is None:
-            raise TransientSiteError(f"no answer for {what}")
-        if response.status == FORBIDDEN:
-            raise ThrottledError(f"HTTP 403 for {what}", response.url)
+    async def _check_answer(self, response: Response | None, what: str, whole: bool = True) -> bytes:
+        """Raises what an answer calls for unless it is as expected; its body."""
         body = await self._body(response)
-        if any(marker.encode() in body for marker in FIREWALL_MARKERS):
-            raise BlockedError(response.url)
-        if response.status >= 500:
-            raise TransientSiteError(f"the site answered HTTP {response.status} at {response.url}")
+        status = response.status if response is not None else None
+        url = response.url if response is not None else self.base_url
+        check_answer(classify_answer(status, body, whole), what, url, status)
+        return body
 
     async def _check_form(self) -> None:
         """The form page1 shows must be whole. A blank or short answer is throttling; a complete page
         without the form may be a redesign (the job decides after several in a row)."""
-        await self._check_answer(self._menu_answer, "the form")
+        body = await self._check_answer(self._menu_answer, "the form")
         menu = self._frame(MENU_FRAME)
         for selector in FORM_SELECTORS:
             if await menu.locator(selector).count() == 0:
-                body = await self._body(self._menu_answer)
-                if len(body) < WHOLE_PAGE_MIN_BYTES or b"</html>" not in body.lower():
-                    raise ThrottledError(f"a {len(body)}-byte answer without the form", menu.url)
+                whole = len(body) >= WHOLE_PAGE_MIN_BYTES and b"</html>" in body.lower()
+                await self._check_answer(self._menu_answer, f"the form (a {len(body)}-byte page)", whole)
                 raise await self._site_changed(f"no {selector} on the form")
         self._form_checked = True
 
