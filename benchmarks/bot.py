@@ -17,9 +17,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from html.parser import HTMLParser
@@ -117,15 +119,30 @@ class TreeMemory:
         self.samples: list[MemorySample] = []
         self._kinds: dict[int, str] = {}
 
+    @contextmanager
+    def sampling(self, pid: int, done: Callable[[], int], skip_pids: Collection[int] = ()) -> Iterator[None]:
+        """Samples the tree of process `pid` in a thread while the block runs; `skip_pids`: children that are not
+        the bot's, such as a replica started from the same script."""
+        root, stop = psutil.Process(pid), threading.Event()
+
+        def sample() -> None:
+            while not stop.wait(self.interval_s):
+                self.samples.append(self._sample(root, done(), set(skip_pids)))
+
+        thread = threading.Thread(target=sample, daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
+
     def watch(self, process: subprocess.Popen, done: Callable[[], int]) -> int:
         """Samples `process`'s tree until it exits; its exit code."""
-        root = psutil.Process(process.pid)
-        while process.poll() is None:
-            self.samples.append(self._sample(root, done()))
-            time.sleep(self.interval_s)
-        return process.returncode
+        with self.sampling(process.pid, done):
+            return process.wait()
 
-    def _sample(self, root: psutil.Process, done: int) -> MemorySample:
+    def _sample(self, root: psutil.Process, done: int, skip_pids: set[int]) -> MemorySample:
         pss: Counter[str] = Counter()
         processes: Counter[str] = Counter()
         uss = 0
@@ -134,6 +151,8 @@ class TreeMemory:
         except psutil.Error:
             tree = []
         for process in tree:
+            if process.pid in skip_pids:
+                continue
             try:
                 kind = self._kinds.get(process.pid) or process_kind(process, root.pid)
                 if kind != "other":  # a shell that execs Chromium (Debian's /usr/bin/chromium) is told again later

@@ -20,7 +20,7 @@ import psutil
 from rich.console import Console
 from rich.table import Table
 
-from benchmarks.bot import MemorySampler, answers_per_report, replica_listing_url
+from benchmarks.bot import TreeMemory, answers_per_report, mib, replica_listing_url
 from bot.job import FetchJob, FetchOptions, FetchSummary, SecurityStatus
 from bot.pacing import RetryPolicy
 from bsr.demo import replica_process
@@ -144,7 +144,7 @@ async def _load_job(
     solver: Solver,
     database_url: str,
     folder: Path,
-    memory: MemorySampler,
+    done: list[str],
     limit: int,
     policy: RetryPolicy,
 ) -> FetchSummary:
@@ -161,10 +161,7 @@ async def _load_job(
             policy=policy,
         )
 
-        def advance(code: str, status: str) -> None:
-            memory.done += 1
-
-        return await FetchJob(options, solver, store).run(on_done=advance)
+        return await FetchJob(options, solver, store).run(on_done=lambda code, status: done.append(code))
     finally:
         await store.close()
 
@@ -179,19 +176,20 @@ def load_run(
     policy: RetryPolicy | None = None,
 ) -> None:
     """The whole universe the replica lists, with the faults turned on, into a fresh SQLite database; the memory
-    of this process and its Chromium (the replica's left out) sampled."""
+    of this process and its Chromium (the replica's left out) sampled: PSS, as benchmarks.bot takes it."""
     database_url = f"sqlite:///{folder / f'{name}.sqlite3'}"
     root = base_url.split("/bshtm/")[0]
     httpx.post(f"{root}/replica/api/stats/reset", timeout=10)
     load_before = os.getloadavg()[0]
-    with MemorySampler(interval_s=1.0, skip_pids={replica_pid}) as memory:
+    memory, done = TreeMemory(interval_s=1.0), []
+    with memory.sampling(os.getpid(), lambda: len(done), skip_pids={replica_pid}):
         summary = asyncio.run(
-            _load_job(base_url, solver, database_url, folder, memory, limit, policy or RetryPolicy())
+            _load_job(base_url, solver, database_url, folder, done, limit, policy or RetryPolicy())
         )
     stats = httpx.get(f"{root}/replica/api/stats", timeout=10).json()
     stored, problems = stored_reports(database_url, summary.trade_date)
-    n = memory.done
-    first, last = memory.peak_between(0, 300), memory.peak_between(n - 300, n + 1)
+    n = len(done)
+    first, last = memory.peak(high=300), memory.peak(low=n - 300, high=n + 1)
     served = {kind: count for kind, count in stats.items() if count and (
         kind.startswith("faults_") or kind in ("firewall_blocked", "throttled"))}  # fmt: skip
     table = Table(title=f"{name} run: every security the replica lists, 2 workers, no rate limit")
@@ -201,7 +199,7 @@ def load_run(
     table.add_row("stored / no trades / failed", f"{summary.statuses[SecurityStatus.STORED]} / "
                   f"{summary.statuses[SecurityStatus.NO_TRADES]} / {summary.statuses[SecurityStatus.FAILED]}")  # fmt: skip
     table.add_row("missing", ", ".join(f"{code}: {why}" for code, why in sorted(summary.missing.items())) or "none")
-    table.add_row("flagged (成交股數 less buys)", str(summary.flagged or "none"))
+    table.add_row("flagged", str(summary.flagged or "none"))
     table.add_row("captcha answers", f"{summary.answers} = {summary.attempts_per_report:.3f} per report "
                   f"({ {str(outcome): n for outcome, n in summary.attempts.items()} })")  # fmt: skip
     table.add_row("securities by answers taken", answers_per_report(summary))
@@ -212,12 +210,13 @@ def load_run(
     table.add_row("database", f"{len(stored)} reports; problems: {'; '.join(problems) or 'none'}")
     table.add_row("wall time", f"{summary.duration_s / 60:.1f} min ({summary.planned / summary.duration_s * 60:.0f} "
                   f"securities/min; load average {load_before:.1f} at the start)")  # fmt: skip
-    table.add_row("peak RSS (bot + Chromium) first 300 / last 300",
-                  f"{first:.0f} / {last:.0f} MiB ({(last / first - 1) * 100:+.1f}%)")  # fmt: skip
+    if first and last:
+        table.add_row("peak PSS (bot + Chromium) first 300 / last 300",
+                      f"{mib(first.total)} / {mib(last.total)} ({(last.total / first.total - 1) * 100:+.1f}%)")  # fmt: skip
     console.print(table)
     for code, reason in sorted(summary.failures.items()):
         console.print(f"  failed {code}: {reason}")
-    curve = [f"{done}:{mib:.0f}" for done, mib in memory.samples[:: max(1, len(memory.samples) // 20)]]
+    curve = [f"{sample.done}:{sample.total / 2**20:.0f}" for sample in memory.samples[:: max(1, len(memory.samples) // 20)]]
     console.print(f"  memory curve (securities done: MiB): {' '.join(curve)}")
 
 
