@@ -31,30 +31,20 @@ from bot.errors import (
     TransientSiteError,
 )
 from bot.options import FetchOptions
-from bot.pacing import Pacing
+from bot.pacing import HANDLED_ERRORS, ErrorAction, ErrorKind, Pacing
 from bot.query import Outcome, ReportForm
 from bot.report_csv import parse_report
 from bot.report_view import read_report_view
 from bot.universe import resolve_universe
 from solver import Solution, Solver
-from solver.errors import SolverInputError
 from storage import AsyncStore, Store
-from storage.errors import InvalidReportError, ReportMismatchError
 from storage.records import Attempt, AttemptOutcome, JobCounts, JobStatus, Report
 from storage.report_checks import Doubt, DoubtKind, check_report, report_doubts
 
 log = structlog.get_logger("bot.job")
-SERVED_DATE_TRIES = 3
-SITE_CHANGED_AFTER = 3  # complete pages without the form, on fresh loads in a row, before the run stops
-# Downloads a doubt may meet before the report is stored flagged with it: a RecCount that does not fit is asked
-# once more (a download cut at a line end would fit on a second try); a 成交股數 or a view in doubt twice more.
-DOUBTED_DOWNLOADS = {DoubtKind.REC_COUNT: 2, DoubtKind.TRADED_SHARES: 3, DoubtKind.VIEW: 3}
-MAX_THROTTLED = 20  # signs of throttling one security may meet before it is left for a catch-up round
 # The site opened to read the trade date becomes the first worker's, captcha and all, unless that captcha is
 # older than this (the site expires them after about 90 s): the list of securities may have been slow to read.
 FRESH_CAPTCHA_S = 60.0
-# A download refused by a check of a whole report, or doubted: fetched again, and listed in the run's summary.
-REFUSALS = (ReportFormatError, ReportMismatchError, InvalidReportError, ReportDoubtedError)
 
 ATTEMPT_OUTCOMES = {
     Outcome.REPORT: AttemptOutcome.ACCEPTED,
@@ -62,6 +52,7 @@ ATTEMPT_OUTCOMES = {
     Outcome.WRONG_CAPTCHA: AttemptOutcome.REJECTED,
     Outcome.EXPIRED_CAPTCHA: AttemptOutcome.EXPIRED,
 }
+REJECTED_ANSWERS = {Outcome.WRONG_CAPTCHA: ErrorKind.WRONG_CAPTCHA, Outcome.EXPIRED_CAPTCHA: ErrorKind.EXPIRED_CAPTCHA}
 
 
 class SecurityStatus(StrEnum):
@@ -74,22 +65,27 @@ class SecurityStatus(StrEnum):
 
 @dataclass
 class SecurityFetch:
-    """One security's way through a run, as crawlee's Request carries its own: what it took and what went wrong."""
+    """One security's way through a run, as crawlee's Request carries its own: what it took, what went wrong and
+    how it ended; the run's summary folds it in once it ended (FetchSummary.add)."""
 
     code: str
+    status: SecurityStatus | None = None  # None: not asked for, the site having moved on to the next day
     answers: int = 0  # captcha answers given: what max_attempts bounds
+    attempts: Counter[AttemptOutcome] = field(default_factory=Counter)  # the answers by the site's verdict
+    refreshes: int = 0  # captchas left unanswered for a fresh one, the solver being unsure
     failures: int = 0  # network errors, timeouts, 5xx, refused downloads: the backoff grows with them
     throttled: int = 0  # signs of throttling met: they pause everyone and cost no answer
     doubts: Counter[DoubtKind] = field(default_factory=Counter)  # downloads each kind of doubt met
     last_error: str = "no try was made"
-    errors: Counter[str] = field(default_factory=Counter)  # by kind, for the run's statistics
+    errors: Counter[ErrorKind] = field(default_factory=Counter)  # by kind, for the run's statistics
     refusals: list[str] = field(default_factory=list)  # downloads a check refused, and why
+    flags: tuple[str, ...] = ()  # the doubts the stored report is flagged with
+    overhead_ms: float = 0.0  # wall time less the site's time
 
-    def note(self, kind: str, error: BaseException) -> None:
-        self.errors[kind] += 1
-        self.last_error = str(error)
-        if isinstance(error, REFUSALS):
-            self.refusals.append(str(error))
+    @property
+    def queries(self) -> int:
+        """Trips to the site it took, each one query of the browser context's."""
+        return self.answers + self.failures + self.throttled
 
 
 @dataclass
@@ -104,7 +100,7 @@ class FetchSummary:
     not_asked: list[str] = field(default_factory=list)  # left in the queue when the run stopped
     attempts: Counter[AttemptOutcome] = field(default_factory=Counter)
     refreshes: int = 0
-    errors: Counter[str] = field(default_factory=Counter)  # every error met, by kind
+    errors: Counter[ErrorKind] = field(default_factory=Counter)  # every error met, by kind
     answers_per_security: Counter[int] = field(default_factory=Counter)  # how many securities took N answers
     pauses: int = 0  # times every worker paused together (firewall, throttling)
     paused_s: float = 0.0
@@ -120,6 +116,23 @@ class FetchSummary:
     @property
     def answers(self) -> int:
         return sum(self.attempts.values())
+
+    def add(self, fetch: SecurityFetch) -> None:
+        """One security's way through the run, once it ended: the only place the summary grows."""
+        self.attempts.update(fetch.attempts)
+        self.refreshes += fetch.refreshes
+        self.errors.update(fetch.errors)
+        if fetch.status is None:  # back in the queue, not asked for under this day
+            return
+        self.statuses[fetch.status] += 1
+        self.answers_per_security[fetch.answers] += 1
+        self.overheads_ms.append(fetch.overhead_ms)
+        if fetch.status is SecurityStatus.FAILED:
+            self.failures[fetch.code] = fetch.last_error
+        if fetch.refusals:
+            self.refused[fetch.code] = fetch.refusals
+        if fetch.flags:
+            self.flagged[fetch.code] = fetch.flags
 
     @property
     def attempts_per_report(self) -> float:
@@ -250,16 +263,16 @@ class FetchJob:
     async def _trade_date(self, browser: Browser, user_agent: str) -> date:
         """The trade date the site serves, read as a person opens the site; the site stays open for the first
         worker."""
-        # One HTTP 500, 403 or dropped connection must not cost the day's run; a wrong URL still fails within seconds.
+        # A wrong URL still fails within seconds.
         options = self.options
-        for failures in range(1, SERVED_DATE_TRIES + 1):
+        for failures in range(1, options.policy.served_date_tries + 1):
             try:
                 context, form, served = await open_site(
                     browser, options.base_url, options.evidence_dir, user_agent, options.timeout_s
                 )
                 break
             except SiteUnreachableError as error:
-                if failures == SERVED_DATE_TRIES:
+                if failures == options.policy.served_date_tries:
                     raise
                 log.warning("retrying", step="served trade date", error=str(error))
                 await asyncio.sleep(self.pacing.jittered(options.policy.transient_delay(failures)))
@@ -308,27 +321,16 @@ class FetchJob:
                         await context.close()
                     context, form = await self._site_for_worker(browser, user_agent)
                     queries = 0
-                started, site_before = time.perf_counter(), form.site_s
-                fetch = SecurityFetch(code)
-                status = await self._fetch_security(form, fetch, summary, job_run_id)
-                if status is None:  # the site moved on to the next day: this one was not asked for
+                fetch = await self._fetch_security(form, code, summary.trade_date, job_run_id)
+                summary.add(fetch)
+                if fetch.status is None:  # the site moved on to the next day: this one was not asked for
                     queue.put_nowait(code)
                     return
-                summary.overheads_ms.append(
-                    (time.perf_counter() - started - (form.site_s - site_before)) * 1000
-                )
-                queries += fetch.answers + fetch.failures + fetch.throttled
-                summary.statuses[status] += 1
-                summary.errors.update(fetch.errors)
-                if fetch.refusals:
-                    summary.refused[code] = fetch.refusals
-                summary.answers_per_security[fetch.answers] += 1
-                if status is SecurityStatus.FAILED:
-                    summary.failures[code] = fetch.last_error
+                queries += fetch.queries
                 # The counts so far, for the dashboard.
                 await self.store.run(Store.update_job_run_counts, job_run_id, summary.counts())
                 if on_done:
-                    on_done(code, status)
+                    on_done(code, fetch.status)
         except BaseException:
             # What escapes a query (a changed site, a lost database) ends the run: retrying would not help.
             self.request_stop()
@@ -349,61 +351,68 @@ class FetchJob:
         form = await ReportForm.open_in(context, options.base_url, options.evidence_dir, options.timeout_s)
         return context, form
 
-    async def _fetch_security(
-        self, form: ReportForm, fetch: SecurityFetch, summary: FetchSummary, job_run_id: int
-    ) -> SecurityStatus | None:
-        """One security, from a fresh captcha to a stored report; None when the site rolled over to the
-        next trading day, so that it is not asked for under the old one."""
-        options = self.options
+    async def _fetch_security(self, form: ReportForm, code: str, trade_date: date, job_run_id: int) -> SecurityFetch:
+        """One security, from a fresh captcha to a stored report, each error met handled as the retry policy
+        says; its status None when the site rolled over to the next trading day, so that it is not asked for
+        under the old one."""
+        options, policy = self.options, self.options.policy
+        fetch = SecurityFetch(code)
+        started, site_before = time.perf_counter(), form.site_s
         while (
             fetch.answers < options.max_attempts
             and fetch.failures < options.max_attempts
-            and fetch.throttled < MAX_THROTTLED
+            and fetch.throttled < policy.max_throttled
         ):
             if self._rolled_over_to is not None:
-                return None
+                break
             await self.pacing.wait_turn()
             try:
-                status = await self._try(form, fetch, summary, job_run_id)
-                if status is not None:
-                    return status
-            except SiteRolledOverError as error:
-                log.warning("the site rolled over", stock_code=fetch.code, error=str(error))
-                self._rolled_over_to = error.served
-                self.request_stop()
-                return None
-            except SiteChangedError as error:
-                # One page without the form may be a half-served one; several fresh loads in a row are a redesign.
-                self._formless_in_a_row += 1
-                if self._formless_in_a_row >= SITE_CHANGED_AFTER:
-                    raise
-                fetch.note("formless page", error)
-                form.discard_captcha()
-            except ThrottledError as error:
-                fetch.throttled += 1
-                fetch.note("throttled", error)
-                form.discard_captcha()
-                log.warning("throttled", stock_code=fetch.code, error=error.what)
-                await self.pacing.throttled()
-            except BlockedError as error:
-                fetch.note("blocked", error)
-                form.discard_captcha()
-                log.warning("blocked by the site's firewall", stock_code=fetch.code)
-                await self.pacing.blocked()
-            except (
-                TransientSiteError,
-                *REFUSALS,
-                SolverInputError,  # a captcha body that only looks like an image: take a fresh one
-            ) as error:
-                fetch.failures += 1
-                fetch.note(type(error).__name__, error)
-                form.discard_captcha()
-                log.warning("retrying", stock_code=fetch.code, error=str(error))
-                await asyncio.sleep(self.pacing.jittered(options.policy.transient_delay(fetch.failures)))
-        return SecurityStatus.FAILED
+                fetch.status = await self._try(form, fetch, trade_date, job_run_id)
+            except HANDLED_ERRORS as error:
+                if not await self._handle(error, fetch, form):
+                    break
+            if fetch.status is not None:
+                break
+        else:
+            fetch.status = SecurityStatus.FAILED
+        fetch.overhead_ms = (time.perf_counter() - started - (form.site_s - site_before)) * 1000
+        return fetch
+
+    async def _handle(self, error: Exception, fetch: SecurityFetch, form: ReportForm) -> bool:
+        """Does what the retry policy says of `error`; False when the security is not to be tried again."""
+        policy = self.options.policy
+        rule = policy.rule_for(error)
+        fetch.errors[rule.kind] += 1
+        fetch.last_error = str(error)
+        if rule.action is ErrorAction.GIVE_UP:
+            assert isinstance(error, SiteRolledOverError)
+            log.warning("the site rolled over", stock_code=fetch.code, error=str(error))
+            self._rolled_over_to = error.served
+            self.request_stop()
+            return False
+        form.discard_captcha()
+        if rule.action is ErrorAction.RETRY_NOW:
+            self._formless_in_a_row += 1
+            if self._formless_in_a_row >= policy.site_changed_after:
+                raise error
+        elif rule.action is ErrorAction.SLOW_DOWN:
+            assert isinstance(error, ThrottledError)
+            fetch.throttled += 1
+            log.warning("throttled", stock_code=fetch.code, error=error.what)
+            await self.pacing.throttled()
+        elif rule.action is ErrorAction.PAUSE_ALL:
+            log.warning("blocked by the site's firewall", stock_code=fetch.code)
+            await self.pacing.blocked()
+        else:  # BACK_OFF, REFUSE
+            if rule.action is ErrorAction.REFUSE:
+                fetch.refusals.append(str(error))
+            fetch.failures += 1
+            log.warning("retrying", stock_code=fetch.code, error=str(error))
+            await asyncio.sleep(self.pacing.jittered(policy.transient_delay(fetch.failures)))
+        return True
 
     async def _try(
-        self, form: ReportForm, fetch: SecurityFetch, summary: FetchSummary, job_run_id: int
+        self, form: ReportForm, fetch: SecurityFetch, trade_date: date, job_run_id: int
     ) -> SecurityStatus | None:
         """One captcha answered and what follows it; None when the answer leaves the security to try again."""
         options = self.options
@@ -415,8 +424,8 @@ class FetchJob:
         solution = await self.solver.solve_async(image)
         solve_ms = (time.perf_counter() - solve_started) * 1000
         if solution.confidence < options.min_confidence:
-            summary.refreshes += 1  # a refresh spends no answer; the limit below keeps it finite
-            if summary.refreshes > options.max_attempts * 1000:
+            fetch.refreshes += 1  # a refresh spends no answer; the limit below keeps it finite
+            if fetch.refreshes > options.max_attempts * 1000:
                 raise TransientSiteError("the solver is unsure of every captcha")
             await form.open_form()
             return None
@@ -426,25 +435,25 @@ class FetchJob:
             outcome = await form.outcome()
         except BotError:  # answered, but the site's verdict never came back
             await self._record(fetch.code, job_run_id, image, solution, solve_ms, AttemptOutcome.ERROR)
-            summary.attempts[AttemptOutcome.ERROR] += 1
+            fetch.attempts[AttemptOutcome.ERROR] += 1
             raise
         self._formless_in_a_row = 0
         await self._record(fetch.code, job_run_id, image, solution, solve_ms, ATTEMPT_OUTCOMES[outcome])
-        summary.attempts[ATTEMPT_OUTCOMES[outcome]] += 1
+        fetch.attempts[ATTEMPT_OUTCOMES[outcome]] += 1
         self.pacing.answered()
         if outcome is Outcome.REPORT:
-            return await self._store_report(form, fetch, summary)
+            return await self._store_report(form, fetch, trade_date)
         if outcome is Outcome.NO_DATA:
             await self.store.run(
                 Store.save_report,
-                Report(summary.trade_date, fetch.code, 0, (), b"", datetime.now(UTC), no_trades=True),
+                Report(trade_date, fetch.code, 0, (), b"", datetime.now(UTC), no_trades=True),
             )
             return SecurityStatus.NO_TRADES
         fetch.last_error = f"the site said {outcome.value}"
-        fetch.errors[outcome.value] += 1
+        fetch.errors[REJECTED_ANSWERS[outcome]] += 1
         return None
 
-    async def _store_report(self, form: ReportForm, fetch: SecurityFetch, summary: FetchSummary) -> SecurityStatus:
+    async def _store_report(self, form: ReportForm, fetch: SecurityFetch, trade_date: date) -> SecurityStatus:
         """The report view the answer opened, then the CSV: refused unless whole, fetched again while a doubt
         is young, stored whole (flagged with the doubts that persisted).
 
@@ -460,22 +469,22 @@ class FetchJob:
         else:
             if view.stock_code != fetch.code:
                 doubts.append(Doubt(DoubtKind.VIEW, f"the report view shows {view.stock_code}, not {fetch.code}"))
-            elif view.figures.trade_date != summary.trade_date:
-                raise SiteRolledOverError(summary.trade_date, view.figures.trade_date)
+            elif view.figures.trade_date != trade_date:
+                raise SiteRolledOverError(trade_date, view.figures.trade_date)
             else:
                 figures = view.figures
         raw, rec_count = await form.download_csv()
         report = replace(
-            parse_report(raw, fetch.code, summary.trade_date, rec_count, datetime.now(UTC)), figures=figures
+            parse_report(raw, fetch.code, trade_date, rec_count, datetime.now(UTC)), figures=figures
         )
         check_report(report)
         doubts += report_doubts(report)
         if doubts:
             fetch.doubts.update({doubt.kind for doubt in doubts})
-            if any(fetch.doubts[doubt.kind] < DOUBTED_DOWNLOADS[doubt.kind] for doubt in doubts):
+            if any(fetch.doubts[doubt.kind] < self.options.policy.doubted_downloads[doubt.kind] for doubt in doubts):
                 raise ReportDoubtedError(fetch.code, [doubt.reason for doubt in doubts])
-            report = replace(report, flags=tuple(doubt.reason for doubt in doubts))
-            summary.flagged[fetch.code] = report.flags
+            fetch.flags = tuple(doubt.reason for doubt in doubts)
+            report = replace(report, flags=fetch.flags)
             log.warning("stored flagged", stock_code=fetch.code, flags=list(report.flags))
         await self.store.run(Store.save_report, report)
         return SecurityStatus.STORED

@@ -6,12 +6,82 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+
+from bot.errors import (
+    BlockedError,
+    ReportDoubtedError,
+    ReportFormatError,
+    SiteChangedError,
+    SiteRolledOverError,
+    ThrottledError,
+    TransientSiteError,
+)
+from solver.errors import SolverInputError
+from storage.errors import InvalidReportError, ReportMismatchError
+from storage.report_checks import DoubtKind
+
+
+class ErrorAction(StrEnum):
+    """What a worker does when a try meets an error."""
+
+    RETRY_NOW = "retry now"  # a fresh form at once; the run gives up after several in a row (site_changed_after)
+    BACK_OFF = "back off"  # this security waits, longer after each failure, then tries again
+    SLOW_DOWN = "slow down"  # every worker pauses and the pace halves: the site is throttling
+    PAUSE_ALL = "pause all"  # every worker pauses, long: the firewall's block page
+    REFUSE = "refuse"  # a download that is no whole report, or doubted: listed, fetched again after a back-off
+    GIVE_UP = "give up"  # the run stops: the site serves the next day now
+
+
+class ErrorKind(StrEnum):
+    """The errors a run meets, by kind, for its statistics."""
+
+    FORMLESS_PAGE = "formless page"
+    THROTTLED = "throttled"
+    BLOCKED = "blocked"
+    SITE_ERROR = "site error"
+    NO_CAPTCHA_IMAGE = "no captcha image"
+    MALFORMED_REPORT = "malformed report"
+    MISMATCHED_REPORT = "mismatched report"
+    INVALID_REPORT = "invalid report"
+    DOUBTED_REPORT = "doubted report"
+    ROLLED_OVER = "rolled over"
+    WRONG_CAPTCHA = "wrong captcha"
+    EXPIRED_CAPTCHA = "expired captcha"
+
+
+@dataclass(frozen=True)
+class ErrorRule:
+    kind: ErrorKind
+    action: ErrorAction
+
+
+# Every error a try may meet and what is done about it; anything else ends the run (a lost database, a bug).
+ERROR_RULES: Mapping[type[Exception], ErrorRule] = MappingProxyType(
+    {
+        # One page without the form may be a half-served one; several fresh loads in a row are a redesign.
+        SiteChangedError: ErrorRule(ErrorKind.FORMLESS_PAGE, ErrorAction.RETRY_NOW),
+        ThrottledError: ErrorRule(ErrorKind.THROTTLED, ErrorAction.SLOW_DOWN),
+        BlockedError: ErrorRule(ErrorKind.BLOCKED, ErrorAction.PAUSE_ALL),
+        TransientSiteError: ErrorRule(ErrorKind.SITE_ERROR, ErrorAction.BACK_OFF),
+        SolverInputError: ErrorRule(ErrorKind.NO_CAPTCHA_IMAGE, ErrorAction.BACK_OFF),  # take a fresh one
+        ReportFormatError: ErrorRule(ErrorKind.MALFORMED_REPORT, ErrorAction.REFUSE),
+        ReportMismatchError: ErrorRule(ErrorKind.MISMATCHED_REPORT, ErrorAction.REFUSE),
+        InvalidReportError: ErrorRule(ErrorKind.INVALID_REPORT, ErrorAction.REFUSE),
+        ReportDoubtedError: ErrorRule(ErrorKind.DOUBTED_REPORT, ErrorAction.REFUSE),
+        SiteRolledOverError: ErrorRule(ErrorKind.ROLLED_OVER, ErrorAction.GIVE_UP),
+    }
+)
+HANDLED_ERRORS = tuple(ERROR_RULES)
 
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How long to wait after each kind of trouble; doubling from the base up to the cap."""
+    """What is done after each kind of trouble (ERROR_RULES), how often, and how long to wait: doubling from
+    the base up to the cap."""
 
     transient_base_s: float = 1.0  # network errors, timeouts, HTTP 5xx
     transient_cap_s: float = 60.0
@@ -29,6 +99,20 @@ class RetryPolicy:
     quiet_answers: int = 10
     jitter: float = 0.3  # +-30% so that workers do not retry in lockstep
     seed: int | None = None  # seeds the jitter, so that a test's waits are the same on every run
+    max_throttled: int = 20  # signs of throttling one security may meet before it is left for a catch-up round
+    site_changed_after: int = 3  # complete pages without the form, on fresh loads in a row, before the run stops
+    served_date_tries: int = 3  # one HTTP 500, 403 or dropped connection must not cost the day's run
+    # Downloads a doubt may meet before the report is stored flagged with it: a RecCount that does not fit is
+    # asked once more (a download cut at a line end would fit on a second try); a 成交股數 or a view in doubt
+    # twice more.
+    doubted_downloads: Mapping[DoubtKind, int] = field(
+        default_factory=lambda: MappingProxyType({DoubtKind.REC_COUNT: 2, DoubtKind.TRADED_SHARES: 3, DoubtKind.VIEW: 3})
+    )
+
+    @staticmethod
+    def rule_for(error: Exception) -> ErrorRule:
+        """What is done about `error`: the rule of its own type or of the nearest base it has in ERROR_RULES."""
+        return next(ERROR_RULES[kind] for kind in type(error).__mro__ if kind in ERROR_RULES)
 
     def transient_delay(self, failures: int) -> float:
         return min(self.transient_cap_s, self.transient_base_s * 2 ** max(0, failures - 1))

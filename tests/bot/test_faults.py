@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from bot.errors import SiteChangedError
-from bot.job import SITE_CHANGED_AFTER, FetchJob, FetchOptions, SecurityStatus
+from bot.job import FetchJob, FetchOptions, SecurityStatus
+from bot.pacing import RetryPolicy
 from storage import AsyncStore
 from tests.fetching import QUICK, assert_whole
 
@@ -59,4 +60,4 @@ async def test_a_changed_layout_stops_the_run_with_the_page_saved(replica, fetch
     assert screenshot.read_bytes().startswith(b"\x89PNG")
     # Three fresh loads in a row without the form end the run (the first, the page read for the served date),
     # where retrying would have spent all five tries on each of the two securities.
-    assert replica.stats()["faults_redesign"] == SITE_CHANGED_AFTER
+    assert replica.stats()["faults_redesign"] == RetryPolicy().site_changed_after

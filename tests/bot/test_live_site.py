@@ -8,7 +8,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from bot.browser import launch_browser, person_context, person_user_agent
-from bot.job import DOUBTED_DOWNLOADS, FetchJob, FetchOptions, SecurityStatus
+from bot.job import FetchJob, FetchOptions, SecurityStatus
+from bot.pacing import ErrorKind, RetryPolicy
 from solver import Solver
 from storage import AsyncStore, Store
 from storage.report_checks import DoubtKind
@@ -35,7 +36,7 @@ async def test_the_throttling_of_2026_costs_pauses_not_the_day(replica, fetch, s
     assert stats["faults_forbidden"] + stats["faults_blank_post"] + stats["faults_silent_post"] > 0, stats
     assert summary.statuses[SecurityStatus.STORED] == len(TWELVE), summary.missing
     assert not summary.missing
-    assert summary.errors["throttled"] > 0 and summary.pauses > 0
+    assert summary.errors[ErrorKind.THROTTLED] > 0 and summary.pauses > 0
     assert not (tmp_path / "evidence").exists(), "throttling was saved as a change of the site"
     assert_checked(store, summary.trade_date, TWELVE)
 
@@ -76,7 +77,7 @@ async def test_a_report_whose_view_disagrees_is_doubted_and_fetched_again(replic
     refused = replica.stats()["faults_view_mismatch"]
     assert refused > 0, "the fault never happened: the test proves nothing"
     assert summary.statuses[SecurityStatus.STORED] == len(codes), summary.missing
-    assert summary.errors["ReportDoubtedError"] == refused and not summary.flagged
+    assert summary.errors[ErrorKind.DOUBTED_REPORT] == refused and not summary.flagged
     assert sum(len(reasons) for reasons in summary.refused.values()) == refused
     assert all("成交股數" in reason for reasons in summary.refused.values() for reason in reasons)
     (run,) = store.list_job_runs()
@@ -87,7 +88,7 @@ async def test_a_report_whose_view_disagrees_is_doubted_and_fetched_again(replic
 async def test_a_view_that_always_disagrees_is_stored_flagged_after_three_downloads(replica, fetch, store) -> None:
     replica.config.view_mismatch_rate = 1.0  # the view's 成交股數 is neither total, every time
     summary = await fetch(stock_codes=("2506",))
-    downloads = DOUBTED_DOWNLOADS[DoubtKind.TRADED_SHARES]
+    downloads = RetryPolicy().doubted_downloads[DoubtKind.TRADED_SHARES]
     assert summary.statuses[SecurityStatus.STORED] == 1
     assert summary.answers == downloads and list(summary.flagged) == ["2506"]
     assert len(summary.refused["2506"]) == downloads - 1

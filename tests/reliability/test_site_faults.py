@@ -12,7 +12,7 @@ import pytest
 
 from bot.errors import ReportFormatError
 from bot.job import FetchJob, FetchOptions, SecurityStatus
-from bot.pacing import RetryPolicy
+from bot.pacing import ErrorKind, RetryPolicy
 from bot.report_csv import parse_report
 from solver import Solver
 from storage import AsyncStore, Store
@@ -65,7 +65,7 @@ async def test_a_firewall_block_pauses_every_worker_and_the_run_goes_on(
     summary = await FetchJob(options, solver, AsyncStore(store)).run()
     assert summary.statuses[SecurityStatus.STORED] == 2, summary.failures
     assert clocked_replica.stats()["firewall_blocked"] >= 3, "the block never happened: the test proves nothing"
-    assert summary.errors["blocked"] >= summary.pauses, "one block, one pause of every worker"
+    assert summary.errors[ErrorKind.BLOCKED] >= summary.pauses, "one block, one pause of every worker"
     assert summary.paused_s >= 0.25 * summary.pauses
 
 
