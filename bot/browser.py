@@ -11,6 +11,8 @@ from pathlib import Path
 
 from playwright.async_api import Browser, BrowserContext, async_playwright
 
+from storage import TAIPEI
+
 # Without these, Chromium spends its time calling home through a network that may be closed.
 CHROMIUM_FLAGS = [
     "--no-sandbox",
@@ -29,7 +31,7 @@ SYSTEM_CHROMIUMS = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 # What a person's browser in Taipei says of itself: the working scrapers of 2026 all send an ordinary
 # Chrome user agent, and a headless one announces itself as HeadlessChrome.
 LOCALE = "zh-TW"
-TIMEZONE = "Asia/Taipei"
+TIMEZONE = TAIPEI.key
 HEADLESS_MARKER = "HeadlessChrome"
 
 

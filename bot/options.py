@@ -12,6 +12,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot.listing import EXCHANGE_LISTING_URL
 from bot.pacing import RetryPolicy
+from storage import TAIPEI
 
 HEARTBEAT_S = 30.0  # a run silent for storage.job_runs.JOB_RUN_LOST_AFTER was killed
 
@@ -49,7 +50,7 @@ class ScheduleOptions:
     hour: int = 16
     minute: int = 35
     days: str = "mon-fri"
-    timezone: str = "Asia/Taipei"
+    timezone: str = TAIPEI.key
     poll_interval_s: float = 300.0  # new data appears around 16:00-16:30, sometimes later
     ready_window_s: float = 3 * 3600.0  # after this, the day had no trading (a holiday)
     misfire_grace_s: int = 6 * 3600  # a run missed while the machine slept still happens that evening
