@@ -1,7 +1,5 @@
 """`bsr fetch`, `bsr schedule` and `bsr demo`: the daily download, its schedule, and the demo; after each run of
-the first two, the day's alerts (bsr.cli.alerts).
-
-The rooms are imported inside the commands, so that `bsr --help` does not load TensorFlow and Chromium."""
+the first two, the day's alerts. Rooms are imported inside the commands, so that `bsr --help` loads no Chromium."""
 
 from __future__ import annotations
 

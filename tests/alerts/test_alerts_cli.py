@@ -3,6 +3,9 @@ the run, the digest and the missing securities reach a real webhook."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -61,3 +64,26 @@ def test_the_alerts_after_a_fetch_never_stop_it(
     assert "stored 1 · no trades 1 · missing 1" in webhook.received[0]["message"]
     with Store.open(f"sqlite:///{tmp_path / 'bsr.sqlite3'}") as store:
         assert [alert.delivered for alert in store.list_alerts()] == [True, False, True, False]
+
+
+def test_bsr_fetch_sends_the_digest_and_a_refused_url_does_not_stop_it(
+    replica, webhook: Webhook, tmp_path: Path
+) -> None:
+    database = tmp_path / "bsr.sqlite3"
+    env = os.environ | {
+        "BSR_DATABASE_URL": f"sqlite:///{database}",
+        "BSR_DATA_DIR": str(tmp_path),
+        "BSR_NOTIFY_URLS": f"json://127.0.0.1:1/ {webhook.url}",
+    }
+    command = [sys.executable, "-m", "bsr", "fetch", "--base-url", replica.base_url, "--rate", "0"]
+    result = subprocess.run(
+        [*command, "--stocks", "2506,3004"], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    day = replica.config.trade_date
+    assert webhook.titles() == [f"bsr {day:%Y-%m-%d}: complete"]
+    assert "stored 2 · no trades 0 · missing 0" in webhook.received[0]["message"]
+    assert "127.0.0.1:1/" in result.stdout and "failed: " in result.stdout
+    with Store.open(f"sqlite:///{database}") as store:
+        assert store.stored_codes(day) == {"2506", "3004"}
+        assert [alert.delivered for alert in store.list_alerts()] == [True, False]
