@@ -18,6 +18,7 @@ $(STAMP): pyproject.toml scripts/setup.sh
 
 test: setup
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/pytest
 	$(MKDOCS) build --strict --site-dir $(SITE_DIR)
 

@@ -29,20 +29,14 @@ class Announcement:
 
     deliveries: list[Delivery] = field(default_factory=list)  # retries first, then this run's alerts
     watch: Watch | None = None
-    problems: list[str] = field(
-        default_factory=list
-    )  # the watchlist unread, or rules that could not be checked
+    problems: list[str] = field(default_factory=list)  # the watchlist unread, or rules that could not be checked
 
 
 def announce_day(store: Store, settings: AlertSettings, outcome: DayOutcome) -> Announcement:
     """After the runs of a day: retries, the digest, the missing securities, the watchlist's signals."""
     to = receivers(settings.urls)
     announcement = Announcement(deliveries=retry_undelivered(store, to))
-    if (
-        settings.watchlist is not None
-        and not outcome.no_trading
-        and outcome.trade_date in store.trade_dates()
-    ):
+    if settings.watchlist is not None and not outcome.no_trading and outcome.trade_date in store.trade_dates():
         try:
             watchlist = load_watchlist(settings.watchlist)
         except WatchlistError as error:
@@ -59,9 +53,7 @@ def announce_day(store: Store, settings: AlertSettings, outcome: DayOutcome) -> 
     return announcement
 
 
-def announce_failure(
-    store: Store, settings: AlertSettings, error: str, trade_date: date | None = None
-) -> Announcement:
+def announce_failure(store: Store, settings: AlertSettings, error: str, trade_date: date | None = None) -> Announcement:
     """After a run that ended with an error: retries, then the failure itself."""
     to = receivers(settings.urls)
     announcement = Announcement(deliveries=retry_undelivered(store, to))

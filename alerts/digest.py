@@ -78,9 +78,7 @@ def missing_alert(outcome: DayOutcome, dashboard_url: str) -> Alert | None:
     for code, reason in sorted(outcome.missing.items()):
         by_reason.setdefault(reason, []).append(code)
     reasons = sorted(by_reason.items(), key=lambda item: (-len(item[1]), item[0]))
-    lines = [
-        f"{len(outcome.missing):,} securities of {day} are still missing: {', '.join(sorted(outcome.missing))}"
-    ]
+    lines = [f"{len(outcome.missing):,} securities of {day} are still missing: {', '.join(sorted(outcome.missing))}"]
     lines += [f"{', '.join(codes)}: {reason}" for reason, codes in reasons[:NAMED_REASONS]]
     if len(reasons) > NAMED_REASONS:
         lines.append(f"… and {len(reasons) - NAMED_REASONS} other reasons (bsr dashboard, Overview)")

@@ -22,8 +22,6 @@ class NoNotifyUrlsError(AlertsError):
 class WatchlistError(AlertsError):
     """A watchlist file that cannot be read: which file, which rule, what is wrong and what to do."""
 
-    def __init__(
-        self, path: Path, where: str, what: str, todo: str = "fix it (the format: docs/alerts.md)"
-    ) -> None:
+    def __init__(self, path: Path, where: str, what: str, todo: str = "fix it (the format: docs/alerts.md)") -> None:
         self.path, self.where, self.what = path, where, what
         super().__init__(f"watchlist {path}: {where}: {what}; {todo}")

@@ -133,11 +133,7 @@ def signal_url(signal: Signal, dashboard_url: str) -> str:
 
 def _net_buy(store: Store, rule: Rule, day: date) -> list[Signal]:
     window = window_to(store, day, rule.days)
-    return [
-        signal
-        for broker in rule.branches
-        for signal in net_buying(store, broker, window, rule.lots, rule.stocks)
-    ]
+    return [signal for broker in rule.branches for signal in net_buying(store, broker, window, rule.lots, rule.stocks)]
 
 
 def _concentration(store: Store, rule: Rule, day: date) -> list[Signal]:
@@ -150,9 +146,7 @@ def _concentration(store: Store, rule: Rule, day: date) -> list[Signal]:
 
 def _top_branch(store: Store, rule: Rule, day: date) -> list[Signal]:
     window = window_to(store, day, rule.days)
-    return [
-        signal for code in rule.stocks for signal in among_top(store, code, rule.branches, window, rule.top)
-    ]
+    return [signal for code in rule.stocks for signal in among_top(store, code, rule.branches, window, rule.top)]
 
 
 def _day_trade_flip(store: Store, rule: Rule, day: date) -> list[Signal]:
@@ -160,9 +154,7 @@ def _day_trade_flip(store: Store, rule: Rule, day: date) -> list[Signal]:
     if window.days < 2:  # the first stored day has no day before it
         return []
     return [
-        signal
-        for broker in rule.branches
-        for signal in day_trade_flips(store, broker, window, rule.lots, rule.stocks)
+        signal for broker in rule.branches for signal in day_trade_flips(store, broker, window, rule.lots, rule.stocks)
     ]
 
 
@@ -174,16 +166,12 @@ CHECKS: dict[SignalKind, Callable[[Store, Rule, date], list[Signal]]] = {
 }
 
 
-def _rule(
-    path: Path, number: int, table: dict[str, Any], stocks: tuple[str, ...], branches: tuple[str, ...]
-) -> Rule:
+def _rule(path: Path, number: int, table: dict[str, Any], stocks: tuple[str, ...], branches: tuple[str, ...]) -> Rule:
     kinds = ", ".join(kind.value for kind in SignalKind)
     try:
         kind = SignalKind(table.get("kind"))
     except ValueError:
-        raise WatchlistError(
-            path, f"rule {number}", f"kind {table.get('kind')!r} is none of {kinds}"
-        ) from None
+        raise WatchlistError(path, f"rule {number}", f"kind {table.get('kind')!r} is none of {kinds}") from None
     where = f"rule {number} ({kind.value})"
     required, optional = RULE_KEYS[kind]
     _known_keys(path, where, table, {"kind", *required, *optional})
@@ -195,9 +183,7 @@ def _rule(
     }
     for needed in NEEDS[kind]:
         if not values[needed]:
-            raise WatchlistError(
-                path, where, f"no {needed} to watch: list them in the rule or at the top level"
-            )
+            raise WatchlistError(path, where, f"no {needed} to watch: list them in the rule or at the top level")
     if "lots" in table:
         values["lots"] = _whole(path, where, table, "lots", 1, 10_000_000)
     if "days" in table:
@@ -222,16 +208,12 @@ def _known_keys(path: Path, where: str, table: dict[str, Any], known: set[str]) 
 def _codes(path: Path, where: str, table: dict[str, Any], key: str) -> tuple[str, ...]:
     codes = table.get(key, [])
     if not isinstance(codes, list) or not all(isinstance(code, str) and code.strip() for code in codes):
-        raise WatchlistError(
-            path, where, f'\'{key}\' must be a list of codes in quotes, e.g. ["2330", "9A00"]'
-        )
+        raise WatchlistError(path, where, f'\'{key}\' must be a list of codes in quotes, e.g. ["2330", "9A00"]')
     return tuple(dict.fromkeys(code.strip() for code in codes))
 
 
 def _whole(path: Path, where: str, table: dict[str, Any], key: str, least: int, most: int) -> int:
     value = table[key]
     if isinstance(value, bool) or not isinstance(value, int) or not least <= value <= most:
-        raise WatchlistError(
-            path, where, f"'{key}' is {value!r}: give a whole number from {least} to {most:,}"
-        )
+        raise WatchlistError(path, where, f"'{key}' is {value!r}: give a whole number from {least} to {most:,}")
     return value

@@ -200,7 +200,9 @@ class FetchProcess:
     def event(self, name: str) -> dict:
         found = [line for line in self.logs if line.get("event") == name]
         if not found:
-            raise RuntimeError(f"bsr fetch (exit {self.exit_code}) logged no {name!r}; its last lines: {self.logs[-3:]}")
+            raise RuntimeError(
+                f"bsr fetch (exit {self.exit_code}) logged no {name!r}; its last lines: {self.logs[-3:]}"
+            )
         return found[-1]
 
     def seconds_to(self, name: str) -> float:
@@ -291,9 +293,15 @@ def memory_figures(base_url: str, migrated: Path, folder: Path, securities: int,
     memory = TreeMemory()
     started = time.monotonic()
     run = run_bsr_fetch(
-        base_url, migrated, folder / "memory", "--limit", str(securities), "--concurrency", str(concurrency),
+        base_url,
+        migrated,
+        folder / "memory",
+        "--limit",
+        str(securities),
+        "--concurrency",
+        str(concurrency),
         memory=memory,
-    )  # fmt: skip
+    )
     wall_s = time.monotonic() - started
     finished = run.event("fetch finished")
     done = finished["stored"] + finished["no_trades"]
@@ -301,7 +309,9 @@ def memory_figures(base_url: str, migrated: Path, folder: Path, securities: int,
     table = Table(title=f"`bsr fetch --limit {securities} --concurrency {concurrency}`: peak PSS by kind of process")
     table.add_column("figure")
     table.add_column("value", justify="right")
-    table.add_row("securities done", f"{done} ({finished['stored']} reports, {finished['failed']} failed), exit {run.exit_code}")
+    table.add_row(
+        "securities done", f"{done} ({finished['stored']} reports, {finished['failed']} failed), exit {run.exit_code}"
+    )
     table.add_row("wall time", f"{wall_s:.0f} s")
     table.add_row("attempts per report", f"{answers / done:.4f}" if done else "-")
     whole = memory.peak()
@@ -418,17 +428,25 @@ class PlainClient:
             accepted = bool(self.page.download) or "查無資料" in self.page.message
             outcome = AttemptOutcome.ACCEPTED if accepted else AttemptOutcome.REJECTED
             attempt = Attempt(
-                attempted_at=datetime.now(UTC), job_run_id=job_run_id, stock_code=code, image=image,
-                model_version=solution.model_version, guess=solution.text, confidence=solution.confidence,
-                latency_ms=solve_ms, outcome=outcome,
-            )  # fmt: skip
+                attempted_at=datetime.now(UTC),
+                job_run_id=job_run_id,
+                stock_code=code,
+                image=image,
+                model_version=solution.model_version,
+                guess=solution.text,
+                confidence=solution.confidence,
+                latency_ms=solve_ms,
+                outcome=outcome,
+            )
             await self.store.run(Store.record_attempt, attempt)
             if self.page.download:
                 view = read_report_view((await self._get(self.page.view)).text)
                 url = urljoin(self.menu_url, self.page.download)
                 raw = (await self._get(url, headers={"Referer": self.menu_url})).content
                 rec_count = int(parse_qs(urlparse(url).query).get("RecCount", ["0"])[0])
-                report = replace(parse_report(raw, code, trade_date, rec_count, datetime.now(UTC)), figures=view.figures)
+                report = replace(
+                    parse_report(raw, code, trade_date, rec_count, datetime.now(UTC)), figures=view.figures
+                )
                 check_report(report)
                 await self.store.run(Store.save_report, report)
                 return SecurityStatus.STORED
@@ -498,10 +516,14 @@ async def bot_run(base_url: str, solver: Solver, codes: list[str], folder: Path)
     """The job with one worker: the wall time of each security is the time between two of them done."""
     marks: list[float] = []
     summary = await fetch(
-        base_url, solver, folder, 1, stock_codes=tuple(codes),
+        base_url,
+        solver,
+        folder,
+        1,
+        stock_codes=tuple(codes),
         on_start=lambda total: marks.append(time.perf_counter()),
         on_done=lambda code, status: marks.append(time.perf_counter()),
-    )  # fmt: skip
+    )
     wall_ms = [(after - before) * 1000 for before, after in zip(marks, marks[1:], strict=False)]
     return QueryTimes(wall_ms, summary.overheads_ms, summary.answers)
 
@@ -529,14 +551,22 @@ def query_figures(base_url: str, solver: Solver, folder: Path, securities: int, 
             total.overhead_ms += one.overhead_ms
             total.answers += one.answers
     table = Table(title=f"time per query: {len(codes)} securities, concurrency 1, {rounds} rounds in turns")
-    for column in ("client", "query median ms", "query p90 ms", "not waiting for the site, median ms",
-                   "answers/security"):  # fmt: skip
+    for column in (
+        "client",
+        "query median ms",
+        "query p90 ms",
+        "not waiting for the site, median ms",
+        "answers/security",
+    ):
         table.add_column(column, justify="left" if column == "client" else "right")
     for name, times in (("bot (Chromium)", bot), ("plain HTTP client (httpx)", plain)):
         table.add_row(
-            name, f"{median(times.wall_ms):.1f}", f"{p90(times.wall_ms):.1f}", f"{median(times.overhead_ms):.1f}",
+            name,
+            f"{median(times.wall_ms):.1f}",
+            f"{p90(times.wall_ms):.1f}",
+            f"{median(times.overhead_ms):.1f}",
             f"{times.answers / len(codes):.3f}",
-        )  # fmt: skip
+        )
     table.caption = (
         f"bot / plain client, time per query: {median(bot.wall_ms) / median(plain.wall_ms):.2f} "
         f"(median of the rounds' ratios {median(ratios):.2f}: {', '.join(f'{r:.2f}' for r in ratios)})"
@@ -572,8 +602,18 @@ def trouble(summary: FetchSummary) -> str:
 
 def throughput_figures(base_url: str, solver: Solver, folder: Path, securities: int, concurrencies: list[int]) -> Table:
     runs = Table(title=f"{securities} securities per run, replica, no rate limit")
-    for column in ("workers", "reports", "s", "reports/min", "answers/report", "answers per security",
-                   "overhead median ms", "overhead p90 ms", "failed", "errors, pauses, missing"):  # fmt: skip
+    for column in (
+        "workers",
+        "reports",
+        "s",
+        "reports/min",
+        "answers/report",
+        "answers per security",
+        "overhead median ms",
+        "overhead p90 ms",
+        "failed",
+        "errors, pauses, missing",
+    ):
         runs.add_column(column, justify="left" if column.startswith(("answers per", "errors")) else "right")
     answers = stored = 0
     for concurrency in concurrencies:
@@ -581,18 +621,28 @@ def throughput_figures(base_url: str, solver: Solver, folder: Path, securities: 
         done = reports_done(summary)
         answers, stored = answers + summary.answers, stored + done
         runs.add_row(
-            str(concurrency), str(done), f"{summary.duration_s:.1f}", f"{done / summary.duration_s * 60:.0f}",
-            f"{summary.attempts_per_report:.4f}", answers_per_report(summary),
-            f"{median(summary.overheads_ms):.1f}", f"{p90(summary.overheads_ms):.1f}",
-            str(len(summary.failures)), trouble(summary),
-        )  # fmt: skip
-    runs.caption = f"all runs: {answers} answers for {stored} reports = {answers / max(stored, 1):.4f} attempts per report"
+            str(concurrency),
+            str(done),
+            f"{summary.duration_s:.1f}",
+            f"{done / summary.duration_s * 60:.0f}",
+            f"{summary.attempts_per_report:.4f}",
+            answers_per_report(summary),
+            f"{median(summary.overheads_ms):.1f}",
+            f"{p90(summary.overheads_ms):.1f}",
+            str(len(summary.failures)),
+            trouble(summary),
+        )
+    runs.caption = (
+        f"all runs: {answers} answers for {stored} reports = {answers / max(stored, 1):.4f} attempts per report"
+    )
     return runs
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--start-runs", type=int, default=5, help="runs of `bsr fetch --limit 1` for the start (0: skip)")
+    parser.add_argument(
+        "--start-runs", type=int, default=5, help="runs of `bsr fetch --limit 1` for the start (0: skip)"
+    )
     parser.add_argument("--memory-run", type=int, default=300, help="securities in the memory run (0: skip)")
     parser.add_argument("--memory-concurrency", type=int, default=2)
     parser.add_argument("--compare", type=int, default=120, help="securities, bot against a plain client (0: skip)")

@@ -287,8 +287,10 @@ def postgresql_url(base: str, keep: bool) -> Iterator[str]:
     with engine.connect() as connection:
         connection.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{PG_SCHEMA}"')
     engine.dispose()
-    yield parse_url(base).update_query_dict({"options": f"-csearch_path={PG_SCHEMA}"}).render_as_string(
-        hide_password=False
+    yield (
+        parse_url(base)
+        .update_query_dict({"options": f"-csearch_path={PG_SCHEMA}"})
+        .render_as_string(hide_password=False)
     )
 
 

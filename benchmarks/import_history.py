@@ -29,8 +29,9 @@ DAYS = 4  # two days of each layout
 def timed_import(url: str, data_dir: Path, *paths: Path) -> tuple[float, str]:
     """Seconds `bsr import PATHS` took, and the summary it printed; raises when it did not exit 0."""
     started = time.perf_counter()
-    result = run_bsr("import", *map(str, paths), environment=bsr_environment(data_dir, url) | {"COLUMNS": "120"},
-                     timeout=1800)  # fmt: skip
+    result = run_bsr(
+        "import", *map(str, paths), environment=bsr_environment(data_dir, url) | {"COLUMNS": "120"}, timeout=1800
+    )
     elapsed = time.perf_counter() - started
     if result.returncode != 0:
         raise SystemExit(f"bsr import exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
@@ -88,8 +89,10 @@ def main() -> None:
                 dataset = work / f"dataset-{name}"
                 subprocess.run(
                     [sys.executable, "-m", "bsr", "export", "--format", "dataset", "--out", str(dataset)],
-                    env=bsr_environment(work / "data", url), check=True, capture_output=True,
-                )  # fmt: skip
+                    env=bsr_environment(work / "data", url),
+                    check=True,
+                    capture_output=True,
+                )
             with sqlite_url(work, f"restored-{name}.sqlite3") as restored:
                 from_dataset, shown = timed_import(restored, work / "data", dataset)
                 assert summary_line(shown, "reports imported") == str(len(saved)), shown

@@ -60,10 +60,20 @@ def weak_model(args: argparse.Namespace, workdir: Path) -> Path:
         return Path(args.weak_model)
     output = workdir / "models" / "weak-synthetic.keras"
     started = time.monotonic()
-    result = train(TrainingConfig(output=output, synthetic=args.weak_synthetic, epochs=args.weak_epochs,
-                                  patience=args.weak_epochs, seed=args.seed, cache_dir=Path("runs/cache")))
-    console.print(f"weak model: {args.weak_synthetic} synthetic captchas x {args.weak_epochs} epochs in "
-                  f"{time.monotonic() - started:.0f} s (synthetic validation {result.validation_accuracy:.1%})")
+    result = train(
+        TrainingConfig(
+            output=output,
+            synthetic=args.weak_synthetic,
+            epochs=args.weak_epochs,
+            patience=args.weak_epochs,
+            seed=args.seed,
+            cache_dir=Path("runs/cache"),
+        )
+    )
+    console.print(
+        f"weak model: {args.weak_synthetic} synthetic captchas x {args.weak_epochs} epochs in "
+        f"{time.monotonic() - started:.0f} s (synthetic validation {result.validation_accuracy:.1%})"
+    )
     return result.model_path
 
 
@@ -71,8 +81,9 @@ async def fetch_round(store: Store, base_url: str, codes: list[str], workdir: Pa
     """One job as `bsr fetch` runs it: the solver is the store's active model version, loaded for the job."""
     async_store = AsyncStore(store)
     solver = await load_solver("", async_store)
-    options = FetchOptions(base_url=base_url, evidence_dir=workdir / "evidence", stock_codes=tuple(codes),
-                           concurrency=concurrency, rate=0)
+    options = FetchOptions(
+        base_url=base_url, evidence_dir=workdir / "evidence", stock_codes=tuple(codes), concurrency=concurrency, rate=0
+    )
     console.print(f"fetching {len(codes)} securities with {solver.model_version}")
     return await FetchJob(options, solver, async_store).run()
 
@@ -112,19 +123,30 @@ def offline_accuracy(model: Path, data_dir: Path) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--replay-dir", type=Path, default=get_settings().captcha_data,
-                        help="Real labelled captchas (labels.csv: file,label).")
+    parser.add_argument(
+        "--replay-dir",
+        type=Path,
+        default=get_settings().captcha_data,
+        help="Real labelled captchas (labels.csv: file,label).",
+    )
     parser.add_argument("--securities", type=int, default=300, help="Securities fetched in each round.")
     parser.add_argument("--weak-model", default="", help="Start from this model instead of training a weak one.")
     parser.add_argument("--weak-synthetic", type=int, default=16000, help="Synthetic captchas of the weak model.")
     parser.add_argument("--weak-epochs", type=int, default=1, help="Epochs of the weak model.")
     parser.add_argument("--epochs", type=int, default=20, help="Most epochs of the fine-tuning.")
     parser.add_argument("--learning-rate", type=float, default=5e-4, help="Fine-tuning learning rate.")
-    parser.add_argument("--synthetic", type=int, default=4000,
-                        help="Synthetic captchas mixed into the fine-tuning, so it does not forget them.")
+    parser.add_argument(
+        "--synthetic",
+        type=int,
+        default=4000,
+        help="Synthetic captchas mixed into the fine-tuning, so it does not forget them.",
+    )
     parser.add_argument("--real-repeats", type=int, default=2, help="Times each stored label is seen per epoch.")
-    parser.add_argument("--control", action="store_true",
-                        help="Also fine-tune on the synthetic captchas alone, to show what the stored labels add.")
+    parser.add_argument(
+        "--control",
+        action="store_true",
+        help="Also fine-tune on the synthetic captchas alone, to show what the stored labels add.",
+    )
     parser.add_argument("--concurrency", type=int, default=2, help="Browser contexts of each fetch.")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workdir", type=Path, default=None, help="Keep the database and models here.")
@@ -147,22 +169,33 @@ def main() -> None:
 
         name = new_version_name()
         # Another seed than the weak model's: its synthetic captchas are new to the model being tuned.
-        config = TrainingConfig(output=model_path(workdir / "models", name), synthetic=args.synthetic,
-                                epochs=args.epochs, learning_rate=args.learning_rate, patience=4, seed=args.seed + 1,
-                                real_repeats=args.real_repeats, cache_dir=Path("runs/cache"))
+        config = TrainingConfig(
+            output=model_path(workdir / "models", name),
+            synthetic=args.synthetic,
+            epochs=args.epochs,
+            learning_rate=args.learning_rate,
+            patience=4,
+            seed=args.seed + 1,
+            real_repeats=args.real_repeats,
+            cache_dir=Path("runs/cache"),
+        )
         retrained = retrain(store, config)
-        console.print(f"retrained {name} in {retrained.training.seconds:.0f} s on {retrained.stored_labels} stored "
-                      f"labels ({retrained.human_labels} human): {retrained.evaluation.accuracy:.1%} of "
-                      f"{retrained.evaluation.n} held-out against {retrained.baseline_evaluation.accuracy:.1%}"
-                      if retrained.baseline_evaluation else f"retrained {name}")
+        console.print(
+            f"retrained {name} in {retrained.training.seconds:.0f} s on {retrained.stored_labels} stored "
+            f"labels ({retrained.human_labels} human): {retrained.evaluation.accuracy:.1%} of "
+            f"{retrained.evaluation.n} held-out against {retrained.baseline_evaluation.accuracy:.1%}"
+            if retrained.baseline_evaluation
+            else f"retrained {name}"
+        )
         try:
             console.print(promote(store, name).summary())
         except PromotionError as refused:
             console.print(f"[yellow]{refused}[/]: the second fetch runs with the weak model again")
 
         with replica_process(second_pool, console) as base_url:
-            after = asyncio.run(fetch_round(store, base_url, codes[args.securities: 2 * args.securities], workdir,
-                                            args.concurrency))
+            after = asyncio.run(
+                fetch_round(store, base_url, codes[args.securities : 2 * args.securities], workdir, args.concurrency)
+            )
         in_service = store.active_model_version()
         assert in_service is not None  # the weak model at least
         control = control_model(store, weak, config) if args.control and args.synthetic else None
@@ -171,20 +204,28 @@ def main() -> None:
     table.add_column("figure")
     table.add_column(f"before ({weak.stem})", justify="right")
     table.add_column(f"after ({in_service.name})", justify="right")
-    table.add_row("acceptance rate (accepted / judged answers)", f"{acceptance(before):.1%}", f"{acceptance(after):.1%}")
+    table.add_row(
+        "acceptance rate (accepted / judged answers)", f"{acceptance(before):.1%}", f"{acceptance(after):.1%}"
+    )
     table.add_row("attempts per report", f"{before.attempts_per_report:.3f}", f"{after.attempts_per_report:.3f}")
     table.add_row("securities failed (5 answers spent)", f"{len(before.failures)}", f"{len(after.failures)}")
     table.add_row("captcha answers", f"{before.answers}", f"{after.answers}")
-    table.add_row("offline: real validation split (files *0)",
-                  f"{offline_accuracy(weak, args.replay_dir):.1%}",
-                  f"{offline_accuracy(Path(in_service.path), args.replay_dir):.1%}")
+    table.add_row(
+        "offline: real validation split (files *0)",
+        f"{offline_accuracy(weak, args.replay_dir):.1%}",
+        f"{offline_accuracy(Path(in_service.path), args.replay_dir):.1%}",
+    )
     console.print(table)
     if control is not None:
-        console.print(f"control: the same fine-tuning on the {args.synthetic} synthetic captchas alone reads "
-                      f"{offline_accuracy(control, args.replay_dir):.1%} of the real validation split")
-    console.print(f"human labels: {human_labels} (the failures of the first fetch); stored labels trained on: "
-                  f"{retrained.stored_labels}; fine-tuning {retrained.training.seconds:.0f} s; "
-                  f"whole loop {(time.monotonic() - started) / 60:.1f} min; database and models in {workdir}")
+        console.print(
+            f"control: the same fine-tuning on the {args.synthetic} synthetic captchas alone reads "
+            f"{offline_accuracy(control, args.replay_dir):.1%} of the real validation split"
+        )
+    console.print(
+        f"human labels: {human_labels} (the failures of the first fetch); stored labels trained on: "
+        f"{retrained.stored_labels}; fine-tuning {retrained.training.seconds:.0f} s; "
+        f"whole loop {(time.monotonic() - started) / 60:.1f} min; database and models in {workdir}"
+    )
 
 
 if __name__ == "__main__":

@@ -70,6 +70,7 @@ ROLLOVER_AFTER = 10  # reports stored before the replica starts serving the next
 # Large and small reports, and a code the site does not know (查無資料), so that kills land in every step.
 CRASH_CODES = ("2330", "2317", "0050", "00878", "2412", "2882", "9998")
 
+
 def served_trade_date(base_url: str) -> date:
     root = base_url.split("/bshtm/")[0]
     return date.fromisoformat(httpx.get(f"{root}/replica/api/trade-date", timeout=10).json()["trade_date"])
@@ -108,9 +109,7 @@ def crash_trials(base_url: str, trials: int, seed: int, folder: Path) -> None:
         environment = bsr_environment(folder, database_url)
         downloads, delay = rng.randint(1, reporting - 1), rng.uniform(0, 0.5)
         target = reports_served(base_url) + downloads
-        process = subprocess.Popen(
-            command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
+        process = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_for_reports(base_url, process, target)
         time.sleep(delay)
         if process.poll() is None:
@@ -183,40 +182,54 @@ def load_run(
     load_before = os.getloadavg()[0]
     memory, done = TreeMemory(interval_s=1.0), []
     with memory.sampling(os.getpid(), lambda: len(done), skip_pids={replica_pid}):
-        summary = asyncio.run(
-            _load_job(base_url, solver, database_url, folder, done, limit, policy or RetryPolicy())
-        )
+        summary = asyncio.run(_load_job(base_url, solver, database_url, folder, done, limit, policy or RetryPolicy()))
     stats = httpx.get(f"{root}/replica/api/stats", timeout=10).json()
     stored, problems = stored_reports(database_url, summary.trade_date)
     n = len(done)
     first, last = memory.peak(high=300), memory.peak(low=n - 300, high=n + 1)
-    served = {kind: count for kind, count in stats.items() if count and (
-        kind.startswith("faults_") or kind in ("firewall_blocked", "throttled"))}  # fmt: skip
+    served = {
+        kind: count
+        for kind, count in stats.items()
+        if count and (kind.startswith("faults_") or kind in ("firewall_blocked", "throttled"))
+    }
     table = Table(title=f"{name} run: every security the replica lists, 2 workers, no rate limit")
     table.add_column("figure")
     table.add_column("value")
     table.add_row("securities", f"{summary.planned} (universe: {summary.universe})")
-    table.add_row("stored / no trades / failed", f"{summary.statuses[SecurityStatus.STORED]} / "
-                  f"{summary.statuses[SecurityStatus.NO_TRADES]} / {summary.statuses[SecurityStatus.FAILED]}")  # fmt: skip
+    table.add_row(
+        "stored / no trades / failed",
+        f"{summary.statuses[SecurityStatus.STORED]} / "
+        f"{summary.statuses[SecurityStatus.NO_TRADES]} / {summary.statuses[SecurityStatus.FAILED]}",
+    )
     table.add_row("missing", ", ".join(f"{code}: {why}" for code, why in sorted(summary.missing.items())) or "none")
     table.add_row("flagged", str(summary.flagged or "none"))
-    table.add_row("captcha answers", f"{summary.answers} = {summary.attempts_per_report:.3f} per report "
-                  f"({ {str(outcome): n for outcome, n in summary.attempts.items()} })")  # fmt: skip
+    table.add_row(
+        "captcha answers",
+        f"{summary.answers} = {summary.attempts_per_report:.3f} per report "
+        f"({ {str(outcome): n for outcome, n in summary.attempts.items()} })",
+    )
     table.add_row("securities by answers taken", answers_per_report(summary))
     table.add_row("pauses of every worker", f"{summary.pauses}, {summary.paused_s:.0f} s in all")
     table.add_row("pace slowdowns", str(summary.slowdowns))
     table.add_row("errors met, by kind", ", ".join(f"{kind} {n}" for kind, n in summary.errors.most_common()) or "none")
     table.add_row("faults the replica served", ", ".join(f"{kind} {n}" for kind, n in served.items()) or "none")
     table.add_row("database", f"{len(stored)} reports; problems: {'; '.join(problems) or 'none'}")
-    table.add_row("wall time", f"{summary.duration_s / 60:.1f} min ({summary.planned / summary.duration_s * 60:.0f} "
-                  f"securities/min; load average {load_before:.1f} at the start)")  # fmt: skip
+    table.add_row(
+        "wall time",
+        f"{summary.duration_s / 60:.1f} min ({summary.planned / summary.duration_s * 60:.0f} "
+        f"securities/min; load average {load_before:.1f} at the start)",
+    )
     if first and last:
-        table.add_row("peak PSS (bot + Chromium) first 300 / last 300",
-                      f"{mib(first.total)} / {mib(last.total)} ({(last.total / first.total - 1) * 100:+.1f}%)")  # fmt: skip
+        table.add_row(
+            "peak PSS (bot + Chromium) first 300 / last 300",
+            f"{mib(first.total)} / {mib(last.total)} ({(last.total / first.total - 1) * 100:+.1f}%)",
+        )
     console.print(table)
     for code, reason in sorted(summary.failures.items()):
         console.print(f"  failed {code}: {reason}")
-    curve = [f"{sample.done}:{sample.total / 2**20:.0f}" for sample in memory.samples[:: max(1, len(memory.samples) // 20)]]
+    curve = [
+        f"{sample.done}:{sample.total / 2**20:.0f}" for sample in memory.samples[:: max(1, len(memory.samples) // 20)]
+    ]
     console.print(f"  memory curve (securities done: MiB): {' '.join(curve)}")
 
 
@@ -240,8 +253,11 @@ def throttled_fetch(base_url: str, folder: Path) -> None:
     table.add_column("value")
     table.add_row("command", " ".join(["bsr", *command[3:]]))
     table.add_row("exit code", str(run.returncode))
-    table.add_row("stored whole", f"{len(set(stored) & set(THROTTLING_CODES))} / {len(THROTTLING_CODES)}; "
-                  f"problems: {'; '.join(problems) or 'none'}")  # fmt: skip
+    table.add_row(
+        "stored whole",
+        f"{len(set(stored) & set(THROTTLING_CODES))} / {len(THROTTLING_CODES)}; "
+        f"problems: {'; '.join(problems) or 'none'}",
+    )
     table.add_row("saved under site-changes", ", ".join(evidence) or "nothing")
     table.add_row("wall time", f"{wall_s:.0f} s")
     console.print(table)
@@ -255,7 +271,9 @@ def throttling_runs(base_url: str, solver: Solver, folder: Path, limit: int, rep
     turn_faults(base_url, {name: 0 for name in REALISTIC_FAULTS | CLIENT_LIMITS} | THROTTLING_FAULTS)
     throttled_fetch(base_url, folder)
     turn_faults(base_url, REALISTIC_FAULTS | THROTTLING_FAULTS | CLIENT_LIMITS)
-    console.print(f"throttled run: faults {REALISTIC_FAULTS | THROTTLING_FAULTS | CLIENT_LIMITS}; {THROTTLED_RUN_POLICY}")
+    console.print(
+        f"throttled run: faults {REALISTIC_FAULTS | THROTTLING_FAULTS | CLIENT_LIMITS}; {THROTTLED_RUN_POLICY}"
+    )
     load_run(base_url, solver, folder, limit, replica_pid, name="throttled", policy=THROTTLED_RUN_POLICY)
 
 
@@ -308,20 +326,30 @@ def rollover_run(replay: Path | None, solver: Solver, folder: Path) -> None:
             continue  # no trades: nothing to tell the days apart by
         if (report.records, report.bought) != (len(own.records), own.total_buy):
             wrong_day.append(code)
-        told_apart += next_one is None or (len(next_one.records), next_one.total_buy) != (len(own.records), own.total_buy)
-    table = Table(title=f"rollover: {ROLLOVER_SECURITIES} securities, the replica serves the next day after "
-                  f"{ROLLOVER_AFTER} stored")  # fmt: skip
+        told_apart += next_one is None or (len(next_one.records), next_one.total_buy) != (
+            len(own.records),
+            own.total_buy,
+        )
+    table = Table(
+        title=f"rollover: {ROLLOVER_SECURITIES} securities, the replica serves the next day after "
+        f"{ROLLOVER_AFTER} stored"
+    )
     table.add_column("figure")
     table.add_column("value")
     table.add_row("run's trade date / rolled_over_to", f"{day} / {summary.rolled_over_to}")
-    table.add_row("stored / no trades / failed", f"{summary.statuses[SecurityStatus.STORED]} / "
-                  f"{summary.statuses[SecurityStatus.NO_TRADES]} / {summary.statuses[SecurityStatus.FAILED]}")  # fmt: skip
-    table.add_row("stored under a date not their own", f"{len(wrong_day)} {wrong_day or ''} (of {len(stored)} "
-                  f"stored; {told_apart} of them differ from the next day's report)")  # fmt: skip
+    table.add_row(
+        "stored / no trades / failed",
+        f"{summary.statuses[SecurityStatus.STORED]} / "
+        f"{summary.statuses[SecurityStatus.NO_TRADES]} / {summary.statuses[SecurityStatus.FAILED]}",
+    )
+    table.add_row(
+        "stored under a date not their own",
+        f"{len(wrong_day)} {wrong_day or ''} (of {len(stored)} "
+        f"stored; {told_apart} of them differ from the next day's report)",
+    )
     table.add_row("database problems", "; ".join(problems) or "none")
     table.add_row("not asked", f"{len(summary.not_asked)}")
-    table.add_row("missing", f"{len(summary.missing)}: "
-                  f"{', '.join(sorted(set(summary.missing.values()))) or 'none'}")  # fmt: skip
+    table.add_row("missing", f"{len(summary.missing)}: {', '.join(sorted(set(summary.missing.values()))) or 'none'}")
     table.add_row("errors met", ", ".join(f"{kind} {n}" for kind, n in summary.errors.most_common()) or "none")
     console.print(table)
 
@@ -329,13 +357,22 @@ def rollover_run(replay: Path | None, solver: Solver, folder: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--crash-trials", type=int, default=20, help="SIGKILL trials (0: skip)")
-    parser.add_argument("--load", action=argparse.BooleanOptionalAction, default=True,
-                        help="run the full-universe load run")  # fmt: skip
+    parser.add_argument(
+        "--load", action=argparse.BooleanOptionalAction, default=True, help="run the full-universe load run"
+    )
     parser.add_argument("--load-limit", type=int, default=0, help="securities in the load run (0: all)")
-    parser.add_argument("--throttling", action=argparse.BooleanOptionalAction, default=False,
-                        help="the 2026 throttling: bsr fetch of 12 securities, then a full-universe run")  # fmt: skip
-    parser.add_argument("--rollover", action=argparse.BooleanOptionalAction, default=False,
-                        help="a fetch during which the site starts serving the next trading day")  # fmt: skip
+    parser.add_argument(
+        "--throttling",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="the 2026 throttling: bsr fetch of 12 securities, then a full-universe run",
+    )
+    parser.add_argument(
+        "--rollover",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="a fetch during which the site starts serving the next trading day",
+    )
     parser.add_argument("--seed", type=int, default=7, help="seed of the kill moments")
     parser.add_argument("--replay-dir", type=Path, default=get_settings().captcha_data)
     args = parser.parse_args()
@@ -345,9 +382,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         if args.crash_trials or args.load or args.throttling:
             with replica_process(replay, console) as base_url:
-                replica_pid = next(
-                    child.pid for child in psutil.Process().children() if "replica" in child.cmdline()
-                )
+                replica_pid = next(child.pid for child in psutil.Process().children() if "replica" in child.cmdline())
                 turn_faults(base_url, REALISTIC_FAULTS)
                 console.print(f"faults {REALISTIC_FAULTS}")
                 if args.crash_trials:

@@ -39,8 +39,10 @@ def report_generation(rounds: int) -> None:
         started = time.perf_counter()
         report_csv_bytes(report, "utf-8-sig")
         render.append(time.perf_counter() - started)
-    print(f"2330 report (~{len(report.records)} records): generate {milliseconds(generate)}, "
-          f"CSV {milliseconds(render)} (median of {rounds})")
+    print(
+        f"2330 report (~{len(report.records)} records): generate {milliseconds(generate)}, "
+        f"CSV {milliseconds(render)} (median of {rounds})"
+    )
     started = time.perf_counter()
     market = Market(seed=999)
     traded = sum(market.report(first, security.code) is not None for security in securities())
@@ -51,9 +53,10 @@ def query_round_trips(queries: int) -> None:
     """Form, captcha, right answer and CSV over real HTTP, with the replica's own answers as the solver."""
     steps: dict[str, list[float]] = {"form": [], "captcha": [], "answer": [], "csv": []}
     codes = [security.code for security in securities()[:queries]]
-    with ReplicaServer(ReplicaConfig(trade_date=date(2026, 11, 20))) as server, httpx.Client(
-        base_url=server.base_url
-    ) as http:
+    with (
+        ReplicaServer(ReplicaConfig(trade_date=date(2026, 11, 20))) as server,
+        httpx.Client(base_url=server.base_url) as http,
+    ):
         for code in codes:
             started = time.perf_counter()
             form = http.get("bsMenu.aspx").text
@@ -77,7 +80,9 @@ def query_round_trips(queries: int) -> None:
                 http.get(link.group(1))
                 steps["csv"].append(time.perf_counter() - started)
         stats = server.stats()
-    print(f"{queries} queries over HTTP: " + ", ".join(f"{step} {milliseconds(times)}" for step, times in steps.items()))
+    print(
+        f"{queries} queries over HTTP: " + ", ".join(f"{step} {milliseconds(times)}" for step, times in steps.items())
+    )
     print(f"  reports served {stats['reports_served']}, no data {stats['no_data']}")
 
 

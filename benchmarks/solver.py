@@ -45,8 +45,12 @@ def calibrate(confidences: list[float], correct: list[bool], budget: int = WRONG
     # Answer when confidence >= threshold: the least confident answer that keeps within the budget.
     threshold = float(np.asarray(confidences)[order[int(allowed[-1])]])
     answered_mask = np.asarray(confidences) >= threshold
-    return Calibration(threshold, float(1 - answered_mask.mean()), int(answered_mask.sum()),
-                       int((~np.asarray(correct, dtype=bool)[answered_mask]).sum()))
+    return Calibration(
+        threshold,
+        float(1 - answered_mask.mean()),
+        int(answered_mask.sum()),
+        int((~np.asarray(correct, dtype=bool)[answered_mask]).sum()),
+    )
 
 
 def ddddocr_row(data: CaptchaSet) -> dict[str, float | str | int | None]:
@@ -74,29 +78,49 @@ def ddddocr_row(data: CaptchaSet) -> dict[str, float | str | int | None]:
         readings.append("".join(text))
         timings.append((time.perf_counter() - started) * 1000)
     correct = [reading == truth for reading, truth in zip(readings, data.texts, strict=True)]
-    chars = sum(a == b for reading, truth in zip(readings, data.texts, strict=True)
-                for a, b in zip(reading.ljust(5), truth, strict=False))
-    return {"name": "ddddocr (alphabet-restricted)", "n": len(data), "accuracy": float(np.mean(correct)),
-            "char_accuracy": chars / (5 * len(data)), "p50_ms": float(np.percentile(timings, 50)),
-            "p95_ms": float(np.percentile(timings, 95)), "batch_images_per_s": None, "model": "ddddocr"}
+    chars = sum(
+        a == b
+        for reading, truth in zip(readings, data.texts, strict=True)
+        for a, b in zip(reading.ljust(5), truth, strict=False)
+    )
+    return {
+        "name": "ddddocr (alphabet-restricted)",
+        "n": len(data),
+        "accuracy": float(np.mean(correct)),
+        "char_accuracy": chars / (5 * len(data)),
+        "p50_ms": float(np.percentile(timings, 50)),
+        "p95_ms": float(np.percentile(timings, 95)),
+        "batch_images_per_s": None,
+        "model": "ddddocr",
+    }
 
 
 def model_row(name: str, solver: Solver, data: CaptchaSet) -> tuple[dict[str, float | str | int | None], Evaluation]:
     figures = evaluate(solver, data)
-    return {"name": name, **{key: value for key, value in figures.summary().items()
-                             if key not in ("confusions", "mistakes")}}, figures
+    return {
+        "name": name,
+        **{key: value for key, value in figures.summary().items() if key not in ("confusions", "mistakes")},
+    }, figures
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data_dir", nargs="?", type=Path, default=get_settings().captcha_data)
     parser.add_argument("--model", default=None, help="the model to measure (default: the shipped one)")
-    parser.add_argument("--compare", action="append", default=[], metavar="NAME=PATH",
-                        help="another model to put in the table, e.g. synthetic-only=runs/models/x.keras")
+    parser.add_argument(
+        "--compare",
+        action="append",
+        default=[],
+        metavar="NAME=PATH",
+        help="another model to put in the table, e.g. synthetic-only=runs/models/x.keras",
+    )
     parser.add_argument("--no-ddddocr", action="store_true")
     parser.add_argument("--json", action="store_true")
-    parser.add_argument("--record", action="store_true",
-                        help="write the figures into the measured model's metadata file (its `evaluation`)")
+    parser.add_argument(
+        "--record",
+        action="store_true",
+        help="write the figures into the measured model's metadata file (its `evaluation`)",
+    )
     args = parser.parse_args()
 
     _, validation = load_folder(args.data_dir).split_validation()
@@ -114,36 +138,52 @@ def main() -> None:
         rows.append(ddddocr_row(validation))
 
     solutions: list[Solution] = solver.solve_many(validation.raw)
-    calibration = calibrate([s.confidence for s in solutions],
-                            [s.text == truth for s, truth in zip(solutions, validation.texts, strict=True)])
-    report = {"data": str(args.data_dir), "split": "validation (files numbered *0)", "device": solver.info["device"],
-              "runtime": solver.info["runtime"],
-              "rows": rows, "calibration": calibration.__dict__, "confusions": figures.confusions,
-              "mistakes": figures.summary()["mistakes"]}
+    calibration = calibrate(
+        [s.confidence for s in solutions],
+        [s.text == truth for s, truth in zip(solutions, validation.texts, strict=True)],
+    )
+    report = {
+        "data": str(args.data_dir),
+        "split": "validation (files numbered *0)",
+        "device": solver.info["device"],
+        "runtime": solver.info["runtime"],
+        "rows": rows,
+        "calibration": calibration.__dict__,
+        "confusions": figures.confusions,
+        "mistakes": figures.summary()["mistakes"],
+    }
     if args.record and solver.path is not None:
         metadata_file = metadata_path(solver.path)
         metadata = json.loads(metadata_file.read_text()) if metadata_file.is_file() else {}
-        metadata["evaluation"] = {"command": "python -m benchmarks.solver " + " ".join(sys.argv[1:]),
-                                  "load_average": os.getloadavg()[0], **report}
+        metadata["evaluation"] = {
+            "command": "python -m benchmarks.solver " + " ".join(sys.argv[1:]),
+            "load_average": os.getloadavg()[0],
+            **report,
+        }
         metadata_file.write_text(json.dumps(metadata, indent=2, ensure_ascii=False) + "\n")
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
         return
-    print(f"real validation split of {args.data_dir}: {len(validation)} captchas, device {solver.info['device']} "
-          f"({solver.info['runtime']}), "
-          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores\n")
+    print(
+        f"real validation split of {args.data_dir}: {len(validation)} captchas, device {solver.info['device']} "
+        f"({solver.info['runtime']}), "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores\n"
+    )
     print("| model | whole-string accuracy | character accuracy | p50 ms | p95 ms | batch images/s |")
     print("|---|---:|---:|---:|---:|---:|")
     for row in rows:
         batch = "-" if row["batch_images_per_s"] is None else f"{row['batch_images_per_s']:,.0f}"
-        print(f"| {row['name']} | {row['accuracy']:.2%} | {row['char_accuracy']:.2%} | {row['p50_ms']:.2f} | "
-              f"{row['p95_ms']:.2f} | {batch} |")
-    print(f"\nrefresh below confidence {calibration.threshold:.4f}: refreshes {calibration.refresh_share:.2%} "
-          f"of captchas, {calibration.wrong_answered} wrong of {calibration.answered} answered "
-          f"(target at most 1 in {WRONG_ANSWER_BUDGET})")
+        print(
+            f"| {row['name']} | {row['accuracy']:.2%} | {row['char_accuracy']:.2%} | {row['p50_ms']:.2f} | "
+            f"{row['p95_ms']:.2f} | {batch} |"
+        )
+    print(
+        f"\nrefresh below confidence {calibration.threshold:.4f}: refreshes {calibration.refresh_share:.2%} "
+        f"of captchas, {calibration.wrong_answered} wrong of {calibration.answered} answered "
+        f"(target at most 1 in {WRONG_ANSWER_BUDGET})"
+    )
     if figures.confusions:
-        print("most confused (truth->read): "
-              + ", ".join(f"{t}->{r} x{c}" for t, r, c in figures.confusions))
+        print("most confused (truth->read): " + ", ".join(f"{t}->{r} x{c}" for t, r, c in figures.confusions))
     for mistake in figures.mistakes:
         print(f"  wrong: {mistake[0]} truth {mistake[1]} read {mistake[2]} confidence {mistake[3]:.3f}")
 

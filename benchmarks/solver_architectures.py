@@ -61,12 +61,18 @@ def ctc_read(model: keras.Model, images: np.ndarray) -> np.ndarray:
     return np.where(decoded > 0, decoded - 1, -1)
 
 
-def train_for(model: keras.Model, loss: object, images: np.ndarray, labels: np.ndarray, epochs: int,
-              seed: int) -> float:
+def train_for(
+    model: keras.Model, loss: object, images: np.ndarray, labels: np.ndarray, epochs: int, seed: int
+) -> float:
     """Train for `epochs` epochs; returns the minutes it took."""
     model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=loss)
-    data = (tf.data.Dataset.from_tensor_slices((images[..., None], labels))
-            .shuffle(len(images), seed=seed).batch(BATCH).repeat().prefetch(2))
+    data = (
+        tf.data.Dataset.from_tensor_slices((images[..., None], labels))
+        .shuffle(len(images), seed=seed)
+        .batch(BATCH)
+        .repeat()
+        .prefetch(2)
+    )
     started = time.monotonic()
     model.fit(data, steps_per_epoch=len(images) // BATCH, epochs=epochs, verbose=0, shuffle=False)
     return (time.monotonic() - started) / 60
@@ -86,17 +92,23 @@ def main() -> None:
 
     keras.utils.set_random_seed(args.seed)
     heads = build_model(seed=args.seed)
-    minutes = train_for(heads, "sparse_categorical_crossentropy", training.images, training.labels,
-                        args.epochs, args.seed)
+    minutes = train_for(
+        heads, "sparse_categorical_crossentropy", training.images, training.labels, args.epochs, args.seed
+    )
     read = heads.predict_on_batch(validation.images[..., None]).argmax(-1)
-    print(f"| multi-head CNN (5 x 27) | {heads.count_params():,} | {minutes:.1f} | {(read == truth).all(1).mean():.2%} "
-          f"| {(read == truth).mean():.2%} |", flush=True)
+    print(
+        f"| multi-head CNN (5 x 27) | {heads.count_params():,} | {minutes:.1f} | {(read == truth).all(1).mean():.2%} "
+        f"| {(read == truth).mean():.2%} |",
+        flush=True,
+    )
 
     ctc = build_ctc_model(args.seed)
     minutes = train_for(ctc, ctc_loss, training.images, training.labels, args.epochs, args.seed)
     read = ctc_read(ctc, validation.images)
-    print(f"| CNN-RNN with CTC | {ctc.count_params():,} | {minutes:.1f} | {(read == truth).all(1).mean():.2%} "
-          f"| {(read == truth).mean():.2%} |")
+    print(
+        f"| CNN-RNN with CTC | {ctc.count_params():,} | {minutes:.1f} | {(read == truth).all(1).mean():.2%} "
+        f"| {(read == truth).mean():.2%} |"
+    )
 
 
 if __name__ == "__main__":

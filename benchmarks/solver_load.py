@@ -45,7 +45,9 @@ def captcha_files(folder: Path, count: int) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("data", nargs="?", type=Path, default=None, help="a labelled folder (default: BSR_CAPTCHA_DATA)")
+    parser.add_argument(
+        "data", nargs="?", type=Path, default=None, help="a labelled folder (default: BSR_CAPTCHA_DATA)"
+    )
     parser.add_argument("--model", default="", help="the model to load (default: the newest shipped one)")
     parser.add_argument("--runs", type=int, default=5, help="fresh processes, one after the other")
     parser.add_argument("--captchas", type=int, default=100, help="single captchas each process reads")
@@ -54,15 +56,18 @@ def main() -> None:
     files = captcha_files(args.data or get_settings().captcha_data, args.captchas)
     runs = []
     for _ in range(args.runs):
-        answer = subprocess.run([sys.executable, "-c", LOAD_AND_SOLVE, args.model, *files],
-                                capture_output=True, text=True, check=True)
+        answer = subprocess.run(
+            [sys.executable, "-c", LOAD_AND_SOLVE, args.model, *files], capture_output=True, text=True, check=True
+        )
         runs.append(json.loads(answer.stdout.strip().splitlines()[-1]))
     medians = {figure: statistics.median(run[figure] for run in runs) for figure in FIGURES}
     if args.json:
         print(json.dumps({"runs": runs, "medians": medians}))
         return
-    print(f"{runs[0]['runtime']} on {runs[0]['device']}, {args.runs} fresh processes, {len(files)} single captchas "
-          f"each; imported: {', '.join(runs[0]['heavy_modules']) or 'none of tensorflow, keras, jax'}")
+    print(
+        f"{runs[0]['runtime']} on {runs[0]['device']}, {args.runs} fresh processes, {len(files)} single captchas "
+        f"each; imported: {', '.join(runs[0]['heavy_modules']) or 'none of tensorflow, keras, jax'}"
+    )
     print("| figure | median | runs |")
     print("|---|---:|---|")
     for figure in FIGURES:

@@ -70,9 +70,7 @@ def main() -> None:
     print(
         f"one report of {args.records} records ({len(report.raw_csv) / 1e3:.0f} kB of CSV), {args.repeat} reports each"
     )
-    print(
-        f"{'database':<12}{'insert ms':>11}{'replace ms':>12}{'no-op ms':>10}{'read ms':>9}{'records/s':>12}"
-    )
+    print(f"{'database':<12}{'insert ms':>11}{'replace ms':>12}{'no-op ms':>10}{'read ms':>9}{'records/s':>12}")
     for name, scratch in databases:
         with scratch() as url, Store.open(url) as store:
             times = measure(store, report, changed, args.repeat)

@@ -39,9 +39,7 @@ def chromium_executable(configured: str = "") -> str | None:
     """The Chromium to run: the configured one, else a system one, else None for Playwright's build."""
     if configured:
         if not Path(configured).is_file():
-            raise FileNotFoundError(
-                f"BSR_CHROMIUM points to {configured}, which does not exist: fix or unset it"
-            )
+            raise FileNotFoundError(f"BSR_CHROMIUM points to {configured}, which does not exist: fix or unset it")
         return configured
     for candidate in SYSTEM_CHROMIUMS:
         if Path(candidate).is_file():

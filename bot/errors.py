@@ -18,18 +18,14 @@ class SiteChangedError(BotError):
     def __init__(self, what: str, url: str, saved: list[Path] | None = None) -> None:
         self.saved = saved or []
         where = f"; saved {', '.join(str(path) for path in self.saved)}" if self.saved else ""
-        super().__init__(
-            f"the site's page changed ({what} at {url}){where}: the bot needs updating for the new layout"
-        )
+        super().__init__(f"the site's page changed ({what} at {url}){where}: the bot needs updating for the new layout")
 
 
 class BlockedError(BotError):
     """The site's firewall answered its block page instead of the report form."""
 
     def __init__(self, url: str) -> None:
-        super().__init__(
-            f"the site's firewall blocked the request to {url}: wait, and lower --rate or --concurrency"
-        )
+        super().__init__(f"the site's firewall blocked the request to {url}: wait, and lower --rate or --concurrency")
 
 
 class ThrottledError(BotError):

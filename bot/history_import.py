@@ -120,9 +120,7 @@ def import_history(
         )
         task = progress.add_task("importing", total=len(files), last="")
         with progress:
-            summary = importer.run(
-                files, on_file=lambda path: progress.update(task, advance=1, last=escape(path.name))
-            )
+            summary = importer.run(files, on_file=lambda path: progress.update(task, advance=1, last=escape(path.name)))
     print_summary(summary, console)
     return summary
 
@@ -241,9 +239,12 @@ class HistoryImport:
             own_day = found.trade_date or partition_day
             if own_day is not None and self.trade_date is not None and own_day != self.trade_date:
                 yield ImportOutcome(
-                    path, ImportStatus.REFUSED, own_day, found.stock_code,
+                    path,
+                    ImportStatus.REFUSED,
+                    own_day,
+                    found.stock_code,
                     f"its trades are of {own_day.isoformat()}, not of --date {self.trade_date.isoformat()}",
-                )  # fmt: skip
+                )
                 continue
             trade_date = own_day or named_day
             assert trade_date is not None
@@ -325,8 +326,13 @@ def site_csv_bytes(stock_code: str, trades: Sequence[BrokerTrade]) -> bytes:
     def half(trade: BrokerTrade | None) -> str:
         if trade is None:
             return ",".join(['""'] * 5)
-        fields = (str(trade.seq), trade.broker_id + trade.broker_name, f"{trade.price:.2f}",
-                  str(trade.buy_shares), str(trade.sell_shares))  # fmt: skip
+        fields = (
+            str(trade.seq),
+            trade.broker_id + trade.broker_name,
+            f"{trade.price:.2f}",
+            str(trade.buy_shares),
+            str(trade.sell_shares),
+        )
         return ",".join('"' + value.replace('"', '""') + '"' for value in fields)
 
     ordered = sorted(trades, key=lambda trade: trade.seq)

@@ -216,9 +216,7 @@ class FetchJob:
             status = JobStatus.FAILED
             try:
                 workers = [
-                    asyncio.create_task(
-                        self._worker(browser, user_agent, queue, summary, job_run_id, on_done)
-                    )
+                    asyncio.create_task(self._worker(browser, user_agent, queue, summary, job_run_id, on_done))
                     for _ in range(max(1, min(self.options.concurrency, len(codes))))
                 ]
                 # A worker that fails for good (a changed site) asks the others to stop; they finish their
@@ -248,9 +246,7 @@ class FetchJob:
                 await self.store.run(
                     Store.finish_job_run, job_run_id, status, summary.counts(), missing=summary.missing
                 )
-        log.info(
-            "fetch finished", trade_date=str(trade_date), status=status.value, **summary.counts().to_json()
-        )
+        log.info("fetch finished", trade_date=str(trade_date), status=status.value, **summary.counts().to_json())
         return summary
 
     async def _beat(self, job_run_id: int) -> None:
@@ -287,9 +283,7 @@ class FetchJob:
         if self.options.stock_codes:
             codes = list(dict.fromkeys(self.options.stock_codes))
         else:
-            universe = await resolve_universe(
-                self.options.universe, self.options.listing_url, self.store, trade_date
-            )
+            universe = await resolve_universe(self.options.universe, self.options.listing_url, self.store, trade_date)
             summary.universe = universe.note
             if universe.source in ("stored", "twstock"):
                 log.warning("universe", note=universe.note)
@@ -474,9 +468,7 @@ class FetchJob:
             else:
                 figures = view.figures
         raw, rec_count = await form.download_csv()
-        report = replace(
-            parse_report(raw, fetch.code, trade_date, rec_count, datetime.now(UTC)), figures=figures
-        )
+        report = replace(parse_report(raw, fetch.code, trade_date, rec_count, datetime.now(UTC)), figures=figures)
         check_report(report)
         doubts += report_doubts(report)
         if doubts:

@@ -106,7 +106,9 @@ class RetryPolicy:
     # asked once more (a download cut at a line end would fit on a second try); a 成交股數 or a view in doubt
     # twice more.
     doubted_downloads: Mapping[DoubtKind, int] = field(
-        default_factory=lambda: MappingProxyType({DoubtKind.REC_COUNT: 2, DoubtKind.TRADED_SHARES: 3, DoubtKind.VIEW: 3})
+        default_factory=lambda: MappingProxyType(
+            {DoubtKind.REC_COUNT: 2, DoubtKind.TRADED_SHARES: 3, DoubtKind.VIEW: 3}
+        )
     )
 
     @staticmethod

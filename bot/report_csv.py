@@ -38,9 +38,7 @@ def decode_report(raw: bytes) -> str:
         raise ReportFormatError(f"the report is neither UTF-8 nor cp950 ({error})") from error
 
 
-def parse_report(
-    raw: bytes, stock_code: str, trade_date: date, rec_count: int, fetched_at: datetime
-) -> Report:
+def parse_report(raw: bytes, stock_code: str, trade_date: date, rec_count: int, fetched_at: datetime) -> Report:
     """A whole report from a CSV body; raises ReportFormatError when it is not the expected security's or was
     cut. What a whole one is rests on the real CSVs of 2026 (../shared/data/live-csv-2026-07, Big5, and the
     September capture of 2330, UTF-8): the 股票代碼 line of the security asked for, the 11-field header, then
@@ -49,9 +47,7 @@ def parse_report(
     lines = text.splitlines()
     code_line = _code_line(lines)
     if code_line is None:
-        raise ReportFormatError(
-            f"the report for {stock_code} has no 股票代碼 line: the download was not a report"
-        )
+        raise ReportFormatError(f"the report for {stock_code} has no 股票代碼 line: the download was not a report")
     found_code = _STOCK_CODE_LINE.match(lines[code_line]).group(1)  # type: ignore[union-attr]
     if found_code != stock_code:
         raise ReportFormatError(f"asked for {stock_code} but the site sent the report of {found_code}")

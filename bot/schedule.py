@@ -101,7 +101,6 @@ class DailyRun:
                 return RunOutcome.NO_TRADING
             await self.sleep(self.options.poll_interval_s)
 
-
     async def _fetch_until_complete(self, today: date, summaries: list[FetchSummary]) -> RunOutcome:
         """Fetch the day, then what is missing again in rounds with growing pauses, while the site still
         serves it and the next scheduled run is not due: a day missed is gone. Each fetch's summary goes

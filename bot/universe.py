@@ -84,9 +84,7 @@ def parse_stock_codes(text: str) -> list[str]:
     codes = [code.strip().upper() for code in text.split(",") if code.strip()]
     bad = [code for code in codes if not (code.isalnum() and 4 <= len(code) <= 6)]
     if bad or not codes:
-        raise UniverseError(
-            f"not security codes: {', '.join(bad) or repr(text)}; give codes like 2330,0050,00878"
-        )
+        raise UniverseError(f"not security codes: {', '.join(bad) or repr(text)}; give codes like 2330,0050,00878")
     return codes
 
 
@@ -107,9 +105,7 @@ def twstock_securities() -> list[Security]:
 def _file_securities(path: Path) -> list[Security]:
     """One code per line, or a CSV whose first column is the code (a header line is skipped)."""
     if not path.is_file():
-        raise UniverseError(
-            f"no universe file at {path}: give --universe all or a file of codes, one per line"
-        )
+        raise UniverseError(f"no universe file at {path}: give --universe all or a file of codes, one per line")
     securities = []
     for line in path.read_text(encoding="utf-8-sig").splitlines():
         code = line.split(",")[0].strip()

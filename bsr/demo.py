@@ -40,9 +40,7 @@ def free_loopback_port() -> int:
 def replica_process(replay_dir: Path | None, console: Console) -> Iterator[str]:
     """The replica in a process of its own, as a user would start it; yields its base URL."""
     port = free_loopback_port()
-    source = (
-        ["--captcha", "replay", "--replay-dir", str(replay_dir)] if replay_dir else ["--captcha", "synthetic"]
-    )
+    source = ["--captcha", "replay", "--replay-dir", str(replay_dir)] if replay_dir else ["--captcha", "synthetic"]
     command = [
         sys.executable,
         "-m",
@@ -62,9 +60,7 @@ def replica_process(replay_dir: Path | None, console: Console) -> Iterator[str]:
         while True:
             if process.poll() is not None:
                 error = process.stderr.read().decode(errors="replace").strip() if process.stderr else ""
-                raise RuntimeError(
-                    f"the replica did not start: {error.splitlines()[-1] if error else 'no message'}"
-                )
+                raise RuntimeError(f"the replica did not start: {error.splitlines()[-1] if error else 'no message'}")
             try:
                 if httpx.get(base_url + "bsWelcome.aspx", timeout=2).status_code == 200:
                     break

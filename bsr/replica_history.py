@@ -36,8 +36,12 @@ def replica_reports(market: Market, trade_date: date) -> Iterator[Report]:
             continue
         trades = tuple(
             BrokerTrade(
-                seq, record.broker.broker_id, record.broker.name, Decimal(record.price_cents) * CENT,
-                record.buy, record.sell,
+                seq,
+                record.broker.broker_id,
+                record.broker.name,
+                Decimal(record.price_cents) * CENT,
+                record.buy,
+                record.sell,
             )
             for seq, record in enumerate(generated.records, start=1)
         )

@@ -33,7 +33,7 @@ class TokenGuard:
 
     def access(self, request: Request) -> Access:
         authorization = request.headers.get("authorization", "")
-        bearer = authorization[len("Bearer "):] if authorization.startswith("Bearer ") else ""
+        bearer = authorization[len("Bearer ") :] if authorization.startswith("Bearer ") else ""
         if self._matches(bearer) or self._matches(request.cookies.get(COOKIE_NAME, "")):
             return Access.GRANTED
         if self._matches(request.query_params.get(QUERY_NAME, "")):

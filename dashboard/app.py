@@ -118,7 +118,9 @@ async def _security_headers(request: Request, call_next: Callable[[Request], Awa
     return response
 
 
-def _token_required(guard: TokenGuard) -> Callable[[Request, Callable[[Request], Awaitable[Response]]], Awaitable[Response]]:
+def _token_required(
+    guard: TokenGuard,
+) -> Callable[[Request, Callable[[Request], Awaitable[Response]]], Awaitable[Response]]:
     async def check(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         access = guard.access(request)
         if access is Access.REFUSED:

@@ -79,9 +79,7 @@ def calibration_chart(figures: SolverFigures) -> Spec:
                 "data": [bucket.accuracy for bucket in figures.calibration],
                 "counts": [bucket.judged for bucket in figures.calibration],
                 # A bucket of a few answers says little: its bar is drawn pale.
-                "colors": [
-                    "blue" if bucket.judged >= FEW_ANSWERS else "pale" for bucket in figures.calibration
-                ],
+                "colors": ["blue" if bucket.judged >= FEW_ANSWERS else "pale" for bucket in figures.calibration],
             },
             {
                 "label": "perfect calibration",

@@ -45,9 +45,7 @@ class CsrfGuard:
         nonce = request.cookies.get(COOKIE_NAME, "")
         submitted = request.headers.get(HEADER_NAME, "")
         content_type = request.headers.get("content-type", "")
-        if not submitted and content_type.startswith(
-            ("application/x-www-form-urlencoded", "multipart/form-data")
-        ):
+        if not submitted and content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
             value = (await request.form()).get(FORM_FIELD, "")
             submitted = value if isinstance(value, str) else ""
         if not nonce or not submitted or not hmac.compare_digest(submitted, self._sign(nonce)):

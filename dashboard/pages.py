@@ -45,9 +45,9 @@ def render(request: Request, template: str, context: dict[str, Any], status_code
 def error_page(request: Request, status_code: int, message: str) -> HTMLResponse:
     """An error as a page of its own; it asks nothing of the database, which may be what failed."""
     context = {"page": "", "status_code": status_code, "message": message, "queue_size": None}
-    return request.app.state.templates.TemplateResponse(
-        request, "error.html", context, status_code=status_code
-    )
+    return request.app.state.templates.TemplateResponse(request, "error.html", context, status_code=status_code)
+
+
 # Three bars of a chart, in the dashboard's blue: the browser tab's icon.
 FAVICON_SVG = (
     '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#0f172a"/>'
@@ -74,9 +74,7 @@ def overview_page(
 
 
 @router.get("/solver")
-def solver_page(
-    request: Request, store: Store = Depends(get_store), now: datetime = Depends(get_now)
-) -> HTMLResponse:
+def solver_page(request: Request, store: Store = Depends(get_store), now: datetime = Depends(get_now)) -> HTMLResponse:
     figures = solver_figures(store, now)
     return render(
         request,

@@ -179,9 +179,8 @@ class Demo:
     def job_run(
         self, trade_date: date, version: tuple[str, float, float, float], done: int, running: bool = False
     ) -> None:
-        started = (
-            datetime.combine(trade_date, datetime.min.time(), TAIPEI).astimezone(UTC)
-            + timedelta(hours=16, minutes=35, seconds=self.rng.randint(0, 40))
+        started = datetime.combine(trade_date, datetime.min.time(), TAIPEI).astimezone(UTC) + timedelta(
+            hours=16, minutes=35, seconds=self.rng.randint(0, 40)
         )
         job_run_id = self.store.start_job_run(trade_date, started_at=started)
         at = started + timedelta(seconds=20)
@@ -395,12 +394,8 @@ def serve(url: str) -> tuple[uvicorn.Server, threading.Thread, str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--out", type=Path, default=Path(__file__).resolve().parent, help="folder of the PNGs"
-    )
-    parser.add_argument(
-        "--database", default="", help="database URL to fill (default: a temporary SQLite file)"
-    )
+    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent, help="folder of the PNGs")
+    parser.add_argument("--database", default="", help="database URL to fill (default: a temporary SQLite file)")
     args = parser.parse_args()
     ensure_cjk_font()
     with tempfile.TemporaryDirectory() as scratch:

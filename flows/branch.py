@@ -50,9 +50,7 @@ def branch_flows(store: Store, broker_id: str, window: Window) -> BranchFlows:
         .group_by(BranchDayRow.stock_code)
     )
     if not rows:
-        known = store.read(
-            select(BranchDayRow.broker_name).where(BranchDayRow.broker_id == broker_id).limit(1)
-        )
+        known = store.read(select(BranchDayRow.broker_name).where(BranchDayRow.broker_id == broker_id).limit(1))
         if not known:
             raise UnknownBranchError(
                 f"no stored trade was made by branch {broker_id!r} (ids are case-sensitive: 9B2z is not 9B2Z)"
@@ -94,8 +92,13 @@ def _streaks(store: Store, broker_id: str, window: Window) -> pd.DataFrame:
         if best[0] >= 2:
             length, last = best
             streaks.append(
-                (stock_code, length, window.trade_dates[last - length + 1], window.trade_dates[last],
-                 last == window.days - 1)
+                (
+                    stock_code,
+                    length,
+                    window.trade_dates[last - length + 1],
+                    window.trade_dates[last],
+                    last == window.days - 1,
+                )
             )
     frame = pd.DataFrame(streaks, columns=STREAK_COLUMNS)
     return frame.sort_values(["days", "last_day", "stock_code"], ascending=[False, False, True], ignore_index=True)

@@ -151,4 +151,3 @@ def _fingerprint(figures: Sequence[Any]) -> str:
 
 def _sql_list(files: list[Path]) -> str:
     return "[" + ", ".join("'" + str(path).replace("'", "''") + "'" for path in files) + "]"
-

@@ -65,9 +65,7 @@ def stock_flows(store: Store, stock_code: str, window: Window, top: int = 10) ->
         .group_by(BranchDayRow.broker_id)
     )
     if not rows and not store.read(select(ReportRow.id).where(ReportRow.stock_code == stock_code).limit(1)):
-        raise UnknownStockError(
-            f"no report of {stock_code!r} is stored; check the code (e.g. 2330) or fetch it first"
-        )
+        raise UnknownStockError(f"no report of {stock_code!r} is stored; check the code (e.g. 2330) or fetch it first")
     branches = with_values(frame_of(rows, ["broker_id", "broker_name", *(c.name for c in SIDES)]))
     volume = window_volumes(store, window, [stock_code]).get(stock_code, 0)
     branches["volume_share"] = (branches["buy_shares"] + branches["sell_shares"]) / (2 * volume or float("nan"))
@@ -120,9 +118,7 @@ def _daily_net(store: Store, stock_code: str, window: Window, broker_ids: list[s
     if not broker_ids:
         return pd.DataFrame(0, index=days, columns=broker_ids)
     rows = store.read(
-        window_days(
-            window, BranchDayRow.trade_date, BranchDayRow.broker_id, total(BUY_SHARES - SELL_SHARES)
-        )
+        window_days(window, BranchDayRow.trade_date, BranchDayRow.broker_id, total(BUY_SHARES - SELL_SHARES))
         .where(BranchDayRow.stock_code == stock_code, BranchDayRow.broker_id.in_(broker_ids))
         .group_by(BranchDayRow.trade_date, BranchDayRow.broker_id)
     )

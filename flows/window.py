@@ -35,9 +35,7 @@ class Window:
         return f"{self.first.isoformat()} to {self.last.isoformat()} ({self.days} trading days)"
 
 
-def resolve_window(
-    store: Store, days: int | None = None, start: date | None = None, end: date | None = None
-) -> Window:
+def resolve_window(store: Store, days: int | None = None, start: date | None = None, end: date | None = None) -> Window:
     """The `days` latest stored trading days (1 when nothing is given), or the stored days from `start` to
     `end` (either may be left open); days and from/to together are refused."""
     if days is not None and (start is not None or end is not None):

@@ -115,12 +115,17 @@ def _draw_glyph(coverage: np.ndarray, char: str, position: int, rng: random.Rand
     def corner(x_low: int, y_low: int) -> tuple[float, float]:
         return float(rng.randrange(x_low, x_low + WARP_X)), float(rng.randrange(y_low, y_low + WARP_Y))
 
-    quad = [corner(left, top), corner(right - WARP_X, top), corner(left, bottom - WARP_Y),
-            corner(right - WARP_X, bottom - WARP_Y)]
+    quad = [
+        corner(left, top),
+        corner(right - WARP_X, top),
+        corner(left, bottom - WARP_Y),
+        corner(right - WARP_X, bottom - WARP_Y),
+    ]
     cell = np.float32([[0, 0], [CELL_WIDTH, 0], [0, HEIGHT], [CELL_WIDTH, HEIGHT]]) * SUPERSAMPLE
     transform = cv2.getPerspectiveTransform(cell, np.float32(_canvas(np.float32(quad))))
-    warped = cv2.warpPerspective(_glyph_cell(char), transform, (coverage.shape[1], coverage.shape[0]),
-                                 flags=cv2.INTER_LINEAR, borderValue=0)
+    warped = cv2.warpPerspective(
+        _glyph_cell(char), transform, (coverage.shape[1], coverage.shape[0]), flags=cv2.INTER_LINEAR, borderValue=0
+    )
     np.maximum(coverage, warped, out=coverage)
 
 
@@ -151,10 +156,11 @@ def _cardinal_spline(points: np.ndarray, tension: float, steps: int = 24) -> np.
     segments = []
     t = np.linspace(0.0, 1.0, steps, endpoint=False)[:, None]
     for index in range(len(points) - 1):
-        before, start, end, after = padded[index: index + 4]
+        before, start, end, after = padded[index : index + 4]
         handle_out = start + scale * (end - before)
         handle_in = end - scale * (after - start)
-        segments.append((1 - t) ** 3 * start + 3 * (1 - t) ** 2 * t * handle_out
-                        + 3 * (1 - t) * t**2 * handle_in + t**3 * end)
+        segments.append(
+            (1 - t) ** 3 * start + 3 * (1 - t) ** 2 * t * handle_out + 3 * (1 - t) * t**2 * handle_in + t**3 * end
+        )
     segments.append(points[-1:])
     return np.vstack(segments)

@@ -74,7 +74,9 @@ class ReplayCaptchas:
 def _read_labels(folder: Path) -> list[tuple[str, str]]:
     labels = folder / "labels.csv"
     if not labels.is_file():
-        raise ReplayDataError(f"no labels.csv in {folder}: give --replay-dir a folder of captchas with labels.csv (file,label)")
+        raise ReplayDataError(
+            f"no labels.csv in {folder}: give --replay-dir a folder of captchas with labels.csv (file,label)"
+        )
     with labels.open(encoding="utf-8", newline="") as stream:
         reader = csv.DictReader(stream)
         if reader.fieldnames is None or not {"file", "label"} <= set(reader.fieldnames):

@@ -125,9 +125,7 @@ class ReplicaConfig(FaultKnobs):
         except ValidationError as error:
             raise _config_error(error, type(self)) from None
         if self.captcha_source == "replay" and self.replay_dir is None:
-            raise ReplicaConfigError(
-                "replay captchas need a folder: pass --replay-dir DIR (a folder with labels.csv)"
-            )
+            raise ReplicaConfigError("replay captchas need a folder: pass --replay-dir DIR (a folder with labels.csv)")
         if self.real_csv_dir is not None and not Path(self.real_csv_dir).is_dir():
             raise ReplicaConfigError(
                 f"real CSVs: {self.real_csv_dir} is not a folder; pass --real-csv-dir a folder of the site's CSVs"

@@ -190,20 +190,61 @@ _FIRMS: tuple[tuple[str, str, int], ...] = (
 )
 _MID_FIRMS: tuple[tuple[str, str, int], ...] = (
     # Smaller firms: branch ids share the first three characters with the head office.
-    ("5920", "元富", 30), ("5850", "統一", 28), ("5380", "第一金", 24), ("6160", "中國信託", 20),
-    ("8880", "國泰", 18), ("1160", "日盛", 22), ("5260", "大慶", 12), ("6450", "永全", 9),
-    ("6460", "大昌", 11), ("7790", "國票", 16), ("5050", "大展", 9), ("2180", "亞東", 6),
-    ("6210", "新百王", 6), ("8450", "康和", 16), ("5600", "永興", 6), ("1230", "彰銀", 12),
-    ("1020", "合庫", 24), ("1030", "土銀", 16), ("1040", "臺銀", 16), ("1110", "台灣企銀", 12),
-    ("1260", "宏遠", 9), ("5110", "富隆", 4), ("5460", "寶盛", 5), ("6010", "華信", 5),
-    ("6380", "光和", 5), ("6910", "德信", 9), ("6950", "福勝", 4), ("7030", "致和", 7),
-    ("7080", "石橋", 4), ("7750", "北城", 5), ("8380", "安泰", 4), ("8490", "京城", 4),
-    ("8520", "中農", 4), ("8560", "新光", 12), ("8580", "聯邦商銀", 4), ("8710", "陽信", 4),
-    ("8840", "玉山", 24), ("6110", "台中銀", 12), ("6480", "福邦", 4), ("5320", "高橋", 4),
-    ("1520", "瑞士信貸", 1), ("1360", "港商麥格理", 1), ("1380", "台灣匯立", 1), ("1440", "美林", 1),
-    ("1470", "台灣摩根士丹利", 1), ("1480", "美商高盛", 1), ("1560", "港商野村", 1),
-    ("1570", "港商法興", 1), ("1590", "花旗環球", 1), ("1650", "新加坡商瑞銀", 1), ("8440", "摩根大通", 1),
-    ("8890", "大和國泰", 1), ("8900", "法銀巴黎", 1), ("8960", "香港上海匯豐", 1), ("6620", "口袋", 1),
+    ("5920", "元富", 30),
+    ("5850", "統一", 28),
+    ("5380", "第一金", 24),
+    ("6160", "中國信託", 20),
+    ("8880", "國泰", 18),
+    ("1160", "日盛", 22),
+    ("5260", "大慶", 12),
+    ("6450", "永全", 9),
+    ("6460", "大昌", 11),
+    ("7790", "國票", 16),
+    ("5050", "大展", 9),
+    ("2180", "亞東", 6),
+    ("6210", "新百王", 6),
+    ("8450", "康和", 16),
+    ("5600", "永興", 6),
+    ("1230", "彰銀", 12),
+    ("1020", "合庫", 24),
+    ("1030", "土銀", 16),
+    ("1040", "臺銀", 16),
+    ("1110", "台灣企銀", 12),
+    ("1260", "宏遠", 9),
+    ("5110", "富隆", 4),
+    ("5460", "寶盛", 5),
+    ("6010", "華信", 5),
+    ("6380", "光和", 5),
+    ("6910", "德信", 9),
+    ("6950", "福勝", 4),
+    ("7030", "致和", 7),
+    ("7080", "石橋", 4),
+    ("7750", "北城", 5),
+    ("8380", "安泰", 4),
+    ("8490", "京城", 4),
+    ("8520", "中農", 4),
+    ("8560", "新光", 12),
+    ("8580", "聯邦商銀", 4),
+    ("8710", "陽信", 4),
+    ("8840", "玉山", 24),
+    ("6110", "台中銀", 12),
+    ("6480", "福邦", 4),
+    ("5320", "高橋", 4),
+    ("1520", "瑞士信貸", 1),
+    ("1360", "港商麥格理", 1),
+    ("1380", "台灣匯立", 1),
+    ("1440", "美林", 1),
+    ("1470", "台灣摩根士丹利", 1),
+    ("1480", "美商高盛", 1),
+    ("1560", "港商野村", 1),
+    ("1570", "港商法興", 1),
+    ("1590", "花旗環球", 1),
+    ("1650", "新加坡商瑞銀", 1),
+    ("8440", "摩根大通", 1),
+    ("8890", "大和國泰", 1),
+    ("8900", "法銀巴黎", 1),
+    ("8960", "香港上海匯豐", 1),
+    ("6620", "口袋", 1),
 )
 _AREAS = (
     "台北 信義 松山 南京 敦南 中山 大安 士林 內湖 板橋 新莊 三重 中和 永和 新店 桃園 中壢 新竹 竹北 苗栗 "
@@ -215,8 +256,9 @@ _AREAS = (
 _SUFFIX_CHARS = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghjkmnpqrstuvwxyz"
 # Two branches of one firm whose ids differ only in case, as on the real site.
 _CASE_TWINS = (("9B2z", "台新文心"), ("9B2Z", "台新五權"))
-_FOREIGN_IDS = frozenset({"1360", "1380", "1440", "1470", "1480", "1520", "1560", "1570", "1590", "1650",
-                          "8440", "8890", "8900", "8960"})
+_FOREIGN_IDS = frozenset(
+    {"1360", "1380", "1440", "1470", "1480", "1520", "1560", "1570", "1590", "1650", "8440", "8890", "8900", "8960"}
+)
 
 _HEAD_OFFICE_IDS = frozenset(head_id for head_id, _, _ in (*_FIRMS, *_MID_FIRMS))
 
@@ -229,8 +271,9 @@ def brokers() -> tuple[Broker, ...]:
     for head_id, firm, count in _FIRMS:
         twins = [Broker(twin_id, name) for twin_id, name in _CASE_TWINS if twin_id.startswith(head_id[:2])]
         taken = {head_id, *(twin.broker_id for twin in twins)}
-        areas = rng.sample([area for area in _AREAS if firm + area not in {twin.name for twin in twins}],
-                           count - 1 - len(twins))
+        areas = rng.sample(
+            [area for area in _AREAS if firm + area not in {twin.name for twin in twins}], count - 1 - len(twins)
+        )
         result += [Broker(head_id, firm), *twins]
         for area in areas:
             broker_id = head_id
@@ -276,9 +319,14 @@ def _twstock_rows() -> list[dict[str, str]]:
 
 def _security(row: dict[str, str], kind: str) -> Security:
     return Security(
-        row["code"], row["name"], kind, _slashed_date(row["start"]),
-        isin=row["ISIN"], industry=row["group"], cfi=row["CFI"],
-    )  # fmt: skip
+        row["code"],
+        row["name"],
+        kind,
+        _slashed_date(row["start"]),
+        isin=row["ISIN"],
+        industry=row["group"],
+        cfi=row["CFI"],
+    )
 
 
 def _slashed_date(text: str) -> date:
@@ -443,7 +491,8 @@ def _build_report(
     centre = day.uniform(0.3, 0.7) * (len(grid) - 1)
     tick_weights = np.exp(-(((np.arange(len(grid)) - centre) / max(len(grid) / 3.0, 1.0)) ** 2))
     pair_keys = (
-        np.log(_broker_weights()[branches])[:, None] + np.log(tick_weights)[None, :]
+        np.log(_broker_weights()[branches])[:, None]
+        + np.log(tick_weights)[None, :]
         + day.gumbel(size=(branch_count, len(grid)))
     ).ravel()
     count = int(min(target_records, pair_keys.size))
@@ -472,6 +521,7 @@ def _build_report(
 def _volumes(count: int, day: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Shares bought and sold per record: whole lots of 1,000 with a few odd lots; buys and sells sum equal
     (`_unbalanced` then unbalances some reports, as the site's are)."""
+
     def shares() -> np.ndarray:
         lots = np.ceil(day.lognormal(0.6, 1.1, size=count)).astype(np.int64) * 1_000
         odd = day.random(count) < 0.05

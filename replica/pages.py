@@ -175,10 +175,10 @@ def _detail_table(numbered: list[tuple[int, Record]], fillers: int) -> str:
         f"<td class='column_value_right'>{_thousands(record.sell)}</td>"
         for number, record in numbered
     ] + [FILLER_ROW] * max(0, fillers)
-    body = "\n".join(
-        f"<tr class='column_value_price_{2 + index % 2}'>{cells}</tr>" for index, cells in enumerate(rows)
+    body = "\n".join(f"<tr class='column_value_price_{2 + index % 2}'>{cells}</tr>" for index, cells in enumerate(rows))
+    return (
+        f"<table class='table_detail' border='0' cellspacing='1' cellpadding='2'>\n<tr>{title}</tr>\n{body}\n</table>"
     )
-    return f"<table class='table_detail' border='0' cellspacing='1' cellpadding='2'>\n<tr>{title}</tr>\n{body}\n</table>"
 
 
 # The exchange's ISIN list (isin.twse.com.tw/isin/C_public.jsp?strMode=2), laid out as its parsers and a 2022
@@ -297,7 +297,7 @@ BLANK_POST_BYTES = 236
 
 def blank_post() -> str:
     """An empty HTML skeleton padded with whitespace to the size of the live blank answers."""
-    skeleton = "\r\n\r\n<html xmlns=\"http://www.w3.org/1999/xhtml\">\r\n<head><title>\r\n</title></head>\r\n<body>\r\n"
+    skeleton = '\r\n\r\n<html xmlns="http://www.w3.org/1999/xhtml">\r\n<head><title>\r\n</title></head>\r\n<body>\r\n'
     ending = "</body>\r\n</html>\r\n"
     return skeleton + " " * (BLANK_POST_BYTES - len(skeleton) - len(ending)) + ending
 

@@ -86,9 +86,7 @@ def _records(path: Path, rows: list[list[str]]) -> tuple[Record, ...]:
                 continue
             try:
                 number, label, price, buy, sell = half
-                records.append(
-                    Record(_broker(label), int(Decimal(price) * 100), int(buy), int(sell))
-                )
+                records.append(Record(_broker(label), int(Decimal(price) * 100), int(buy), int(sell)))
             except (ValueError, InvalidOperation) as error:
                 raise ReplicaConfigError(f"real CSVs: {path.name} line {line_number} is no record: {row}") from error
             if int(number) != len(records):

@@ -104,9 +104,7 @@ def routes(state: ReplicaState) -> list[Route]:
         image = state.captchas.image(request.query_params.get("guid", ""))
         if image is None:
             stats.bump("captchas_not_found")
-            return HTMLResponse(
-                pages.server_error("The resource cannot be found.", "HTTP 404."), status_code=404
-            )
+            return HTMLResponse(pages.server_error("The resource cannot be found.", "HTTP 404."), status_code=404)
         stats.bump("captchas_served")
         return Response(image, media_type="image/jpeg", headers={"Cache-Control": "private, no-cache"})
 
@@ -115,9 +113,7 @@ def routes(state: ReplicaState) -> list[Route]:
             stats.bump("faults_forbidden_csv")
             return HTMLResponse(pages.forbidden(), status_code=403)
         session = state.sessions.get(request.cookies.get(COOKIE, ""))
-        stock_code = request.query_params.get("StkNo", "").strip().upper() or (
-            session.last_code if session else ""
-        )
+        stock_code = request.query_params.get("StkNo", "").strip().upper() or (session.last_code if session else "")
         if session is None or stock_code not in session.granted:
             # The real site answers a session that has not solved this security's captcha with an empty page.
             stats.bump("reports_refused")

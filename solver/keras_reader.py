@@ -34,8 +34,9 @@ def compiled_reader(model: keras.Model) -> tuple[str, Callable[[np.ndarray], np.
     if backend == "tensorflow":
         import tensorflow as tf
 
-        @tf.function(input_signature=[tf.TensorSpec([None, INPUT_HEIGHT, INPUT_WIDTH], tf.uint8)],
-                     reduce_retracing=True)
+        @tf.function(
+            input_signature=[tf.TensorSpec([None, INPUT_HEIGHT, INPUT_WIDTH], tf.uint8)], reduce_retracing=True
+        )
         def probabilities(pixels: tf.Tensor) -> tf.Tensor:
             return model(pixels[..., None], training=False)
 
@@ -55,5 +56,7 @@ def compiled_reader(model: keras.Model) -> tuple[str, Callable[[np.ndarray], np.
             return np.asarray(read(padded))[: len(pixels)]
 
         return "JAX", read_padded
-    raise SolverError(f"the solver reads through Keras's tensorflow or jax backend, not {backend!r}: "
-                      "unset KERAS_BACKEND or set it to one of those")
+    raise SolverError(
+        f"the solver reads through Keras's tensorflow or jax backend, not {backend!r}: "
+        "unset KERAS_BACKEND or set it to one of those"
+    )

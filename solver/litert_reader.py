@@ -33,12 +33,16 @@ def litert_reader(path: Path) -> Callable[[np.ndarray], np.ndarray]:
             interpreter = Interpreter(model_path=str(path), num_threads=cores)
             interpreter.allocate_tensors()
     except (ValueError, RuntimeError) as error:
-        raise SolverError(f"cannot read the LiteRT model {path} ({error}); write it again with "
-                          f"`python -m trainer.litert {path.with_suffix('.keras')}`") from error
+        raise SolverError(
+            f"cannot read the LiteRT model {path} ({error}); write it again with "
+            f"`python -m trainer.litert {path.with_suffix('.keras')}`"
+        ) from error
     (pixels_input,), (probabilities_output,) = interpreter.get_input_details(), interpreter.get_output_details()
     if list(pixels_input["shape_signature"][1:]) != [INPUT_HEIGHT, INPUT_WIDTH, 1]:
-        raise SolverError(f"the LiteRT model {path} reads images of {list(pixels_input['shape_signature'][1:])}, "
-                          f"not the captcha's {[INPUT_HEIGHT, INPUT_WIDTH, 1]}")
+        raise SolverError(
+            f"the LiteRT model {path} reads images of {list(pixels_input['shape_signature'][1:])}, "
+            f"not the captcha's {[INPUT_HEIGHT, INPUT_WIDTH, 1]}"
+        )
     lock = threading.Lock()
 
     def read(pixels: np.ndarray) -> np.ndarray:
@@ -72,4 +76,4 @@ def xnnpack_notice_withheld() -> Iterator[None]:
             held.seek(0)
             written = memoryview(held.read().replace(XNNPACK_NOTICE, b"", 1))
             while written:
-                written = written[os.write(2, written):]
+                written = written[os.write(2, written) :]

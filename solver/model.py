@@ -43,8 +43,12 @@ class RandomShift(layers.Layer):
         return input_shape
 
     def get_config(self) -> dict[str, object]:
-        return {**super().get_config(), "height_factor": self.height_factor, "width_factor": self.width_factor,
-                "seed": self.seed}
+        return {
+            **super().get_config(),
+            "height_factor": self.height_factor,
+            "width_factor": self.width_factor,
+            "seed": self.seed,
+        }
 
 
 def shifted(images: keras.KerasTensor, shifts: keras.KerasTensor) -> keras.KerasTensor:
@@ -78,8 +82,13 @@ def build_model(alphabet: str = ALPHABET, length: int = TEXT_LENGTH, seed: int =
     initializer_seed = iter(range(seed * 100, seed * 100 + 100))
 
     def conv(x: keras.KerasTensor, filters: int, kernel: int = 3) -> keras.KerasTensor:
-        x = layers.Conv2D(max(8, round(filters * width)), kernel, padding="same", use_bias=False,
-                          kernel_initializer=keras.initializers.HeNormal(seed=next(initializer_seed)))(x)
+        x = layers.Conv2D(
+            max(8, round(filters * width)),
+            kernel,
+            padding="same",
+            use_bias=False,
+            kernel_initializer=keras.initializers.HeNormal(seed=next(initializer_seed)),
+        )(x)
         x = layers.BatchNormalization()(x)
         return layers.ReLU()(x)
 
@@ -95,8 +104,9 @@ def build_model(alphabet: str = ALPHABET, length: int = TEXT_LENGTH, seed: int =
     x = conv(x, 32, kernel=1)
     x = layers.Flatten()(x)
     x = layers.Dropout(0.3, seed=seed)(x)
-    x = layers.Dense(length * len(alphabet),
-                     kernel_initializer=keras.initializers.GlorotUniform(seed=next(initializer_seed)))(x)
+    x = layers.Dense(
+        length * len(alphabet), kernel_initializer=keras.initializers.GlorotUniform(seed=next(initializer_seed))
+    )(x)
     x = layers.Reshape((length, len(alphabet)))(x)
     outputs = layers.Softmax(name="characters")(x)
     return keras.Model(inputs, outputs, name="captcha_cnn")
@@ -123,14 +133,23 @@ def for_inference(model: keras.Model) -> keras.Model:
     index = 0
     while index < len(chain):
         layer, after = chain[index], chain[index + 1] if index + 1 < len(chain) else None
-        if (isinstance(layer, layers.Conv2D) and layer.activation is keras.activations.linear
-                and isinstance(after, layers.BatchNormalization)):
+        if (
+            isinstance(layer, layers.Conv2D)
+            and layer.activation is keras.activations.linear
+            and isinstance(after, layers.BatchNormalization)
+        ):
             scale = np.asarray(after.gamma) / np.sqrt(np.asarray(after.moving_variance) + after.epsilon)
             bias = np.asarray(after.beta) - np.asarray(after.moving_mean) * scale
             if layer.use_bias:
                 bias = bias + np.asarray(layer.bias) * scale
-            folded = layers.Conv2D(layer.filters, layer.kernel_size, strides=layer.strides, padding=layer.padding,
-                                   dilation_rate=layer.dilation_rate, name=layer.name)
+            folded = layers.Conv2D(
+                layer.filters,
+                layer.kernel_size,
+                strides=layer.strides,
+                padding=layer.padding,
+                dilation_rate=layer.dilation_rate,
+                name=layer.name,
+            )
             x = folded(x)
             folded.set_weights([np.asarray(layer.kernel) * scale, bias])
             index += 2

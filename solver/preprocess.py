@@ -19,14 +19,18 @@ INPUT_WIDTH = 96
 def decode_image(image_bytes: bytes) -> np.ndarray:
     """The greyscale pixels of a JPEG or PNG (any size, alpha dropped)."""
     if not isinstance(image_bytes, bytes | bytearray | memoryview):
-        raise SolverInputError(f"expected captcha image bytes, got {type(image_bytes).__name__}; "
-                               "pass the body of CaptchaImage.aspx or a PNG screenshot of the element")
+        raise SolverInputError(
+            f"expected captcha image bytes, got {type(image_bytes).__name__}; "
+            "pass the body of CaptchaImage.aspx or a PNG screenshot of the element"
+        )
     buffer = np.frombuffer(image_bytes, dtype=np.uint8)
     pixels = cv2.imdecode(buffer, cv2.IMREAD_GRAYSCALE) if buffer.size else None
     if pixels is None:
         head = bytes(image_bytes[:40])
-        raise SolverInputError(f"captcha bytes are no image ({len(image_bytes)} bytes starting {head!r}); "
-                               "fetch the captcha again (the site answers HTML when it is busy)")
+        raise SolverInputError(
+            f"captcha bytes are no image ({len(image_bytes)} bytes starting {head!r}); "
+            "fetch the captcha again (the site answers HTML when it is busy)"
+        )
     return pixels
 
 
@@ -65,6 +69,7 @@ def preprocess_many(images: Iterable[bytes]) -> np.ndarray:
         # Enlarging either way takes OpenCV's linear path, whose rows can blend two stacked images (a narrow image
         # does, tests/solver/test_preprocess.py); sizes that differ cannot stack.
         return np.stack([resize(pixels) for pixels in decoded])
-    stacked = cv2.resize(np.concatenate(decoded), (INPUT_WIDTH, INPUT_HEIGHT * len(decoded)),
-                         interpolation=cv2.INTER_AREA)
+    stacked = cv2.resize(
+        np.concatenate(decoded), (INPUT_WIDTH, INPUT_HEIGHT * len(decoded)), interpolation=cv2.INTER_AREA
+    )
     return stacked.reshape(len(decoded), INPUT_HEIGHT, INPUT_WIDTH)

@@ -79,8 +79,10 @@ def resolve_model(model: str | Path | None) -> Path:
     shipped = MODELS_DIR / f"{model}{MODEL_SUFFIX}"
     if shipped.is_file():
         return shipped
-    raise ModelNotFoundError(f"no model at {model!r}: give a {MODEL_SUFFIX} file, a folder holding one, "
-                             f"or a shipped version ({', '.join(shipped_versions()) or 'none shipped'})")
+    raise ModelNotFoundError(
+        f"no model at {model!r}: give a {MODEL_SUFFIX} file, a folder holding one, "
+        f"or a shipped version ({', '.join(shipped_versions()) or 'none shipped'})"
+    )
 
 
 class RegisteredVersion(Protocol):
@@ -140,8 +142,14 @@ class Reader:
 class Solver:
     """A loaded model version that turns captcha image bytes into Solutions."""
 
-    def __init__(self, reader: Reader, model_version: str, metadata: dict[str, Any], path: Path | None,
-                 reread_below: float = REREAD_BELOW):
+    def __init__(
+        self,
+        reader: Reader,
+        model_version: str,
+        metadata: dict[str, Any],
+        path: Path | None,
+        reread_below: float = REREAD_BELOW,
+    ):
         self.reader = reader
         self.model_version = model_version
         self.metadata = metadata
@@ -153,8 +161,7 @@ class Solver:
         self._infer = reader.read
 
     @classmethod
-    def load(cls, model: str | Path | None = None, reread_below: float = REREAD_BELOW,
-             runtime: str = "auto") -> Solver:
+    def load(cls, model: str | Path | None = None, reread_below: float = REREAD_BELOW, runtime: str = "auto") -> Solver:
         """Load a model file, a folder holding one, a shipped version name, or (None) the newest shipped one;
         `reread_below` 0 reads each captcha once. `runtime` "auto" reads through Keras where a GPU is in sight
         (choose_runtime), else through the model's LiteRT copy; "litert" and "keras" choose one.
@@ -192,7 +199,7 @@ class Solver:
         """Read many captchas in batches; the answers keep the order of `images`. A worker thread decodes the
         batches ahead while the network reads (OpenCV and the network both let go of the GIL): a core the network
         leaves idle between its layers decodes meanwhile."""
-        batches = [images[start: start + BATCH_SIZE] for start in range(0, len(images), BATCH_SIZE)]
+        batches = [images[start : start + BATCH_SIZE] for start in range(0, len(images), BATCH_SIZE)]
         solutions: list[Solution] = []
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="captcha-decoder") as decoder:
             for pixels in decoder.map(preprocess_many, batches):
@@ -215,8 +222,10 @@ class Solver:
 
     def _solutions(self, probabilities: np.ndarray) -> list[Solution]:
         texts, chosen = decode(probabilities, self.alphabet)
-        return [Solution(text, confidence, tuple(row), self.model_version)
-                for text, confidence, row in zip(texts, chosen.prod(axis=-1).tolist(), chosen.tolist(), strict=True)]
+        return [
+            Solution(text, confidence, tuple(row), self.model_version)
+            for text, confidence, row in zip(texts, chosen.prod(axis=-1).tolist(), chosen.tolist(), strict=True)
+        ]
 
 
 def load_reader(path: Path, metadata: dict[str, Any], runtime: str = "auto") -> Reader:
@@ -235,8 +244,10 @@ def load_reader(path: Path, metadata: dict[str, Any], runtime: str = "auto") -> 
 
     copy = litert_path(path)
     if not copy.is_file():
-        raise ModelNotFoundError(f"no LiteRT copy of {path.name} at {copy}, which the solver reads on a CPU: write "
-                                 f"it with `python -m trainer.litert {path}` (where TensorFlow is installed)")
+        raise ModelNotFoundError(
+            f"no LiteRT copy of {path.name} at {copy}, which the solver reads on a CPU: write "
+            f"it with `python -m trainer.litert {path}` (where TensorFlow is installed)"
+        )
     parameters = metadata.get("parameters")
     return Reader("LiteRT XNNPACK", "CPU", None, litert_reader(copy), int(parameters) if parameters else None)
 
@@ -257,7 +268,8 @@ def choose_runtime(runtime: str = "auto") -> str:
     if runtime != "auto":
         return runtime
     installed = importlib.util.find_spec("keras") is not None and any(
-        importlib.util.find_spec(backend) is not None for backend in ("tensorflow", "jax"))
+        importlib.util.find_spec(backend) is not None for backend in ("tensorflow", "jax")
+    )
     return "keras" if installed and cuda_gpus() else "litert"
 
 

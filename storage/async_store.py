@@ -31,9 +31,7 @@ class AsyncStore:
     async def run(self, method: Callable[Concatenate[Store, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Runs `method(store, ...)` on a worker thread: any Store method, or a function taking a Store."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            self._executor, functools.partial(method, self.store, *args, **kwargs)
-        )
+        return await loop.run_in_executor(self._executor, functools.partial(method, self.store, *args, **kwargs))
 
     async def close(self) -> None:
         await asyncio.to_thread(self._executor.shutdown, wait=True)

@@ -39,9 +39,9 @@ class AttemptFigures(StoreBase):
     def acceptance_by_model_version(self, since: date | None = None) -> list[DailyAcceptance]:
         """Attempts per Taipei day and model version by outcome, by day then model version."""
         day = taipei_day(SolveAttemptRow.attempted_at)
-        statement = select(
-            day, SolveAttemptRow.model_version, SolveAttemptRow.outcome, func.count()
-        ).group_by(day, SolveAttemptRow.model_version, SolveAttemptRow.outcome)
+        statement = select(day, SolveAttemptRow.model_version, SolveAttemptRow.outcome, func.count()).group_by(
+            day, SolveAttemptRow.model_version, SolveAttemptRow.outcome
+        )
         if since is not None:
             statement = statement.where(
                 SolveAttemptRow.attempted_at >= datetime.combine(since, time(), TAIPEI).astimezone(UTC)
@@ -82,18 +82,14 @@ class AttemptFigures(StoreBase):
             reports.add_columns(func.coalesce(per_key.c.attempts, 0))
             .outerjoin(
                 per_key,
-                and_(
-                    per_key.c.trade_date == ReportRow.trade_date, per_key.c.stock_code == ReportRow.stock_code
-                ),
+                and_(per_key.c.trade_date == ReportRow.trade_date, per_key.c.stock_code == ReportRow.stock_code),
             )
             .order_by(ReportRow.trade_date, ReportRow.stock_code)
         )
         with self._reading() as session:
             return [ReportAttempts(*row) for row in session.execute(statement)]
 
-    def accuracy_by_confidence(
-        self, buckets: int = 10, model_version: str | None = None
-    ) -> list[ConfidenceBucket]:
+    def accuracy_by_confidence(self, buckets: int = 10, model_version: str | None = None) -> list[ConfidenceBucket]:
         """How often the site accepted a guess, by the solver's confidence in it: `buckets` equal bins of [0, 1].
 
         Only accepted and rejected attempts count; every bucket is listed, empty ones with judged 0."""

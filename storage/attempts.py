@@ -81,9 +81,7 @@ class Attempts(StoreBase):
         with self._reading() as session:
             return _stored_attempt(self._attempt_row(session, attempt_id, image), image)
 
-    def label_attempt(
-        self, attempt_id: int, label: str, source: LabelSource | str = LabelSource.HUMAN
-    ) -> None:
+    def label_attempt(self, attempt_id: int, label: str, source: LabelSource | str = LabelSource.HUMAN) -> None:
         """Sets what the attempt's image reads (upper-cased: the site ignores case); source none clears it."""
         label_source = enum_value(LabelSource, source, "label source")
         text = normal_label(label)
@@ -110,18 +108,12 @@ class Attempts(StoreBase):
     def _attempt_row(session: Session, attempt_id: int, image: bool = False) -> SolveAttemptRow:
         # An id no column can hold names nothing; the drivers would fail on it instead of finding no row.
         options = [undefer(SolveAttemptRow.image)] if image else []
-        row = (
-            session.get(SolveAttemptRow, attempt_id, options=options)
-            if 0 < attempt_id <= MAX_ROW_ID
-            else None
-        )
+        row = session.get(SolveAttemptRow, attempt_id, options=options) if 0 < attempt_id <= MAX_ROW_ID else None
         if row is None:
             raise UnknownRecordError(f"no solve attempt {attempt_id} is stored")
         return row
 
-    def failure_queue(
-        self, limit: int = 100, after: int | None = None, images: bool = True
-    ) -> list[StoredAttempt]:
+    def failure_queue(self, limit: int = 100, after: int | None = None, images: bool = True) -> list[StoredAttempt]:
         """Rejected attempts nobody has labelled or marked unreadable, newest first, with their images unless
         `images` is False.
 
@@ -148,10 +140,7 @@ class Attempts(StoreBase):
 
     def failure_queue_size(self) -> int:
         with self._reading() as session:
-            return (
-                session.scalar(select(func.count()).select_from(SolveAttemptRow).where(*_IN_FAILURE_QUEUE))
-                or 0
-            )
+            return session.scalar(select(func.count()).select_from(SolveAttemptRow).where(*_IN_FAILURE_QUEUE)) or 0
 
     def labelled_attempts(
         self,

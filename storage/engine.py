@@ -90,9 +90,7 @@ def translated_errors(engine: Engine) -> Iterator[None]:
         yield
     except DBAPIError as error:
         if error.connection_invalidated or _is_connection_failure(engine, error):
-            raise DatabaseUnavailableError(
-                shown(engine.url), first_line(error.orig), hint_for(engine.url)
-            ) from None
+            raise DatabaseUnavailableError(shown(engine.url), first_line(error.orig), hint_for(engine.url)) from None
         raise
 
 

@@ -70,9 +70,7 @@ REPORT_SCHEMA = pa.schema(
     ]
 )
 REPORTS_DATASET_FOLDER = "broker-reports"
-FIGURE_COLUMNS = (
-    "trade_count", "turnover", "traded_shares", "open_price", "high_price", "low_price", "close_price"
-)  # fmt: skip
+FIGURE_COLUMNS = ("trade_count", "turnover", "traded_shares", "open_price", "high_price", "low_price", "close_price")
 
 
 class ExportTable(StrEnum):
@@ -98,9 +96,7 @@ def default_filename(trade_date: date, export_format: ExportFormat) -> str:
     return f"broker-trades-{trade_date.isoformat()}.{export_format.value}"
 
 
-def export_day(
-    store: Store, trade_date: date, export_format: ExportFormat, out: Path | None = None
-) -> ExportResult:
+def export_day(store: Store, trade_date: date, export_format: ExportFormat, out: Path | None = None) -> ExportResult:
     """Writes every broker trade stored for `trade_date` to `out` (a file, a folder, or the working folder);
     a dataset's partition goes into the dataset folder `out` (default: ./broker-trades)."""
     reports = store.report_summaries(trade_date)
@@ -116,7 +112,11 @@ def export_day(
     else:
         path = _target(out, default_filename(trade_date, export_format))
     partial = path.with_name(f".{path.name}.partial")
-    writers = {ExportFormat.CSV: _write_csv, ExportFormat.PARQUET: _write_parquet, ExportFormat.DATASET: _write_partition}
+    writers = {
+        ExportFormat.CSV: _write_csv,
+        ExportFormat.PARQUET: _write_parquet,
+        ExportFormat.DATASET: _write_partition,
+    }
     try:
         rows = writers[export_format](partial, trade_date, store.day_trades(trade_date))
         partial.replace(path)

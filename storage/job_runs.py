@@ -92,9 +92,7 @@ class JobRuns(StoreBase):
             if row is None:
                 raise UnknownRecordError(f"no job run {job_run_id} is stored; start one with start_job_run")
             if row.status is not JobStatus.RUNNING:
-                raise StorageError(
-                    f"job run {job_run_id} has finished ({row.status.value}); its counts are final"
-                )
+                raise StorageError(f"job run {job_run_id} has finished ({row.status.value}); its counts are final")
             row.counts = counts.to_json()
             row.heartbeat_at = utc_now()
 

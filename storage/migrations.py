@@ -56,9 +56,7 @@ def head_revision() -> str:
 def _head(scripts: ScriptDirectory) -> str:
     head = scripts.get_current_head()
     if head is None:
-        raise SchemaError(
-            f"no migration found in {SCRIPT_LOCATION / 'versions'}; restore the alembic/ folder"
-        )
+        raise SchemaError(f"no migration found in {SCRIPT_LOCATION / 'versions'}; restore the alembic/ folder")
     return head
 
 

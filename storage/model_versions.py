@@ -84,20 +84,14 @@ class ModelVersions(StoreBase):
                 if row is not current and row.activated_at is not None and row.rolled_back_at is None
             ]
             if not earlier:
-                raise StorageError(
-                    f"'{current.name}' is the only version ever active; promote another to replace it"
-                )
+                raise StorageError(f"'{current.name}' is the only version ever active; promote another to replace it")
             previous = max(earlier, key=lambda row: (row.activated_at, row.id))
             now = utc_now()
             session.execute(
-                update(ModelVersionRow)
-                .where(ModelVersionRow.id == current.id)
-                .values(active=False, rolled_back_at=now)
+                update(ModelVersionRow).where(ModelVersionRow.id == current.id).values(active=False, rolled_back_at=now)
             )
             session.execute(
-                update(ModelVersionRow)
-                .where(ModelVersionRow.id == previous.id)
-                .values(active=True, activated_at=now)
+                update(ModelVersionRow).where(ModelVersionRow.id == previous.id).values(active=True, activated_at=now)
             )
             session.refresh(previous)
             return _model_version(previous)
@@ -110,9 +104,7 @@ class ModelVersions(StoreBase):
     def list_model_versions(self) -> list[ModelVersion]:
         """Every registered model version, oldest first."""
         with self._reading() as session:
-            rows = session.scalars(
-                select(ModelVersionRow).order_by(ModelVersionRow.created_at, ModelVersionRow.id)
-            )
+            rows = session.scalars(select(ModelVersionRow).order_by(ModelVersionRow.created_at, ModelVersionRow.id))
             return [_model_version(row) for row in rows]
 
     @staticmethod

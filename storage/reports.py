@@ -97,7 +97,11 @@ class Reports(StoreBase):
                     return SaveResult.UNCHANGED
                 if not replace:
                     raise StoredReportDiffersError(
-                        report.trade_date, report.stock_code, ReportSource(row.source).value, len(stored), len(report.trades)
+                        report.trade_date,
+                        report.stock_code,
+                        ReportSource(row.source).value,
+                        len(stored),
+                        len(report.trades),
                     )
             return _write_report(session, row, report, content_sha256)
 
@@ -116,9 +120,7 @@ class Reports(StoreBase):
                 rows.append(row)
             session.add_all(rows)
             session.flush()
-            _insert_trades(
-                session, [(row.id, report.trades) for row, report in zip(rows, checked, strict=True)]
-            )
+            _insert_trades(session, [(row.id, report.trades) for row, report in zip(rows, checked, strict=True)])
             _insert_branch_days(session, checked)
             _insert_stock_days(session, checked)
         return len(checked)
@@ -126,16 +128,12 @@ class Reports(StoreBase):
     def stored_codes(self, trade_date: date) -> set[str]:
         """Codes whose report of `trade_date` is stored (no-trades answers included): what a resume skips."""
         with self._reading() as session:
-            return set(
-                session.scalars(select(ReportRow.stock_code).where(ReportRow.trade_date == trade_date))
-            )
+            return set(session.scalars(select(ReportRow.stock_code).where(ReportRow.trade_date == trade_date)))
 
     def trade_dates(self) -> list[date]:
         """Days with at least one stored report, newest first."""
         with self._reading() as session:
-            return list(
-                session.scalars(select(ReportRow.trade_date).distinct().order_by(ReportRow.trade_date.desc()))
-            )
+            return list(session.scalars(select(ReportRow.trade_date).distinct().order_by(ReportRow.trade_date.desc())))
 
     def report_summaries(self, trade_date: date) -> list[ReportSummary]:
         """The reports stored for a day, without their trades, by stock code."""
@@ -268,7 +266,9 @@ def _insert_trades(session: Session, report_trades: list[tuple[int, tuple[Broker
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         # COPY stores a report's trades faster than batched INSERTs (benchmarks.storage; docs/benchmarks.md).
-        statement = "COPY broker_trades (report_id, seq, broker_id, broker_name, price, buy_shares, sell_shares) FROM STDIN"
+        statement = (
+            "COPY broker_trades (report_id, seq, broker_id, broker_name, price, buy_shares, sell_shares) FROM STDIN"
+        )
         with connection.connection.driver_connection.cursor() as cursor:  # type: ignore[union-attr]
             with cursor.copy(statement) as copy:
                 for report_id, trades in report_trades:

@@ -21,8 +21,19 @@ def run_bsr(
 
 def bsr_fetch(base_url: str, codes: Sequence[str], *extra: str, rate: float = 0) -> list[str]:
     """The `bsr fetch` command line a user would type, politeness off by default: the replica is ours."""
-    return [sys.executable, "-m", "bsr", "fetch", "--base-url", base_url, "--rate", str(rate),
-            "--stocks", ",".join(codes), *extra]  # fmt: skip
+    return [
+        sys.executable,
+        "-m",
+        "bsr",
+        "fetch",
+        "--base-url",
+        base_url,
+        "--rate",
+        str(rate),
+        "--stocks",
+        ",".join(codes),
+        *extra,
+    ]
 
 
 def bsr_environment(data_dir: Path, database_url: str = "") -> dict[str, str]:

@@ -81,9 +81,7 @@ def scratch_postgresql_schema(url: str) -> Iterator[str]:
         with admin.connect() as connection:
             connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
         try:
-            yield base.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-                hide_password=False
-            )
+            yield base.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
         finally:
             with admin.connect() as connection:
                 connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')

@@ -54,7 +54,10 @@ def site_csv(stock_code: str, trades: list[BrokerTrade]) -> bytes:
     """The report's CSV as the site writes it (the replica's writer): UTF-8 with a BOM, two records a line."""
     records = tuple(
         market.Record(
-            market.Broker(trade.broker_id, trade.broker_name), int(trade.price * 100), trade.buy_shares, trade.sell_shares
+            market.Broker(trade.broker_id, trade.broker_name),
+            int(trade.price * 100),
+            trade.buy_shares,
+            trade.sell_shares,
         )
         for trade in trades
     )

@@ -52,8 +52,14 @@ def write_saved_reports(
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(report_csv_bytes(generated, layout))
             trades = tuple(
-                BrokerTrade(seq, record.broker.broker_id, record.broker.name, Decimal(record.price_cents) * CENT,
-                            record.buy, record.sell)  # fmt: skip
+                BrokerTrade(
+                    seq,
+                    record.broker.broker_id,
+                    record.broker.name,
+                    Decimal(record.price_cents) * CENT,
+                    record.buy,
+                    record.sell,
+                )
                 for seq, record in enumerate(generated.records, start=1)
             )
             saved.append(SavedReport(path, trade_date, security.code, trades))

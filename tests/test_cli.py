@@ -47,19 +47,40 @@ finally:
 """
 # The C++ libraries' loudest settings, whatever the CPU: TensorFlow's info lines and verbose logging, oneDNN's
 # notice. No GPU in sight, as on a CPU machine, where the bot reads through LiteRT alone.
-LOUDEST_NATIVE_LOGS = {"TF_CPP_MIN_LOG_LEVEL": "0", "TF_CPP_MAX_VLOG_LEVEL": "1", "TF_ENABLE_ONEDNN_OPTS": "1",
-                       "CUDA_VISIBLE_DEVICES": ""}
+LOUDEST_NATIVE_LOGS = {
+    "TF_CPP_MIN_LOG_LEVEL": "0",
+    "TF_CPP_MAX_VLOG_LEVEL": "1",
+    "TF_ENABLE_ONEDNN_OPTS": "1",
+    "CUDA_VISIBLE_DEVICES": "",
+}
 
 
 def test_log_format_json_writes_one_json_object_a_line_on_stderr(replica, tmp_path: Path) -> None:
-    environment = os.environ | LOUDEST_NATIVE_LOGS | {
-        "BSR_DATA_DIR": str(tmp_path),
-        "BSR_DATABASE_URL": f"sqlite:///{tmp_path / 'bsr.sqlite3'}",
-    }
+    environment = (
+        os.environ
+        | LOUDEST_NATIVE_LOGS
+        | {
+            "BSR_DATA_DIR": str(tmp_path),
+            "BSR_DATABASE_URL": f"sqlite:///{tmp_path / 'bsr.sqlite3'}",
+        }
+    )
     imports = tmp_path / "imports.json"
     result = subprocess.run(
-        [sys.executable, "-c", BSR_TELLING_ITS_IMPORTS, str(imports), "--log-format", "json", "fetch",
-         "--base-url", replica.base_url, "--stocks", "2330", "--rate", "0"],  # fmt: skip
+        [
+            sys.executable,
+            "-c",
+            BSR_TELLING_ITS_IMPORTS,
+            str(imports),
+            "--log-format",
+            "json",
+            "fetch",
+            "--base-url",
+            replica.base_url,
+            "--stocks",
+            "2330",
+            "--rate",
+            "0",
+        ],
         env=environment,
         capture_output=True,
         text=True,
@@ -119,6 +140,15 @@ def test_the_commands_show_and_pass_the_rooms_own_defaults() -> None:
     assert schedule["poll_minutes"] * 60 == ScheduleOptions.poll_interval_s
     assert schedule["window_hours"] * 3600 == ScheduleOptions.ready_window_s
     train = defaults("train")
-    for name in ("synthetic", "epochs", "batch_size", "learning_rate", "patience", "seed", "real_repeats", "init_model"):
+    for name in (
+        "synthetic",
+        "epochs",
+        "batch_size",
+        "learning_rate",
+        "patience",
+        "seed",
+        "real_repeats",
+        "init_model",
+    ):
         assert train[name] == getattr(TrainingConfig, name), name
     assert train["max_minutes"] == (TrainingConfig.max_minutes or 0)

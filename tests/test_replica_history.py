@@ -12,8 +12,11 @@ from replica.market import Market
 
 def test_trading_days_before_skip_weekends() -> None:
     assert trading_days_before(date(2026, 11, 23), 4) == [
-        date(2026, 11, 17), date(2026, 11, 18), date(2026, 11, 19), date(2026, 11, 20),
-    ]  # fmt: skip
+        date(2026, 11, 17),
+        date(2026, 11, 18),
+        date(2026, 11, 19),
+        date(2026, 11, 20),
+    ]
 
 
 def test_generated_reports_are_what_the_bot_parses_from_the_replicas_csv() -> None:

@@ -54,9 +54,7 @@ def test_a_room_imports_only_the_rooms_it_may(room: str) -> None:
         for module in imported_modules(path)
         # `from replica import captcha` names replica and replica.captcha: the finer name decides.
         if not allowed(module, rules)
-        and not any(
-            other.startswith(f"{module}.") and allowed(other, rules) for other in imported_modules(path)
-        )
+        and not any(other.startswith(f"{module}.") and allowed(other, rules) for other in imported_modules(path))
     }
     assert sorted(forbidden) == []
 

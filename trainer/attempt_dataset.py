@@ -88,7 +88,7 @@ def split_by_time(images: Sequence[LabelledImage], evaluation_fraction: float = 
         raise ValueError(f"evaluation fraction {evaluation_fraction} must lie between 0 and 1, e.g. 0.2")
     ordered = sorted(images, key=lambda image: (image.attempted_at, image.attempt_id))
     held_out = max(1, round(len(ordered) * evaluation_fraction)) if len(ordered) >= 2 else 0
-    training, evaluation = ordered[: len(ordered) - held_out], ordered[len(ordered) - held_out:]
+    training, evaluation = ordered[: len(ordered) - held_out], ordered[len(ordered) - held_out :]
     return TimeSplit(training, evaluation, training[-1].attempted_at if training else None)
 
 

@@ -94,8 +94,11 @@ def shipped_recipe() -> TrainingConfig:
 def recipe_of(config: TrainingConfig, limit: int | None, validation_renders: int) -> dict[str, Any]:
     """What decides a part's readings: the training config, the renders that pick its best epoch, and how many
     captchas of each part are read."""
-    recipe = {key: str(value) if isinstance(value, Path) else value
-              for key, value in asdict(config).items() if key not in NOT_RECIPE}
+    recipe = {
+        key: str(value) if isinstance(value, Path) else value
+        for key, value in asdict(config).items()
+        if key not in NOT_RECIPE
+    }
     return {**recipe, "validation_renders": validation_renders, "held_out_limit": limit}
 
 
@@ -106,14 +109,23 @@ def held_out_part(data: CaptchaSet, fold: int | None, limit: int | None) -> tupl
     if limit is not None:
         held_out = held_out.subset(np.arange(len(held_out)) < limit)
     if not len(held_out) or not held_out.raw:
-        raise CrossValidationError(f"no captcha with its image bytes to read in {part_name(fold)}: "
-                                   "load a labelled folder")
+        raise CrossValidationError(
+            f"no captcha with its image bytes to read in {part_name(fold)}: load a labelled folder"
+        )
     return training_part, held_out
 
 
-def run_part(data: CaptchaSet, fold: int | None, config: TrainingConfig, out: Path, limit: int | None = None,
-             validation_renders: int = SYNTHETIC_VALIDATION, latency_samples: int = LATENCY_SAMPLES,
-             progress: ProgressHook | None = None, reread_below: float = REREAD_BELOW) -> PartRun:
+def run_part(
+    data: CaptchaSet,
+    fold: int | None,
+    config: TrainingConfig,
+    out: Path,
+    limit: int | None = None,
+    validation_renders: int = SYNTHETIC_VALIDATION,
+    latency_samples: int = LATENCY_SAMPLES,
+    progress: ProgressHook | None = None,
+    reread_below: float = REREAD_BELOW,
+) -> PartRun:
     """Train on `data` outside `fold` (on no real captcha where `fold` is None) with the recipe's synthetic
     renders, then read the fold (all of `data`), its first `limit` captchas where given, through the Solver.
 
@@ -124,14 +136,30 @@ def run_part(data: CaptchaSet, fold: int | None, config: TrainingConfig, out: Pa
     training_part, held_out = held_out_part(data, fold, limit)
     init_model = model_file(config.init_model, name) if config.init_model is not None else None
     if init_model is not None and not init_model.is_file():
-        raise CrossValidationError(f"no model of {name} in {config.init_model} to go on from: run {name} of that "
-                                   "recipe first, or start from scratch")
-    part_config = replace(config, output=model_file(out, name), real=list(config.real) if fold is not None else [],
-                          init_model=init_model)
+        raise CrossValidationError(
+            f"no model of {name} in {config.init_model} to go on from: run {name} of that "
+            "recipe first, or start from scratch"
+        )
+    part_config = replace(
+        config, output=model_file(out, name), real=list(config.real) if fold is not None else [], init_model=init_model
+    )
     data_sets = assemble_data(part_config, [training_part], CaptchaSet.concat([]), "", validation_renders)
     result = train(part_config, progress, data_sets)
-    run = PartRun(name, recipe_of(config, limit, validation_renders), [], result.training_images, result.epochs_run,
-                  result.best_epoch, result.seconds, 0.0, 0.0, 0.0, 0.0, result.model_path.stat().st_size, "")
+    run = PartRun(
+        name,
+        recipe_of(config, limit, validation_renders),
+        [],
+        result.training_images,
+        result.epochs_run,
+        result.best_epoch,
+        result.seconds,
+        0.0,
+        0.0,
+        0.0,
+        0.0,
+        result.model_path.stat().st_size,
+        "",
+    )
     return read_part(run, held_out, out, latency_samples, reread_below)
 
 
@@ -144,16 +172,28 @@ def read_part(run: PartRun, held_out: CaptchaSet, out: Path, latency_samples: in
     saved in `out`."""
     path = model_file(out, run.part)
     if not path.is_file():
-        raise CrossValidationError(f"{run.part} was read with reread threshold {run.reread_below:g} and its model "
-                                   f"{path} is gone: give --reread-below {run.reread_below:g}, or delete the part")
+        raise CrossValidationError(
+            f"{run.part} was read with reread threshold {run.reread_below:g} and its model "
+            f"{path} is gone: give --reread-below {run.reread_below:g}, or delete the part"
+        )
     ensure_litert(path, held_out.images)  # a part saved before the trainer wrote LiteRT copies
     solver = Solver.load(path, reread_below)
     solutions, images_per_s = measure_throughput(solver, held_out.raw)
     p50_ms, p95_ms = measure_latency(solver, held_out.raw, latency_samples)
-    readings = [Reading(file, label, solution.text, solution.confidence, solution.char_probabilities)
-                for file, label, solution in zip(held_out.names, held_out.texts, solutions, strict=True)]
-    run = replace(run, readings=readings, predict_s=len(readings) / images_per_s, images_per_s=images_per_s,
-                  p50_ms=p50_ms, p95_ms=p95_ms, device=solver.device, reread_below=reread_below)
+    readings = [
+        Reading(file, label, solution.text, solution.confidence, solution.char_probabilities)
+        for file, label, solution in zip(held_out.names, held_out.texts, solutions, strict=True)
+    ]
+    run = replace(
+        run,
+        readings=readings,
+        predict_s=len(readings) / images_per_s,
+        images_per_s=images_per_s,
+        p50_ms=p50_ms,
+        p95_ms=p95_ms,
+        device=solver.device,
+        reread_below=reread_below,
+    )
     save_part(out, run)
     return run
 
@@ -172,17 +212,26 @@ def load_parts(out: Path) -> list[PartRun]:
     runs = []
     for path in sorted(Path(out).glob("*.json")):
         saved = json.loads(path.read_text())
-        readings = [Reading(**{**reading, "char_confidences": tuple(reading["char_confidences"])})
-                    for reading in saved.pop("readings")]
+        readings = [
+            Reading(**{**reading, "char_confidences": tuple(reading["char_confidences"])})
+            for reading in saved.pop("readings")
+        ]
         runs.append(PartRun(**saved, readings=readings))
     return runs
 
 
-def cross_validate(data: CaptchaSet, folds: Sequence[int | None], config: TrainingConfig, out: Path,
-                   limit: int | None = None, validation_renders: int = SYNTHETIC_VALIDATION,
-                   latency_samples: int = LATENCY_SAMPLES, progress: ProgressHook | None = None,
-                   on_part: Callable[[PartRun, str], None] | None = None,
-                   reread_below: float = REREAD_BELOW) -> list[PartRun]:
+def cross_validate(
+    data: CaptchaSet,
+    folds: Sequence[int | None],
+    config: TrainingConfig,
+    out: Path,
+    limit: int | None = None,
+    validation_renders: int = SYNTHETIC_VALIDATION,
+    latency_samples: int = LATENCY_SAMPLES,
+    progress: ProgressHook | None = None,
+    on_part: Callable[[PartRun, str], None] | None = None,
+    reread_below: float = REREAD_BELOW,
+) -> list[PartRun]:
     """Each part of `folds` (a fold's digit, or None: a model trained on no real captcha reads all of `data`),
     loaded where `out` holds it already (read again by its saved model where it was read with another reread
     threshold) and trained and read otherwise; `on_part(run, how)` after each, `how` TRAINED, SAVED or READ_AGAIN.
@@ -196,18 +245,22 @@ def cross_validate(data: CaptchaSet, folds: Sequence[int | None], config: Traini
     for run in saved.values():
         saved_recipe = {**defaults, **run.recipe}
         if saved_recipe != recipe:
-            differences = ", ".join(f"{key} {saved_recipe.get(key)!r} there, {value!r} now"
-                                    for key, value in recipe.items() if saved_recipe.get(key) != value)
-            raise CrossValidationError(f"{out} holds {run.part} of another recipe ({differences}): "
-                                       "give another --name or --out, or delete that folder")
+            differences = ", ".join(
+                f"{key} {saved_recipe.get(key)!r} there, {value!r} now"
+                for key, value in recipe.items()
+                if saved_recipe.get(key) != value
+            )
+            raise CrossValidationError(
+                f"{out} holds {run.part} of another recipe ({differences}): "
+                "give another --name or --out, or delete that folder"
+            )
     runs = []
     for fold in folds:
         run = saved.get(part_name(fold))
         how = SAVED
         if run is None:
             how = TRAINED
-            run = run_part(data, fold, config, out, limit, validation_renders, latency_samples, progress,
-                           reread_below)
+            run = run_part(data, fold, config, out, limit, validation_renders, latency_samples, progress, reread_below)
         elif run.reread_below != reread_below:
             how = READ_AGAIN
             run = read_part(run, held_out_part(data, fold, limit)[1], out, latency_samples, reread_below)
@@ -242,8 +295,9 @@ def summarise(parts: list[PartRun], refresh_s: float, wrong_s: float) -> CrossVa
         raise CrossValidationError("no saved part to summarise: run the cross-validation first")
     files = [reading.file for reading in readings]
     if len(set(files)) != len(files):
-        raise CrossValidationError("some captchas were read in more than one saved part: "
-                                   "keep one recipe's parts in one folder")
+        raise CrossValidationError(
+            "some captchas were read in more than one saved part: keep one recipe's parts in one folder"
+        )
     labels, guesses = [r.label for r in readings], [r.guess for r in readings]
     confidences, correct = [r.confidence for r in readings], [r.correct for r in readings]
     return CrossValidation(

@@ -64,8 +64,12 @@ class CaptchaSet:
 
     def subset(self, keep: np.ndarray | list[bool]) -> CaptchaSet:
         indices = np.flatnonzero(np.asarray(keep, dtype=bool))
-        return CaptchaSet(self.images[indices], [self.texts[i] for i in indices], [self.names[i] for i in indices],
-                          [self.raw[i] for i in indices] if self.raw else [])
+        return CaptchaSet(
+            self.images[indices],
+            [self.texts[i] for i in indices],
+            [self.names[i] for i in indices],
+            [self.raw[i] for i in indices] if self.raw else [],
+        )
 
     def split_fold(self, fold: int) -> tuple[CaptchaSet, CaptchaSet]:
         """(the other folds, the fold): the fold is every file whose number ends in the digit `fold`;
@@ -83,10 +87,12 @@ class CaptchaSet:
         if not parts:
             return CaptchaSet(_empty_images(), [], [])
         keep_raw = all(part.raw for part in parts)
-        return CaptchaSet(np.concatenate([part.images for part in parts]),
-                          [text for part in parts for text in part.texts],
-                          [name for part in parts for name in part.names],
-                          [blob for part in parts for blob in part.raw] if keep_raw else [])
+        return CaptchaSet(
+            np.concatenate([part.images for part in parts]),
+            [text for part in parts for text in part.texts],
+            [name for part in parts for name in part.names],
+            [blob for part in parts for blob in part.raw] if keep_raw else [],
+        )
 
 
 def fold_of(name: str) -> int | None:
@@ -128,8 +134,9 @@ def load_folder(folder: Path) -> CaptchaSet:
     return CaptchaSet.from_pairs(pairs, names)
 
 
-def synthetic(count: int, seed: int, workers: int = 2, cache_dir: Path | None = None,
-              chunk: int = SYNTHETIC_CHUNK) -> CaptchaSet:
+def synthetic(
+    count: int, seed: int, workers: int = 2, cache_dir: Path | None = None, chunk: int = SYNTHETIC_CHUNK
+) -> CaptchaSet:
     """`count` captchas from the replica's renderer, preprocessed; cached by count, seed and renderer.
     Each `chunk` of renders has its own seed, so the result depends on neither workers nor chunk order."""
     cache = None

@@ -41,10 +41,13 @@ class Evaluation:
     def summary(self) -> dict[str, Any]:
         """The figures as one JSON-ready object (the keys `bsr eval --json` prints)."""
         figures = asdict(self)
-        figures["confusions"] = [{"truth": truth, "read": read, "count": count}
-                                 for truth, read, count in self.confusions]
-        figures["mistakes"] = [{"file": name, "truth": truth, "read": read, "confidence": confidence}
-                               for name, truth, read, confidence in self.mistakes]
+        figures["confusions"] = [
+            {"truth": truth, "read": read, "count": count} for truth, read, count in self.confusions
+        ]
+        figures["mistakes"] = [
+            {"file": name, "truth": truth, "read": read, "confidence": confidence}
+            for name, truth, read, confidence in self.mistakes
+        ]
         return figures
 
 
@@ -58,18 +61,24 @@ def confused_pairs(truths: list[str], readings: list[str], top: int | None = 10)
 
 def character_errors(truths: list[str], readings: list[str]) -> int:
     """How many characters were read wrong, over all texts."""
-    return sum(t != r for truth, reading in zip(truths, readings, strict=True)
-               for t, r in zip(truth, reading, strict=True))
+    return sum(
+        t != r for truth, reading in zip(truths, readings, strict=True) for t, r in zip(truth, reading, strict=True)
+    )
 
 
-def calibration(confidences: Sequence[float], correct: Sequence[bool],
-                edges: Sequence[float] = CONFIDENCE_EDGES) -> list[ConfidenceBucket]:
+def calibration(
+    confidences: Sequence[float], correct: Sequence[bool], edges: Sequence[float] = CONFIDENCE_EDGES
+) -> list[ConfidenceBucket]:
     """The share of right answers in each bucket of confidence: how far the confidence can be trusted."""
     bounds = [0.0, *edges, 1.0]
     buckets = np.searchsorted(np.asarray(edges), np.asarray(confidences, dtype=float), side="right")
     right = np.asarray(correct, dtype=bool)
-    return [ConfidenceBucket.counted(bounds[index], bounds[index + 1], int((buckets == index).sum()),
-                                     int(right[buckets == index].sum())) for index in range(len(bounds) - 1)]
+    return [
+        ConfidenceBucket.counted(
+            bounds[index], bounds[index + 1], int((buckets == index).sum()), int(right[buckets == index].sum())
+        )
+        for index in range(len(bounds) - 1)
+    ]
 
 
 @dataclass(frozen=True)
@@ -89,8 +98,9 @@ class RefreshThreshold:
         return self.refreshed / self.n
 
 
-def refresh_threshold(confidences: Sequence[float], correct: Sequence[bool], refresh_s: float,
-                      wrong_s: float) -> RefreshThreshold:
+def refresh_threshold(
+    confidences: Sequence[float], correct: Sequence[bool], refresh_s: float, wrong_s: float
+) -> RefreshThreshold:
     """The threshold t that costs least per captcha over these readings, where every captcha read below t is
     refreshed (refresh_s seconds) and every wrong answer at or above it costs wrong_s seconds; right answers
     cost the same whatever t is. Among equally cheap thresholds, the lowest (the fewest refreshes)."""
@@ -105,8 +115,15 @@ def refresh_threshold(confidences: Sequence[float], correct: Sequence[bool], ref
     wrong_below = np.concatenate([[0], np.cumsum(wrong)])[refreshed]
     costs = (refresh_s * refreshed + wrong_s * (wrong.sum() - wrong_below)) / len(confidence)
     best = int(np.argmin(costs))
-    return RefreshThreshold(float(candidates[best]), float(costs[best]), float(costs[0]), len(confidence),
-                            int(refreshed[best]), int(wrong_below[best]), int(wrong.sum() - wrong_below[best]))
+    return RefreshThreshold(
+        float(candidates[best]),
+        float(costs[best]),
+        float(costs[0]),
+        len(confidence),
+        int(refreshed[best]),
+        int(wrong_below[best]),
+        int(wrong.sum() - wrong_below[best]),
+    )
 
 
 def measure_latency(solver: Solver, images: list[bytes], samples: int = LATENCY_SAMPLES) -> tuple[float, float]:
@@ -124,8 +141,9 @@ def measure_latency(solver: Solver, images: list[bytes], samples: int = LATENCY_
     return float(np.percentile(timings, 50)), float(np.percentile(timings, 95))
 
 
-def measure_throughput(solver: Solver, images: list[bytes],
-                       passes: int = THROUGHPUT_PASSES) -> tuple[list[Solution], float]:
+def measure_throughput(
+    solver: Solver, images: list[bytes], passes: int = THROUGHPUT_PASSES
+) -> tuple[list[Solution], float]:
     """The batched solutions of all images and the images per second of reading them all, decoding included:
     the median of `passes` passes, as one pass is short and a shared machine's seconds differ from one pass to
     the next."""
@@ -139,17 +157,20 @@ def measure_throughput(solver: Solver, images: list[bytes],
     return solutions, float(np.median(rates))
 
 
-def evaluate(solver: Solver, data: CaptchaSet, latency_samples: int = LATENCY_SAMPLES,
-             throughput_passes: int = THROUGHPUT_PASSES) -> Evaluation:
+def evaluate(
+    solver: Solver, data: CaptchaSet, latency_samples: int = LATENCY_SAMPLES, throughput_passes: int = THROUGHPUT_PASSES
+) -> Evaluation:
     """Read every captcha of `data` (which must keep its raw bytes) and report the figures."""
     if not data.raw:
         raise ValueError("evaluation needs the captchas' original bytes (load them with load_folder)")
     solutions, images_per_s = measure_throughput(solver, data.raw, throughput_passes)
     readings = [solution.text for solution in solutions]
     p50, p95 = measure_latency(solver, data.raw, latency_samples)
-    mistakes = [(name, truth, solution.text, round(solution.confidence, 4))
-                for name, truth, solution in zip(data.names, data.texts, solutions, strict=True)
-                if solution.text != truth]
+    mistakes = [
+        (name, truth, solution.text, round(solution.confidence, 4))
+        for name, truth, solution in zip(data.names, data.texts, solutions, strict=True)
+        if solution.text != truth
+    ]
     n = len(data)
     return Evaluation(
         n=n,

@@ -42,8 +42,18 @@ def export_failures(store: Store, folder: Path, labelled: bool = False) -> Failu
         suffix = "png" if attempt.image.startswith(PNG_SIGNATURE) else "jpg"
         file = f"images/attempt-{attempt.id}.{suffix}"
         (folder / file).write_bytes(attempt.image)
-        rows.append((file, attempt.label or "", attempt.id, attempt.stock_code, attempt.attempted_at.isoformat(),
-                     attempt.model_version, attempt.guess, f"{attempt.confidence:.4f}"))
+        rows.append(
+            (
+                file,
+                attempt.label or "",
+                attempt.id,
+                attempt.stock_code,
+                attempt.attempted_at.isoformat(),
+                attempt.model_version,
+                attempt.guess,
+                f"{attempt.confidence:.4f}",
+            )
+        )
     # labels.csv last, so a folder with one is always complete.
     partial = folder / f".{LABELS_FILE}.partial"
     with partial.open("w", newline="", encoding="utf-8") as handle:
@@ -55,5 +65,8 @@ def export_failures(store: Store, folder: Path, labelled: bool = False) -> Failu
 
 
 def _relabelled(store: Store) -> list[StoredAttempt]:
-    return [attempt for attempt in stored_labels(store)
-            if attempt.outcome is AttemptOutcome.REJECTED and attempt.label_source is LabelSource.HUMAN]
+    return [
+        attempt
+        for attempt in stored_labels(store)
+        if attempt.outcome is AttemptOutcome.REJECTED and attempt.label_source is LabelSource.HUMAN
+    ]

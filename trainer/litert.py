@@ -63,11 +63,17 @@ def write_litert(model_path: Path, check_on: np.ndarray) -> Path | None:
     partial = copy.with_name(f"{copy.stem}.partial{copy.suffix}")
     answer = subprocess.run(
         [sys.executable, "-c", CONVERT, str(model_path), str(partial), str(INPUT_HEIGHT), str(INPUT_WIDTH)],
-        env=os.environ | {"KERAS_BACKEND": "tensorflow"}, capture_output=True, text=True)
+        env=os.environ | {"KERAS_BACKEND": "tensorflow"},
+        capture_output=True,
+        text=True,
+    )
     if answer.returncode == TENSORFLOW_MISSING:
-        warnings.warn(f"no LiteRT copy of {model_path} written: TensorFlow is not installed here; the solver reads "
-                      f"one on a CPU, write it with `python -m trainer.litert {model_path}` where TensorFlow is",
-                      LiteRTCopySkipped, stacklevel=2)
+        warnings.warn(
+            f"no LiteRT copy of {model_path} written: TensorFlow is not installed here; the solver reads "
+            f"one on a CPU, write it with `python -m trainer.litert {model_path}` where TensorFlow is",
+            LiteRTCopySkipped,
+            stacklevel=2,
+        )
         return None
     if answer.returncode != 0:
         partial.unlink(missing_ok=True)
@@ -89,10 +95,11 @@ def check_litert(model_path: Path, copy: Path, images: np.ndarray) -> float:
         raise LiteRTCopyError(f"no captchas to check the LiteRT copy of {model_path} on")
     model = load_model(model_path)
     chunks = range(0, len(images), BATCH_SIZE)
-    expected = np.concatenate([np.asarray(model.predict_on_batch(images[start: start + BATCH_SIZE, ..., None]))
-                               for start in chunks])
+    expected = np.concatenate(
+        [np.asarray(model.predict_on_batch(images[start : start + BATCH_SIZE, ..., None])) for start in chunks]
+    )
     read = litert_reader(copy)
-    got = np.concatenate([read(images[start: start + BATCH_SIZE]) for start in chunks])
+    got = np.concatenate([read(images[start : start + BATCH_SIZE]) for start in chunks])
     largest = float(np.abs(got - expected).max())
     # Where Keras's two likeliest characters are nearly tied, rounding alone may pick the other: no disagreement.
     top_two = np.sort(expected, axis=-1)[..., -2:]
@@ -100,9 +107,11 @@ def check_litert(model_path: Path, copy: Path, images: np.ndarray) -> float:
     disagreeing = int(((got.argmax(-1) != expected.argmax(-1)) & decided).any(axis=-1).sum())
     if largest > TOLERANCE or disagreeing:
         copy.unlink(missing_ok=True)
-        raise LiteRTCopyError(f"the LiteRT copy of {model_path} reads {disagreeing} of {len(images)} captchas "
-                              f"otherwise than Keras, probabilities up to {largest:.2g} apart (at most {TOLERANCE:g} "
-                              "allowed): keep reading it through Keras (Solver.load(runtime='keras')) and report it")
+        raise LiteRTCopyError(
+            f"the LiteRT copy of {model_path} reads {disagreeing} of {len(images)} captchas "
+            f"otherwise than Keras, probabilities up to {largest:.2g} apart (at most {TOLERANCE:g} "
+            "allowed): keep reading it through Keras (Solver.load(runtime='keras')) and report it"
+        )
     return largest
 
 
@@ -126,9 +135,13 @@ def record_check(model_path: Path, copy: Path, checked_on: int, largest: float) 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("model", help="a model file, a folder holding one, or a shipped version")
-    parser.add_argument("--check-on", type=Path, default=None,
-                        help=f"a labelled folder whose validation split (files *0) checks the copy (default: "
-                             f"{CHECK_RENDERS} rendered captchas)")
+    parser.add_argument(
+        "--check-on",
+        type=Path,
+        default=None,
+        help=f"a labelled folder whose validation split (files *0) checks the copy (default: "
+        f"{CHECK_RENDERS} rendered captchas)",
+    )
     args = parser.parse_args()
     model_path = resolve_model(args.model)
     if args.check_on is not None:
@@ -138,8 +151,11 @@ def main() -> None:
     copy = write_litert(model_path, check_on)
     if copy is None:
         sys.exit(1)
-    print(f"wrote {copy} ({copy.stat().st_size:,} bytes): it reads {min(len(check_on), CHECK_LIMIT)} captchas as "
-          f"{model_path.name} does, probabilities within {TOLERANCE:g}")
+    print(
+        f"wrote {copy} ({copy.stat().st_size:,} bytes): it reads {min(len(check_on), CHECK_LIMIT)} captchas as "
+        f"{model_path.name} does, probabilities within {TOLERANCE:g}"
+    )
+
 
 if __name__ == "__main__":
     main()

@@ -20,9 +20,7 @@ def normalize_label(text: str) -> str:
     the one check of a label, for what people type and for labelled folders alike."""
     label = normal_label(text)
     if not label:
-        raise RelabelError(
-            f"type the {TEXT_LENGTH} characters the image shows, or mark it unreadable if nobody can"
-        )
+        raise RelabelError(f"type the {TEXT_LENGTH} characters the image shows, or mark it unreadable if nobody can")
     if len(label) > 4 * TEXT_LENGTH:
         # Checked first, so that a pasted page of text is neither scanned nor echoed back.
         raise RelabelError(f"that label has {len(label)} characters; every captcha has exactly {TEXT_LENGTH}")
@@ -34,9 +32,7 @@ def normalize_label(text: str) -> str:
             f"type only {ALPHABET} (no 0 1 5 B I M O S W)"
         )
     if len(label) != TEXT_LENGTH:
-        raise RelabelError(
-            f"'{label}' has {len(label)} characters; every captcha has exactly {TEXT_LENGTH}"
-        )
+        raise RelabelError(f"'{label}' has {len(label)} characters; every captcha has exactly {TEXT_LENGTH}")
     return label
 
 

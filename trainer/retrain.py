@@ -84,7 +84,8 @@ def retrain(
         config = replace(config, init_model=Path(started_from) if started_from else None)
     source = f"the newest {len(stored_evaluation)} stored labels" + (
         f" and {len(folder_validation)} captchas numbered *0 of {', '.join(map(str, config.real))}"
-        if config.real else ""
+        if config.real
+        else ""
     )
     result = train(config, progress, (training_set, validation_set, source))
     evaluation = evaluate(Solver.load(result.model_path), validation_set, LATENCY_SAMPLES)
@@ -106,16 +107,28 @@ def retrain(
         figures["baseline_accuracy"] = baseline_evaluation.accuracy
     if split.trained_until is not None:
         figures[TRAINED_UNTIL] = timestamp(split.trained_until) or 0.0
-    _add_metadata(result.model_path, {
-        "evaluation": {"on": source, **evaluation.summary(), "baseline": baseline,
-                       "baseline_accuracy": baseline_evaluation.accuracy if baseline_evaluation else None},
-        "database": {"url": store.url, "stored_labels": len(split.training), "human_labels": human,
-                     "trained_until": split.trained_until.isoformat() if split.trained_until else None,
-                     "started_from": started_from},
-    })
+    _add_metadata(
+        result.model_path,
+        {
+            "evaluation": {
+                "on": source,
+                **evaluation.summary(),
+                "baseline": baseline,
+                "baseline_accuracy": baseline_evaluation.accuracy if baseline_evaluation else None,
+            },
+            "database": {
+                "url": store.url,
+                "stored_labels": len(split.training),
+                "human_labels": human,
+                "trained_until": split.trained_until.isoformat() if split.trained_until else None,
+                "started_from": started_from,
+            },
+        },
+    )
     version = store.register_model_version(name, Path(result.model_path).resolve(), figures)
-    return Retraining(version, result, len(split.training), human, dropped, started_from, evaluation,
-                      baseline, baseline_evaluation)
+    return Retraining(
+        version, result, len(split.training), human, dropped, started_from, evaluation, baseline, baseline_evaluation
+    )
 
 
 def _add_metadata(model_file: Path, sections: dict[str, object]) -> None:

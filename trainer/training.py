@@ -47,9 +47,13 @@ ProgressHook = Callable[[int, int, dict[str, float]], None]
 
 def sequence_accuracy(model: keras.Model, data: CaptchaSet) -> tuple[float, float, float]:
     """(whole-string accuracy, character accuracy, mean loss) of a model on a set."""
-    probabilities = model.predict_on_batch(data.images[..., None]) if len(data) <= 512 else \
-        np.concatenate([model.predict_on_batch(data.images[start: start + 512, ..., None])
-                        for start in range(0, len(data), 512)])
+    probabilities = (
+        model.predict_on_batch(data.images[..., None])
+        if len(data) <= 512
+        else np.concatenate(
+            [model.predict_on_batch(data.images[start : start + 512, ..., None]) for start in range(0, len(data), 512)]
+        )
+    )
     labels = data.labels
     correct = probabilities.argmax(-1) == labels
     picked = np.take_along_axis(probabilities, labels[..., None], axis=-1)[..., 0]
@@ -130,8 +134,13 @@ def prepare_data(config: TrainingConfig) -> tuple[CaptchaSet, CaptchaSet, str]:
     return assemble_data(config, real_train, CaptchaSet.concat(real_validation), source)
 
 
-def assemble_data(config: TrainingConfig, real_training: list[CaptchaSet], validation_set: CaptchaSet,
-                  source: str, validation_renders: int = SYNTHETIC_VALIDATION) -> tuple[CaptchaSet, CaptchaSet, str]:
+def assemble_data(
+    config: TrainingConfig,
+    real_training: list[CaptchaSet],
+    validation_set: CaptchaSet,
+    source: str,
+    validation_renders: int = SYNTHETIC_VALIDATION,
+) -> tuple[CaptchaSet, CaptchaSet, str]:
     """The real captchas `config.real_repeats` times and `config.synthetic` renders as the training set;
     `validation_renders` held-out synthetic renders validate where `validation_set` is empty."""
     parts = [part for part in real_training for _ in range(config.real_repeats)]
@@ -164,8 +173,9 @@ def train(
     else:
         model = build_model(seed=config.seed, width=config.width)
     steps = -(-len(training_set) // config.batch_size)
-    schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, decay_steps=steps * config.epochs,
-                                                      alpha=0.02)
+    schedule = keras.optimizers.schedules.CosineDecay(
+        config.learning_rate, decay_steps=steps * config.epochs, alpha=0.02
+    )
     model.compile(optimizer=keras.optimizers.Adam(schedule), loss="sparse_categorical_crossentropy")
     output = Path(config.output)
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -177,16 +187,25 @@ def train(
     if progress is not None:
         callbacks.append(ProgressCallback(progress))
     epochs_run = fit_epochs(model, training_set, config, callbacks)
-    result = TrainingResult(output, epochs_run, best.best_epoch, best.best[0], best.best_char_accuracy,
-                            validation_source, len(training_set), time.monotonic() - started)
+    result = TrainingResult(
+        output,
+        epochs_run,
+        best.best_epoch,
+        best.best[0],
+        best.best_char_accuracy,
+        validation_source,
+        len(training_set),
+        time.monotonic() - started,
+    )
     write_metadata(config, result, model.count_params())
     # The best epoch's model, as saved, checked on the captchas that chose it.
     result.litert_path = write_litert(output, validation_set.images)
     return result
 
 
-def fit_epochs(model: keras.Model, data: CaptchaSet, config: TrainingConfig,
-               callbacks: list[keras.callbacks.Callback]) -> int:
+def fit_epochs(
+    model: keras.Model, data: CaptchaSet, config: TrainingConfig, callbacks: list[keras.callbacks.Callback]
+) -> int:
     """Fit up to `config.epochs` epochs, each on its own seeded order of the set, until a callback stops training;
     returns the epochs run. The images stay uint8 until the model's first layer.
 
@@ -197,8 +216,16 @@ def fit_epochs(model: keras.Model, data: CaptchaSet, config: TrainingConfig,
     orders = np.random.default_rng(config.seed)
     for epoch in range(config.epochs):
         order = orders.permutation(len(data))
-        model.fit(images[order], labels[order], batch_size=config.batch_size, initial_epoch=epoch, epochs=epoch + 1,
-                  shuffle=False, callbacks=callbacks, verbose=0)
+        model.fit(
+            images[order],
+            labels[order],
+            batch_size=config.batch_size,
+            initial_epoch=epoch,
+            epochs=epoch + 1,
+            shuffle=False,
+            callbacks=callbacks,
+            verbose=0,
+        )
         if model.stop_training:
             return epoch + 1
     return config.epochs

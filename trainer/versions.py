@@ -86,9 +86,7 @@ def gate_accuracy(model_path: str | Path, data: CaptchaSet) -> float:
     return evaluate(Solver.load(model_path), data, GATE_LATENCY_SAMPLES, GATE_THROUGHPUT_PASSES).accuracy
 
 
-def promote(
-    store: Store, name: str, force: bool = False, folder: Path | None = None, model: str = ""
-) -> Promotion:
+def promote(store: Store, name: str, force: bool = False, folder: Path | None = None, model: str = "") -> Promotion:
     """Activates version `name` if it reads the gate's captchas at least as well as the model in service, the
     one the bot runs: `model` (BSR_MODEL) if named, else the active version, else the newest shipped model.
 
@@ -115,8 +113,13 @@ def promote(
     candidate_accuracy = gate_accuracy(candidate.path, data)
     baseline_accuracy = gate_accuracy(in_service.path, data)
     promotion = Promotion(
-        name, baseline, len(data), candidate_accuracy, baseline_accuracy,
-        promoted=candidate_accuracy >= baseline_accuracy, forced=False,
+        name,
+        baseline,
+        len(data),
+        candidate_accuracy,
+        baseline_accuracy,
+        promoted=candidate_accuracy >= baseline_accuracy,
+        forced=False,
     )
     if not promotion.promoted:
         raise PromotionError(f"{promotion.summary()}; keep {baseline}, or pass --force to promote anyway")

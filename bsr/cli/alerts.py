@@ -22,9 +22,7 @@ if TYPE_CHECKING:
     from storage import Store
 
 log = structlog.get_logger("bsr.alerts")
-app = typer.Typer(
-    help="Alerts: where they go (BSR_NOTIFY_URLS), what was sent, the watchlist.", no_args_is_help=True
-)
+app = typer.Typer(help="Alerts: where they go (BSR_NOTIFY_URLS), what was sent, the watchlist.", no_args_is_help=True)
 console = Console()
 
 
@@ -84,9 +82,7 @@ def tell_scheduled_runs(out: Console) -> Callable[[RunResult], Awaitable[None]]:
             await asyncio.to_thread(tell_failure, result.error, out, result.trade_date)
         elif result.outcome is RunOutcome.NO_TRADING:
             outcome = DayOutcome(result.trade_date, no_trading=True)
-            await asyncio.to_thread(
-                _tell, out, lambda store, settings: announce_day(store, settings, outcome)
-            )
+            await asyncio.to_thread(_tell, out, lambda store, settings: announce_day(store, settings, outcome))
         elif result.summaries:
             await asyncio.to_thread(tell_day, result.summaries, out)
 
@@ -171,9 +167,7 @@ def list_alerts(
 
 @app.command("watch")
 def watch(
-    trade_date: str = typer.Option(
-        "", "--date", help="A stored trade date, YYYY-MM-DD; default: the latest."
-    ),
+    trade_date: str = typer.Option("", "--date", help="A stored trade date, YYYY-MM-DD; default: the latest."),
     send: bool = typer.Option(False, help="Also send the signals to BSR_NOTIFY_URLS."),
 ) -> None:
     """Check the watchlist (BSR_WATCHLIST) on a stored day and show the signals, without fetching."""

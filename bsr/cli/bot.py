@@ -62,7 +62,9 @@ def fetch(
     rate: float = RATE,
     max_attempts: int = MAX_ATTEMPTS,
     min_confidence: float = typer.Option(
-        FetchOptions.min_confidence, min=0.0, max=1.0,
+        FetchOptions.min_confidence,
+        min=0.0,
+        max=1.0,
         help="Take a fresh captcha instead of answering below this confidence.",
     ),
     answer_delay: float = ANSWER_DELAY,

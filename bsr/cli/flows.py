@@ -123,8 +123,10 @@ def rank(
     rows = as_records(ranked[ranked[measure] > 0].head(top)) + as_records(
         ranked[ranked[measure] < 0].iloc[::-1].head(top)
     )
-    what = "stocks by concentration (top 15 net buys − sells over volume)" if by is RankBy.STOCKS else (
-        "branches by net value (NT$ bought − sold)"
+    what = (
+        "stocks by concentration (top 15 net buys − sells over volume)"
+        if by is RankBy.STOCKS
+        else ("branches by net value (NT$ bought − sold)")
     )
     _print(rows, output, f"{what} over {window}: the top {top} each way")
 

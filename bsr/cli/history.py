@@ -16,10 +16,14 @@ console = Console()
 
 def import_history(
     paths: list[Path] = typer.Argument(
-        ..., metavar="PATH", help="Files or folders (searched recursively) of the site's CSVs, or Parquet written by bsr export."
+        ...,
+        metavar="PATH",
+        help="Files or folders (searched recursively) of the site's CSVs, or Parquet written by bsr export.",
     ),
     trade_date: str | None = typer.Option(
-        None, "--date", help="The trade date of every file, YYYY-MM-DD; default: the date in each file's or folder's name."
+        None,
+        "--date",
+        help="The trade date of every file, YYYY-MM-DD; default: the date in each file's or folder's name.",
     ),
     replace: bool = typer.Option(
         False, "--replace", help="Replace a different report already stored for a file's day and code."

@@ -13,8 +13,9 @@ from rich.table import Table
 from bsr.settings import get_settings
 
 console = Console()
-models_app = typer.Typer(help="Model versions: list them, promote one through the gate, roll back.",
-                         no_args_is_help=True)
+models_app = typer.Typer(
+    help="Model versions: list them, promote one through the gate, roll back.", no_args_is_help=True
+)
 failures_app = typer.Typer(help="The failure queue: rejected captchas waiting for a label.", no_args_is_help=True)
 
 
@@ -44,12 +45,21 @@ def list_models() -> None:
     with Store.open(get_settings().resolved_database_url) as store:
         versions = store.list_model_versions()
     if not versions:
-        console.print("no model version registered; the bot uses the newest shipped model. "
-                      "Train one with `bsr train --from-db`.")
+        console.print(
+            "no model version registered; the bot uses the newest shipped model. Train one with `bsr train --from-db`."
+        )
         return
     table = Table(title="Model versions (oldest first)")
-    for column in ("version", "created (UTC)", "active", "accuracy", "baseline accuracy", "held out",
-                   "stored labels", "path"):
+    for column in (
+        "version",
+        "created (UTC)",
+        "active",
+        "accuracy",
+        "baseline accuracy",
+        "held out",
+        "stored labels",
+        "path",
+    ):
         table.add_column(column)
     for version in versions:
         figures = version.metrics

@@ -64,9 +64,7 @@ def _with_fault_flags(command: Callable[..., None]) -> Callable[..., None]:
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on; loopback unless --allow-remote."),
     port: int = typer.Option(8765, help="Port to listen on."),
-    captcha: CaptchaChoice = typer.Option(
-        CaptchaChoice.synthetic, help="Draw captchas, or replay real ones."
-    ),
+    captcha: CaptchaChoice = typer.Option(CaptchaChoice.synthetic, help="Draw captchas, or replay real ones."),
     replay_dir: Path | None = typer.Option(
         None, help="Folder of labelled captchas (labels.csv) for --captcha replay; default: BSR_CAPTCHA_DATA."
     ),

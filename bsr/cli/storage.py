@@ -28,9 +28,7 @@ def upgrade() -> None:
     """Bring the database schema (BSR_DATABASE_URL) to this version's; safe to run again."""
     result = upgrade_database(get_settings().resolved_database_url)
     if result.changed:
-        typer.echo(
-            f"database {result.url} upgraded from {result.before or 'empty'} to revision {result.after}"
-        )
+        typer.echo(f"database {result.url} upgraded from {result.before or 'empty'} to revision {result.after}")
     else:
         typer.echo(f"database {result.url} is up to date (revision {result.after})")
 
@@ -48,7 +46,9 @@ def export(
         help="File or folder to write; default: the working folder (./broker-trades or ./broker-reports for a dataset).",
     ),
     what: str = typer.Option(
-        "trades", "--what", help="trades (one row per broker trade) or reports (one per report, with the site's figures)."
+        "trades",
+        "--what",
+        help="trades (one row per broker trade) or reports (one per report, with the site's figures).",
     ),
 ) -> None:
     """Write a day's broker trades (one row per trade) or reports (one row per report, with the site's figures
@@ -56,9 +56,7 @@ def export(
     try:
         chosen = ExportFormat(export_format.lower())
     except ValueError:
-        raise typer.BadParameter(
-            f"--format {export_format!r} is unknown: give csv, parquet or dataset"
-        ) from None
+        raise typer.BadParameter(f"--format {export_format!r} is unknown: give csv, parquet or dataset") from None
     try:
         table = ExportTable(what.lower())
     except ValueError:

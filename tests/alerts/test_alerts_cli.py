@@ -35,9 +35,7 @@ def test_alerts_test_says_which_url_failed_and_why(tmp_path: Path, webhook: Webh
 
 def test_alerts_test_without_urls_is_one_line(tmp_path: Path) -> None:
     result = run_bsr("alerts", "test", environment=bsr_environment(tmp_path / "data"), cwd=tmp_path)
-    assert (
-        result.returncode == 1 and result.stderr.count("\n") == 1 and "set BSR_NOTIFY_URLS" in result.stderr
-    )
+    assert result.returncode == 1 and result.stderr.count("\n") == 1 and "set BSR_NOTIFY_URLS" in result.stderr
 
 
 def test_the_alerts_after_a_fetch_never_stop_it(
@@ -76,9 +74,7 @@ def test_bsr_fetch_sends_the_digest_and_a_refused_url_does_not_stop_it(
         "BSR_NOTIFY_URLS": f"json://127.0.0.1:1/ {webhook.url}",
     }
     command = [sys.executable, "-m", "bsr", "fetch", "--base-url", replica.base_url, "--rate", "0"]
-    result = subprocess.run(
-        [*command, "--stocks", "2506,3004"], env=env, capture_output=True, text=True, timeout=300
-    )
+    result = subprocess.run([*command, "--stocks", "2506,3004"], env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     day = replica.config.trade_date
     assert webhook.titles() == [f"bsr {day:%Y-%m-%d}: complete"]

@@ -53,9 +53,7 @@ def test_an_alert_reaches_an_smtp_server(store: Store, smtp: tuple[Mailbox, str]
     assert any("stored 1,020" in part for part in parts)
 
 
-def test_a_bad_url_is_one_clear_line_and_the_others_still_get_the_alert(
-    store: Store, webhook: Webhook
-) -> None:
+def test_a_bad_url_is_one_clear_line_and_the_others_still_get_the_alert(store: Store, webhook: Webhook) -> None:
     deliveries = deliver(store, DIGEST, receivers(["nonsense://x", "json://127.0.0.1:1/", webhook.url]))
     unreadable, refused, delivered = deliveries
     assert unreadable.line() == (

@@ -63,9 +63,12 @@ def watchlist_file(tmp_path: Path, text: str) -> Path:
 def test_a_watchlist_is_read_with_its_defaults(tmp_path: Path) -> None:
     rules = load_watchlist(watchlist_file(tmp_path, WATCHLIST)).rules
     assert [rule.kind for rule in rules] == [
-        SignalKind.NET_BUY, SignalKind.CONCENTRATION, SignalKind.TOP_BRANCH, SignalKind.DAY_TRADE_FLIP,
+        SignalKind.NET_BUY,
         SignalKind.CONCENTRATION,
-    ]  # fmt: skip
+        SignalKind.TOP_BRANCH,
+        SignalKind.DAY_TRADE_FLIP,
+        SignalKind.CONCENTRATION,
+    ]
     net_buy, concentration, top, _, unknown = rules
     # A rule's own stocks and branches win over the top level's, which the others take.
     assert (net_buy.lots, net_buy.days, net_buy.branches, net_buy.stocks) == (4, 3, ("9B2z",), ("2330",))
@@ -150,9 +153,7 @@ def test_after_the_day_the_digest_the_missing_and_the_signals_are_sent(
     tmp_path: Path,
 ) -> None:
     settings = AlertSettings((webhook.url,), watchlist_file(tmp_path, WATCHLIST), "http://bsr.example:8000")
-    outcome = DayOutcome(
-        D3, stored=2, no_trades=1, missing={"2317": "the site said wrong_captcha"}, answers=4
-    )
+    outcome = DayOutcome(D3, stored=2, no_trades=1, missing={"2317": "the site said wrong_captcha"}, answers=4)
     announcement = announce_day(history, settings, outcome)
     assert webhook.titles() == [
         "bsr 2026-11-18: 1 missing",

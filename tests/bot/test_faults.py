@@ -43,8 +43,13 @@ async def test_slow_answers_beyond_the_timeout_are_retried_then_given_up(
         clocked_replica.config.latency_s = 1.5
 
     options = FetchOptions(
-        base_url=clocked_replica.base_url, evidence_dir=tmp_path, stock_codes=("2330",), rate=0, max_attempts=2,
-        timeout_s=0.5, policy=QUICK,
+        base_url=clocked_replica.base_url,
+        evidence_dir=tmp_path,
+        stock_codes=("2330",),
+        rate=0,
+        max_attempts=2,
+        timeout_s=0.5,
+        policy=QUICK,
     )
     summary = await FetchJob(options, solver, AsyncStore(store)).run(on_start=slow_from_the_first_query)
     assert summary.statuses[SecurityStatus.FAILED] == 1

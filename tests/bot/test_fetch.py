@@ -105,7 +105,11 @@ class SlowReader:
 async def test_expired_captchas_are_recorded_and_retried(clocked_replica, clock, solver, store, tmp_path) -> None:
     reader = SlowReader(solver, clock, clocked_replica.config.captcha_ttl_s)
     options = FetchOptions(
-        base_url=clocked_replica.base_url, evidence_dir=tmp_path, stock_codes=("2330",), rate=0, max_attempts=3,
+        base_url=clocked_replica.base_url,
+        evidence_dir=tmp_path,
+        stock_codes=("2330",),
+        rate=0,
+        max_attempts=3,
         policy=QUICK,
     )
     summary = await FetchJob(options, reader, AsyncStore(store)).run()
@@ -122,22 +126,28 @@ async def test_the_firewall_pauses_the_worker_then_it_goes_on(clocked_replica, s
     clocked_replica.config.firewall_requests_per_minute = 10
     clocked_replica.config.firewall_block_s = 0.0
     options = FetchOptions(
-        base_url=clocked_replica.base_url, evidence_dir=tmp_path, stock_codes=("2506", "3004", "8940"), rate=0,
-        max_attempts=8, policy=QUICK,
+        base_url=clocked_replica.base_url,
+        evidence_dir=tmp_path,
+        stock_codes=("2506", "3004", "8940"),
+        rate=0,
+        max_attempts=8,
+        policy=QUICK,
     )
     summary = await FetchJob(options, solver, AsyncStore(store)).run()
     assert summary.statuses[SecurityStatus.STORED] == 3, summary.failures
     assert clocked_replica.stats()["firewall_blocked"] >= 3
 
 
-async def test_the_run_beats_while_a_slow_query_gives_no_other_sign_of_life(
-    replica, solver, store, tmp_path
-) -> None:
+async def test_the_run_beats_while_a_slow_query_gives_no_other_sign_of_life(replica, solver, store, tmp_path) -> None:
     def hang_every_page(planned: int) -> None:  # from the first query on, until the test has seen enough beats
         replica.config.latency_s = 2.0
 
     options = FetchOptions(
-        base_url=replica.base_url, evidence_dir=tmp_path, stock_codes=("2330",), rate=0, heartbeat_s=0.05,
+        base_url=replica.base_url,
+        evidence_dir=tmp_path,
+        stock_codes=("2330",),
+        rate=0,
+        heartbeat_s=0.05,
         policy=QUICK,
     )
     running = asyncio.create_task(FetchJob(options, solver, AsyncStore(store)).run(on_start=hang_every_page))

@@ -24,6 +24,8 @@ from testbed.saved_reports import JULY_LAYOUT, SEPTEMBER_LAYOUT, SavedReport, wr
 from tests.fetching import LIVE_DAY, REAL_CSV_FIGURES
 
 JULY_DAY, SEPTEMBER_DAY = date(2026, 11, 17), date(2026, 11, 18)
+
+
 @pytest.fixture(scope="module")
 def market() -> Market:
     return Market(seed=1)
@@ -70,7 +72,10 @@ def test_saved_folders_of_both_layouts_are_imported_whole_and_marked_imported(
             stored = store.load_report(report.trade_date, report.stock_code)
             assert stored is not None and stored.trades == report.trades, report.path
             assert (stored.source, stored.rec_count, stored.figures, stored.flags) == (
-                ReportSource.IMPORTED, 0, None, ()
+                ReportSource.IMPORTED,
+                0,
+                None,
+                (),
             )
             assert stored.raw_csv == report.path.read_bytes()  # the file as it was saved, Big5 or UTF-8
         # Flows count them as any report: the day's volume is the larger total, as for one without figures.
@@ -108,7 +113,9 @@ def test_a_report_the_bot_fetched_is_already_stored_and_keeps_its_figures(
     with Store.open(database_url) as store:
         stored = store.load_report(first.trade_date, first.stock_code)
     assert stored is not None and (stored.source, stored.rec_count, stored.figures) == (
-        ReportSource.FETCHED, 7, figures
+        ReportSource.FETCHED,
+        7,
+        figures,
     )
 
 
@@ -236,9 +243,7 @@ def test_an_exported_dataset_imports_back_to_the_same_trades(
     assert {outcome.status for outcome in summary.outcomes if outcome.trade_date == SEPTEMBER_DAY} == {
         ImportStatus.IMPORTED
     }
-    assert {outcome.reason for outcome in summary.refused} == {
-        "its trades are of 2026-11-17, not of --date 2026-11-18"
-    }
+    assert {outcome.reason for outcome in summary.refused} == {"its trades are of 2026-11-17, not of --date 2026-11-18"}
     summary, _ = run_import([tmp_path / "broker-trades"], database_url)
     assert summary.files == 2 and summary.refused == []
     assert statuses(summary) == {
@@ -256,7 +261,10 @@ def test_an_exported_dataset_imports_back_to_the_same_trades(
             again = parse_report(stored.raw_csv, report.stock_code, report.trade_date, 0, datetime.now(UTC))
             assert again.trades == report.trades
     # The dataset and the CSVs it came from hold the same reports: either again changes nothing.
-    for url, paths in ((database_url, [tmp_path / "broker-trades", folder]), (source_url, [tmp_path / "broker-trades"])):
+    for url, paths in (
+        (database_url, [tmp_path / "broker-trades", folder]),
+        (source_url, [tmp_path / "broker-trades"]),
+    ):
         summary, _ = run_import(paths, url)
         assert {outcome.status for outcome in summary.outcomes} == {ImportStatus.ALREADY_STORED}
 
@@ -296,9 +304,9 @@ def test_the_real_csvs_import_to_their_exact_records_and_totals_in_either_encodi
     assert statuses(summary) == {(code, "2026-07-29"): ImportStatus.IMPORTED for code in REAL_CSV_FIGURES}
     with Store.open(database_url) as store:
         summaries = {summary.stock_code: summary for summary in store.report_summaries(LIVE_DAY)}
-    assert {code: (summaries[code].total_buy_shares, summaries[code].total_sell_shares) for code in REAL_CSV_FIGURES} == {
-        code: (bought, sold) for code, (_, bought, sold) in REAL_CSV_FIGURES.items()
-    }
+    assert {
+        code: (summaries[code].total_buy_shares, summaries[code].total_sell_shares) for code in REAL_CSV_FIGURES
+    } == {code: (bought, sold) for code, (_, bought, sold) in REAL_CSV_FIGURES.items()}
     assert summary.records == sum(records for records, _, _ in REAL_CSV_FIGURES.values())
     # The same reports saved as a tool of September saves them, UTF-8 with a BOM in a folder per day (a copy in
     # the test's own folder, never in the project): the same trades, already stored.
@@ -308,8 +316,10 @@ def test_the_real_csvs_import_to_their_exact_records_and_totals_in_either_encodi
         text = (real_csv_dir / f"20260729_{code}_twse_broker_trades.csv").read_bytes().decode("cp950")
         (day / f"{code}.csv").write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
     summary, _ = run_import([day], database_url)
-    assert statuses(summary) == {("2330", "2026-07-29"): ImportStatus.ALREADY_STORED,
-                                 ("2454", "2026-07-29"): ImportStatus.ALREADY_STORED}  # fmt: skip
+    assert statuses(summary) == {
+        ("2330", "2026-07-29"): ImportStatus.ALREADY_STORED,
+        ("2454", "2026-07-29"): ImportStatus.ALREADY_STORED,
+    }
 
 
 def test_bsr_import_prints_a_summary_and_exits_non_zero_when_any_was_refused(

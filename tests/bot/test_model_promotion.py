@@ -21,8 +21,14 @@ async def test_the_next_job_uses_the_newly_promoted_version(replica, store: Stor
         store.register_model_version(name, save_model_reading("ZZZZZ", tmp_path / "models" / f"{name}.keras"))
     store.activate_model_version("first")
     async_store = AsyncStore(store)
-    options = FetchOptions(base_url=replica.base_url, evidence_dir=tmp_path / "evidence", stock_codes=("2330",),
-                           max_attempts=1, rate=0, policy=QUICK)
+    options = FetchOptions(
+        base_url=replica.base_url,
+        evidence_dir=tmp_path / "evidence",
+        stock_codes=("2330",),
+        max_attempts=1,
+        rate=0,
+        policy=QUICK,
+    )
 
     async def job_model_versions() -> list[str]:
         """Runs one job as `bsr fetch` does (solver loaded per job) and says which versions answered."""

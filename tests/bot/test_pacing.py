@@ -9,8 +9,14 @@ from bot.pacing import Pacing, RetryPolicy
 
 MS = 0.001
 POLICY = RetryPolicy(
-    blocked_base_s=MS, blocked_cap_s=4 * MS, throttled_base_s=MS, throttled_cap_s=2 * MS,
-    throttled_interval_s=MS, slowest_interval_s=8 * MS, quiet_answers=3, jitter=0.0,
+    blocked_base_s=MS,
+    blocked_cap_s=4 * MS,
+    throttled_base_s=MS,
+    throttled_cap_s=2 * MS,
+    throttled_interval_s=MS,
+    slowest_interval_s=8 * MS,
+    quiet_answers=3,
+    jitter=0.0,
 )
 
 

@@ -190,8 +190,13 @@ async def test_a_failing_listener_never_stops_the_schedule_and_hears_errors_too(
     assert isinstance(heard[0].error, TransientSiteError) and heard[0].outcome is None
     no_trading = FakeSite(start, ready_at=None)
     run = DailyRun(
-        ScheduleOptions(ready_window_s=0), no_trading.served_date, no_trading.fetch, no_trading.record_no_trading,
-        no_trading.clock, no_trading.sleep, on_finished,
+        ScheduleOptions(ready_window_s=0),
+        no_trading.served_date,
+        no_trading.fetch,
+        no_trading.record_no_trading,
+        no_trading.clock,
+        no_trading.sleep,
+        on_finished,
     )
     assert await run.run_once() == RunOutcome.NO_TRADING  # the listener's RuntimeError is only logged
     assert heard[1].outcome is RunOutcome.NO_TRADING and heard[1].summaries == []

@@ -38,8 +38,13 @@ def closed_port_url() -> str:
 
 
 def list_security(replica, code: str, name: str, listed_on: date, delisted_on: date | None = None) -> None:
-    body = {"code": code, "name": name, "kind": "stock", "listed_on": listed_on.isoformat(),
-            "delisted_on": delisted_on and delisted_on.isoformat()}  # fmt: skip
+    body = {
+        "code": code,
+        "name": name,
+        "kind": "stock",
+        "listed_on": listed_on.isoformat(),
+        "delisted_on": delisted_on and delisted_on.isoformat(),
+    }
     assert httpx.post(replica.root_url + "/replica/api/listings", json=body).status_code == 200
 
 

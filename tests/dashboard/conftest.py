@@ -104,9 +104,7 @@ def fill_store(store: Store, url: str) -> FilledStore:
         model_version = "v1" if day_index == 0 else "v2"
         answers = {"accepted": 0, "rejected": 0}
         for code_index, code in enumerate(CODES):
-            at = datetime.combine(trade_date, datetime.min.time(), UTC) + timedelta(
-                hours=9, minutes=code_index
-            )
+            at = datetime.combine(trade_date, datetime.min.time(), UTC) + timedelta(hours=9, minutes=code_index)
             # The first report of each day takes two rejected answers before one is accepted.
             for _ in range(2 if code_index == 0 else 0):
                 attempt, text = _attempt(rng, at, job_run_id, code, AttemptOutcome.REJECTED, model_version)
@@ -126,9 +124,7 @@ def fill_store(store: Store, url: str) -> FilledStore:
             counts = replace(counts, no_trades=1, failed=1)
         status = JobStatus.FAILED if counts.failed else JobStatus.SUCCEEDED
         missing = {FAILED_CODE: "the site said wrong_captcha"} if counts.failed else {}
-        store.finish_job_run(
-            job_run_id, status, counts, finished_at=started + timedelta(minutes=50), missing=missing
-        )
+        store.finish_job_run(job_run_id, status, counts, finished_at=started + timedelta(minutes=50), missing=missing)
     # The exchange's list of the last day: the codes fetched, the one that failed, and one never asked for.
     others = [Security(code, f"證券{code}", "股票") for code in (NO_TRADES_CODE, FAILED_CODE, UNASKED_CODE)]
     store.record_listing([*store.list_securities(), *others], FINISHED_DATES[-1])

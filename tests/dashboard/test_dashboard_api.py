@@ -134,14 +134,10 @@ def test_labels_are_checked_saved_as_human_and_the_next_failure_follows(
     assert skipped_second.status_code == 200
     assert skipped_second.json()["next"]["id"] == filled_store.queue[3]
     assert store.get_attempt(third).unreadable
-    assert (
-        client.post("/api/failures/999999/label", json={"label": truth}, headers=headers).status_code == 404
-    )
+    assert client.post("/api/failures/999999/label", json={"label": truth}, headers=headers).status_code == 404
 
 
-def test_the_failure_page_labels_with_plain_forms(
-    client: TestClient, filled_store: FilledStore, store: Store
-) -> None:
+def test_the_failure_page_labels_with_plain_forms(client: TestClient, filled_store: FilledStore, store: Store) -> None:
     token = csrf_token(client)
     first, second = filled_store.queue[:2]
     page = client.get("/failures").text
@@ -154,9 +150,7 @@ def test_the_failure_page_labels_with_plain_forms(
     assert "every captcha has exactly 5" in wrong.text and 'value="zz"' in wrong.text
 
     truth = filled_store.truths[first]
-    saved = client.post(
-        f"/failures/{first}/label", data={"label": truth, "csrf_token": token}, follow_redirects=False
-    )
+    saved = client.post(f"/failures/{first}/label", data={"label": truth, "csrf_token": token}, follow_redirects=False)
     assert (saved.status_code, saved.headers["location"]) == (303, f"/failures?saved={first}")
     after_save = client.get(saved.headers["location"]).text
     assert f"#{first} saved as {truth}" in after_save
@@ -175,9 +169,7 @@ def test_the_failure_page_labels_with_plain_forms(
 
 def test_every_post_route_refuses_a_request_without_the_right_token(client: TestClient) -> None:
     schema = client.get("/api/openapi.json").json()
-    post_paths = [
-        path.replace("{attempt_id}", "1") for path, methods in schema["paths"].items() if "post" in methods
-    ]
+    post_paths = [path.replace("{attempt_id}", "1") for path, methods in schema["paths"].items() if "post" in methods]
     assert len(post_paths) == 4
     token = csrf_token(client)
     for path in post_paths:
@@ -273,8 +265,14 @@ def test_the_report_page_shows_the_sites_figures_both_totals_and_the_flags(clien
     day = FINISHED_DATES[0]
     report = store.load_report(day, "2317")
     figures = DayFigures(
-        day, 321, 98_765_432, report.total_buy_shares + 1000, Decimal("101.50"), Decimal("104.00"),
-        Decimal("100.00"), Decimal("103.50"),
+        day,
+        321,
+        98_765_432,
+        report.total_buy_shares + 1000,
+        Decimal("101.50"),
+        Decimal("104.00"),
+        Decimal("100.00"),
+        Decimal("103.50"),
     )
     last = report.trades[-1]
     unbalanced = (*report.trades[:-1], replace(last, sell_shares=last.sell_shares + 60))

@@ -65,9 +65,7 @@ async def test_every_page_in_chromium_and_three_failures_labelled_by_keyboard(
     page.on(
         "console",
         lambda message: (
-            problems.append(message.text)
-            if message.type == "error" and "status of 422" not in message.text
-            else None
+            problems.append(message.text) if message.type == "error" and "status of 422" not in message.text else None
         ),
     )
     page.on(
@@ -81,9 +79,7 @@ async def test_every_page_in_chromium_and_three_failures_labelled_by_keyboard(
     assert "1 of 4 securities" in await page.inner_text("#running-job")
 
     await page.goto(f"{dashboard_url}/solver")
-    await charts_drawn(
-        page, "chart-acceptance", "chart-attempts", "chart-attempts-trend", "chart-calibration"
-    )
+    await charts_drawn(page, "chart-acceptance", "chart-attempts", "chart-attempts-trend", "chart-calibration")
     assert await page.locator("#confusions tbody tr").count() == 1
 
     await page.goto(f"{dashboard_url}/reports")

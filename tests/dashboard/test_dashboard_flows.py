@@ -48,8 +48,12 @@ def test_the_branch_and_the_rankings_as_json(flows_client: TestClient) -> None:
         ("1101", -41_750.0),
     ]
     assert branch["streaks"][0] == {
-        "stock_code": "2330", "days": 3, "first_day": "2026-11-16", "last_day": "2026-11-18", "ongoing": True,
-    }  # fmt: skip
+        "stock_code": "2330",
+        "days": 3,
+        "first_day": "2026-11-16",
+        "last_day": "2026-11-18",
+        "ongoing": True,
+    }
     rankings = flows_client.get("/api/flows/rankings", params={"days": 3, "top": 2}).json()
     assert [row["stock_code"] for row in rankings["concentrated_buying"]] == ["2454"]
     assert [row["broker_id"] for row in rankings["net_buyers"]] == ["B020", "B019"]

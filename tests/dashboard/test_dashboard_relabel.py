@@ -32,9 +32,7 @@ def test_labels_no_captcha_could_show_are_refused_with_what_to_type(typed: str, 
     assert str(refused.value).startswith(message)
 
 
-def test_save_label_stores_a_human_label_and_the_queue_moves_on(
-    filled_store: FilledStore, store: Store
-) -> None:
+def test_save_label_stores_a_human_label_and_the_queue_moves_on(filled_store: FilledStore, store: Store) -> None:
     first, second = filled_store.queue[:2]
     assert next_failure(store).id == first
     assert save_label(store, first, "acdef") == "ACDEF"

@@ -14,7 +14,9 @@ from tests.flows.conftest import history_reports
 
 
 def bsr(tmp_path: Path, database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return run_bsr(*args, environment=bsr_environment(tmp_path / "data", database_url) | {"COLUMNS": "200"}, cwd=tmp_path)
+    return run_bsr(
+        *args, environment=bsr_environment(tmp_path / "data", database_url) | {"COLUMNS": "200"}, cwd=tmp_path
+    )
 
 
 @pytest.fixture(scope="module")
@@ -53,9 +55,20 @@ def test_stock_as_json(tmp_path: Path, history_url: str) -> None:
 
 def test_stock_top_and_range(tmp_path: Path, history_url: str) -> None:
     result = bsr(
-        tmp_path, history_url, "flows", "stock", "2330", "--from", "2026-11-17", "--to", "2026-11-18",
-        "--top", "1", "--format", "csv",
-    )  # fmt: skip
+        tmp_path,
+        history_url,
+        "flows",
+        "stock",
+        "2330",
+        "--from",
+        "2026-11-17",
+        "--to",
+        "2026-11-18",
+        "--top",
+        "1",
+        "--format",
+        "csv",
+    )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].split(",")[:3] == ["broker_id", "broker_name", "buy_shares"]
@@ -86,8 +99,9 @@ def test_rank_stocks_and_branches(tmp_path: Path, history_url: str) -> None:
     stocks = json.loads(bsr(tmp_path, history_url, "flows", "rank", "--days", "3", "--format", "json").stdout)
     assert stocks[0]["stock_code"] == "2454"
     assert stocks[0]["concentration"] == pytest.approx(37_500 / 210_000)
-    branches = bsr(tmp_path, history_url, "flows", "rank", "--by", "branches", "--days", "3", "--top", "2",
-                   "--format", "json")  # fmt: skip
+    branches = bsr(
+        tmp_path, history_url, "flows", "rank", "--by", "branches", "--days", "3", "--top", "2", "--format", "json"
+    )
     rows = json.loads(branches.stdout)
     assert [row["broker_id"] for row in rows] == ["B020", "B019", "S020", "S019"]
 

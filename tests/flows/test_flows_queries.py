@@ -131,9 +131,16 @@ def test_the_volume_is_the_views_traded_shares_else_the_larger_total(history: St
         figures = None if traded_shares is None else DayFigures(day, 2, 0, traded_shares, None, None, None, None)
         template = history_reports()[0]
         history.save_report(
-            replace(template, trade_date=day, stock_code=code, rec_count=1, trades=trades,
-                    raw_csv=site_csv(code, list(trades)), figures=figures)
-        )  # fmt: skip
+            replace(
+                template,
+                trade_date=day,
+                stock_code=code,
+                rec_count=1,
+                trades=trades,
+                raw_csv=site_csv(code, list(trades)),
+                figures=figures,
+            )
+        )
     window = resolve_window(history, start=day, end=day)
     stock = stock_flows(history, "2330", window)
     assert stock.volume == 3060 and as_records(stock.days)[0]["volume"] == 3060
@@ -276,9 +283,7 @@ def test_the_columnar_copy_keeps_each_answer_and_reads_it_back(
     assert len(list((columnar.folder / ANSWERS).glob("*.json"))) == 1
 
 
-def test_the_columnar_copy_follows_a_replaced_report_and_a_new_day(
-    history: Store, columnar: ColumnarCopy
-) -> None:
+def test_the_columnar_copy_follows_a_replaced_report_and_a_new_day(history: Store, columnar: ColumnarCopy) -> None:
     window = resolve_window(history, days=3)
     assert rank_branches(columnar, window).set_index("broker_id").loc["9B2z", "net_value"] == 410_450.0
     # 2330 of the 18th fetched again: 9B2z bought 2,500 at 99.50 (not 1,000) and sold nothing (not 500).

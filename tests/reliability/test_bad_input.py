@@ -34,11 +34,17 @@ def filled_database(tmp_path: Path) -> Path:
         store.save_report(synthetic_report("2330", records=50))
         store.record_attempt(
             Attempt(
-                attempted_at=datetime(2026, 11, 20, 8, 30, tzinfo=UTC), job_run_id=None, stock_code="2330",
-                image=b"\xff\xd8\xff\xe0captcha", model_version="v1", guess="ACDEF", confidence=0.4,
-                latency_ms=20.0, outcome=AttemptOutcome.REJECTED,
+                attempted_at=datetime(2026, 11, 20, 8, 30, tzinfo=UTC),
+                job_run_id=None,
+                stock_code="2330",
+                image=b"\xff\xd8\xff\xe0captcha",
+                model_version="v1",
+                guess="ACDEF",
+                confidence=0.4,
+                latency_ms=20.0,
+                outcome=AttemptOutcome.REJECTED,
             )
-        )  # fmt: skip
+        )
     return path
 
 
@@ -69,17 +75,13 @@ def one_clear_line(result: subprocess.CompletedProcess[str], *words: str) -> str
         pytest.param(("--rate", "fast"), ("--rate",), id="rate-not-a-number"),
     ],
 )
-def test_bad_fetch_arguments_are_refused_before_anything_runs(
-    bsr, filled_database: Path, args, words
-) -> None:
+def test_bad_fetch_arguments_are_refused_before_anything_runs(bsr, filled_database: Path, args, words) -> None:
     before = database_dump(filled_database)
     one_clear_line(bsr("fetch", *args), *words)
     assert database_dump(filled_database) == before
 
 
-def test_cli_runs_that_fail_say_why_in_one_line_and_change_nothing(
-    replica, filled_database: Path, tmp_path
-) -> None:
+def test_cli_runs_that_fail_say_why_in_one_line_and_change_nothing(replica, filled_database: Path, tmp_path) -> None:
     # Each of these loads the solver's libraries, so they run side by side.
     wrong_site = f"http://127.0.0.1:{closed_loopback_port()}/bshtm/"
     cases = {
@@ -120,7 +122,7 @@ def test_cli_runs_that_fail_say_why_in_one_line_and_change_nothing(
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-        )  # fmt: skip
+        )
         for name, (site, database_url, _) in cases.items()
     }
     results = {}
@@ -199,12 +201,12 @@ def test_malformed_and_oversized_dashboard_posts_are_refused_and_change_nothing(
             lambda: dashboard.post("/failures/99999999999999999999999/label", data=form | {"label": "ACDEF"}),
             404,
             "no solve attempt",
-        ),  # fmt: skip
+        ),
         (
             lambda: dashboard.post("/api/failures/1/label", json={"label": "A" * 3_000_000}, headers=api),
             422,
             "3000000 characters",
-        ),  # fmt: skip
+        ),
         (
             lambda: dashboard.post("/api/failures/1/label", json={"label": "ab€de"}, headers=api),
             422,

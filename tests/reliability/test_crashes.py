@@ -27,9 +27,7 @@ def test_killed_twice_at_random_moments_then_a_rerun_completes(replica, tmp_path
     for _ in range(2):
         # A random moment while reports flow: a random fraction of a second after this run's first download.
         target = replica.stats()["reports_served"] + 1
-        process = subprocess.Popen(
-            command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-        )
+        process = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 120
         while replica.stats()["reports_served"] < target and process.poll() is None:
             assert time.monotonic() < deadline, "the fetch never got going"

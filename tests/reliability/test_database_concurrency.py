@@ -18,8 +18,17 @@ from solver import Solver
 from storage import AsyncStore, Store
 from tests.fetching import QUICK
 
-PAGES = ("/", "/solver", "/failures", "/reports", "/api/overview", "/api/job-runs", "/api/solver",
-         "/api/failures", "/api/reports")  # fmt: skip
+PAGES = (
+    "/",
+    "/solver",
+    "/failures",
+    "/reports",
+    "/api/overview",
+    "/api/job-runs",
+    "/api/solver",
+    "/api/failures",
+    "/api/reports",
+)
 CODES = ("2330", "2317", "0050", "9998")
 
 
@@ -73,9 +82,13 @@ async def test_the_job_writes_while_the_dashboard_reads(
     reader.start()
     try:
         options = FetchOptions(
-            base_url=replica.base_url, evidence_dir=tmp_path, stock_codes=CODES, concurrency=2, rate=0,
+            base_url=replica.base_url,
+            evidence_dir=tmp_path,
+            stock_codes=CODES,
+            concurrency=2,
+            rate=0,
             policy=QUICK,
-        )  # fmt: skip
+        )
         summary = await FetchJob(options, solver, store).run()
     finally:
         reader.stop.set()

@@ -20,9 +20,7 @@ from storage.records import AttemptOutcome
 from tests.fetching import assert_whole
 
 
-async def test_answers_faster_than_the_sites_minimum_delay_are_rejected_as_wrong(
-    replica, fetch, store
-) -> None:
+async def test_answers_faster_than_the_sites_minimum_delay_are_rejected_as_wrong(replica, fetch, store) -> None:
     replica.config.min_answer_delay_s = 30.0  # far longer than an answer takes, even on a busy machine
     summary = await fetch(stock_codes=("2317",), max_attempts=2)
     assert summary.statuses[SecurityStatus.FAILED] == 1
@@ -50,9 +48,7 @@ async def test_a_firewall_block_pauses_every_worker_and_the_run_goes_on(
     # lasts is tested on Pacing itself (tests/bot/test_pacing.py).
     clocked_replica.config.firewall_requests_per_minute = 10  # two fresh forms and two answers take about forty
     clocked_replica.config.firewall_block_s = 0.0
-    policy = RetryPolicy(
-        transient_base_s=0.05, transient_cap_s=0.2, blocked_base_s=0.25, blocked_cap_s=8.0, jitter=0.0
-    )
+    policy = RetryPolicy(transient_base_s=0.05, transient_cap_s=0.2, blocked_base_s=0.25, blocked_cap_s=8.0, jitter=0.0)
     options = FetchOptions(
         base_url=clocked_replica.base_url,
         evidence_dir=tmp_path,

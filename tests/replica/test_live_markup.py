@@ -136,7 +136,9 @@ def live_page(stock_code: str, message: str, report: bool) -> list[Expected]:
         _hidden("__EVENTARGUMENT", ""),
         _hidden("__LASTFOCUS", ""),
         _hidden("__VIEWSTATE", base64),
-        _inline_script(r"//<!\[CDATA\[\s*var theForm = document\.forms\['form1'\];.*function __doPostBack\(eventTarget, eventArgument\).*//\]\]>"),
+        _inline_script(
+            r"//<!\[CDATA\[\s*var theForm = document\.forms\['form1'\];.*function __doPostBack\(eventTarget, eventArgument\).*//\]\]>"
+        ),
         Expected("script", {"src": WEB_RESOURCE, "type": "text/javascript"}, ""),
         *([page2] if report else []),
         Expected("script", {"src": WEB_RESOURCE, "type": "text/javascript"}, ""),
@@ -191,7 +193,14 @@ def live_page(stock_code: str, message: str, report: bool) -> list[Expected]:
         ),
         Expected(
             "input",
-            {"name": "CaptchaControl1", "type": "text", "size": "5", "maxlength": "5", "autocomplete": "Off", "value": ""},
+            {
+                "name": "CaptchaControl1",
+                "type": "text",
+                "size": "5",
+                "maxlength": "5",
+                "autocomplete": "Off",
+                "value": "",
+            },
             inside="Panel_bshtm",
         ),
         Expected(
@@ -235,15 +244,43 @@ def live_page(stock_code: str, message: str, report: bool) -> list[Expected]:
 
 
 IDS = {
-    "form1", "__EVENTTARGET", "__EVENTARGUMENT", "__LASTFOCUS", "__VIEWSTATE", "__VIEWSTATEGENERATOR",
-    "__EVENTVALIDATION", "RadioButton_Normal", "RadioButton_Excd", "Label_Stkno", "TextBox_Stkno", "Panel_bshtm",
-    "Label_ErrorMsg", "btnOK", "Button_Reset", "sp_Files", "spLog", "sp_DropDownList",
-}  # fmt: skip
+    "form1",
+    "__EVENTTARGET",
+    "__EVENTARGUMENT",
+    "__LASTFOCUS",
+    "__VIEWSTATE",
+    "__VIEWSTATEGENERATOR",
+    "__EVENTVALIDATION",
+    "RadioButton_Normal",
+    "RadioButton_Excd",
+    "Label_Stkno",
+    "TextBox_Stkno",
+    "Panel_bshtm",
+    "Label_ErrorMsg",
+    "btnOK",
+    "Button_Reset",
+    "sp_Files",
+    "spLog",
+    "sp_DropDownList",
+}
 NAMES = {
-    "form1", "__EVENTTARGET", "__EVENTARGUMENT", "__LASTFOCUS", "__VIEWSTATE", "__VIEWSTATEGENERATOR",
-    "__EVENTVALIDATION", "RadioButton_Normal", "RadioButton_Excd", "TextBox_Stkno", "CaptchaControl1", "btnOK",
-    "Button_Reset", "sp_Files", "spLog", "sp_DropDownList",
-}  # fmt: skip
+    "form1",
+    "__EVENTTARGET",
+    "__EVENTARGUMENT",
+    "__LASTFOCUS",
+    "__VIEWSTATE",
+    "__VIEWSTATEGENERATOR",
+    "__EVENTVALIDATION",
+    "RadioButton_Normal",
+    "RadioButton_Excd",
+    "TextBox_Stkno",
+    "CaptchaControl1",
+    "btnOK",
+    "Button_Reset",
+    "sp_Files",
+    "spLog",
+    "sp_DropDownList",
+}
 # The captcha block, character for character as the live page has it.
 CAPTCHA_BLOCK = re.compile(
     r"<div style='color:White;font-family:標楷體;'><div style='text-align:center;margin:5px;'>"
@@ -265,9 +302,7 @@ def check_live_markup(html: str, stock_code: str, message: str, report: bool) ->
 
     position = 0
     for wanted in expected:
-        found = next(
-            (index for index in range(position, len(elements)) if wanted.matches(elements[index], ids)), None
-        )
+        found = next((index for index in range(position, len(elements)) if wanted.matches(elements[index], ids)), None)
         assert found is not None, f"missing, or out of order, or with other attributes: {wanted}"
         position = found + 1
 

@@ -185,6 +185,8 @@ def test_captcha_image_is_a_200_by_60_jpeg_redrawn_on_each_fetch(visitor) -> Non
 
 
 def test_unknown_captcha_guid_is_404(replica) -> None:
-    response = httpx.get(replica.base_url + "CaptchaImage.aspx", params={"guid": "7d3a1b2c-0000-4000-8000-000000000000"})
+    response = httpx.get(
+        replica.base_url + "CaptchaImage.aspx", params={"guid": "7d3a1b2c-0000-4000-8000-000000000000"}
+    )
     assert response.status_code == 404
     assert httpx.get(replica.base_url + "CaptchaImage.aspx").status_code == 404

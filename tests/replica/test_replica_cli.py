@@ -36,9 +36,17 @@ def serving(*flags: str) -> Iterator[str]:
 
 def test_serve_prints_its_url_and_obeys_its_flags() -> None:
     with serving(
-        "--trade-date", "2026-11-19", "--csv-layout", "2026-07", "--seed", "3", "--latency", "0.01",
-        "--view-mismatch-rate", "0.25",
-    ) as base:  # fmt: skip
+        "--trade-date",
+        "2026-11-19",
+        "--csv-layout",
+        "2026-07",
+        "--seed",
+        "3",
+        "--latency",
+        "0.01",
+        "--view-mismatch-rate",
+        "0.25",
+    ) as base:
         assert '<span id="Label_Date">2026/11/19</span>' in httpx.get(base + "bsWelcome.aspx").text
         control = base.replace("/bshtm/", "/replica/api/")
         knobs = httpx.get(control + "faults").json()

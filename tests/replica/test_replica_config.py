@@ -32,7 +32,13 @@ def test_default_config_has_every_fault_off() -> None:
     assert all(config.faults()[name] == 0 for name in ("latency_s", "error_rate", "drop_rate"))
     assert config.throttle_requests_per_minute == 0 and config.throttle_block_s == 120
     assert config.csv_layout == "2026-09" and config.real_csv_dir is None, "the newest layout, no real reports"
-    throttling = ("forbidden_rate", "blank_post_rate", "silent_post_rate", "forbidden_csv_rate", "forbidden_captcha_rate")
+    throttling = (
+        "forbidden_rate",
+        "blank_post_rate",
+        "silent_post_rate",
+        "forbidden_csv_rate",
+        "forbidden_captcha_rate",
+    )
     assert all(config.faults()[name] == 0 for name in throttling)
 
 

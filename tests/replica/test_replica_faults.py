@@ -11,7 +11,10 @@ import pytest
 from replica.market import Market, securities
 from tests.replica.conftest import CsvReport, view_number
 
-BLOCK_PAGE_LINES = ("因為安全性考量，您所執行的頁面無法呈現。<BR>", "FOR SECURITY REASONS, THIS PAGE CAN NOT BE ACCESSED.<BR>")
+BLOCK_PAGE_LINES = (
+    "因為安全性考量，您所執行的頁面無法呈現。<BR>",
+    "FOR SECURITY REASONS, THIS PAGE CAN NOT BE ACCESSED.<BR>",
+)
 SITE_PAGES = ("", "default.aspx", "bsWelcome.aspx", "bsMenu.aspx", "CaptchaImage.aspx", "bsContent.aspx")
 STATIC_FILES = ("scripts/jquery-3.7.0.min.js", "css/jquery.autocomplete.css", "banner.png", "use.htm")
 EXPIRED = "驗證碼已逾期!"
@@ -200,9 +203,10 @@ def test_unbalanced_reports_are_no_fault_and_a_mismatched_view_is_neither_total(
     market = Market(replica.config.seed)
     day = replica.config.trade_date
     code = next(
-        security.code for security in securities()
+        security.code
+        for security in securities()
         if (report := market.report(day, security.code)) and abs(report.total_buy - report.total_sell) == 1_000
-    )  # fmt: skip
+    )
     replica.config.view_mismatch_rate = 1.0
     _, body, page = visitor.report(code)
     csv_report = CsvReport.parse(body.content)

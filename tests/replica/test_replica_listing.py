@@ -36,10 +36,23 @@ def test_the_list_has_the_exchange_pages_layout_in_big5(replica) -> None:
     assert page.count("<TABLE class='h4'") == 1
     header = re.search(r"<tr align=center>(.*?)</tr>", page).group(1)
     assert re.findall(r"<td bgcolor=#D5FFD5>([^<]*)</td>", header) == [
-        "有價證券代號及名稱 ", "國際證券辨識號碼(ISIN Code)", "上市日", "市場別", "產業別", "CFICode", "備註"
+        "有價證券代號及名稱 ",
+        "國際證券辨識號碼(ISIN Code)",
+        "上市日",
+        "市場別",
+        "產業別",
+        "CFICode",
+        "備註",
     ]
     assert SECTION_ROW.findall(page) == [
-        "股票", "上市認購(售)權證", "特別股", "創新板", "ETF", "ETN", "臺灣存託憑證(TDR)", "受益證券-不動產投資信託"
+        "股票",
+        "上市認購(售)權證",
+        "特別股",
+        "創新板",
+        "ETF",
+        "ETN",
+        "臺灣存託憑證(TDR)",
+        "受益證券-不動產投資信託",
     ]
     rows = listed_rows(page)
     assert rows["1101"] == ["1101\u3000台泥", "TW0001101004", "1962/02/09", "上市", "水泥工業", "ESVUFR", ""]
@@ -66,9 +79,14 @@ def test_the_control_api_lists_and_delists(replica, visitor) -> None:
     assert listed.status_code == 200 and "00999A" in {item["code"] for item in listed.json()}
     delisted = control.post(
         "listings",
-        json={"code": "1101", "name": "台泥", "kind": "stock", "listed_on": "1962-02-09",
-              "delisted_on": (today - timedelta(days=1)).isoformat()},
-    )  # fmt: skip
+        json={
+            "code": "1101",
+            "name": "台泥",
+            "kind": "stock",
+            "listed_on": "1962-02-09",
+            "delisted_on": (today - timedelta(days=1)).isoformat(),
+        },
+    )
     assert "1101" not in {item["code"] for item in delisted.json()}
     rows = listed_rows(listing_page(replica))
     assert "00999A" in rows and "1101" not in rows and "1102" in rows

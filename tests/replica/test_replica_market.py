@@ -36,7 +36,9 @@ def test_the_replica_lists_what_the_bot_reads_from_twstock_and_the_lists_section
     # The bot and the replica may not import each other, so each reads twstock's table and knows the list's
     # sections itself: the bot's reading is the one the daily job relies on, and the replica is held to it.
     assert KINDS == READ_KINDS
-    served = {item.code: (item.name, item.kind, item.listed_on) for item in securities() if item not in LISTED_SINCE_TWSTOCK}
+    served = {
+        item.code: (item.name, item.kind, item.listed_on) for item in securities() if item not in LISTED_SINCE_TWSTOCK
+    }
     read = {item.code: (item.name, item.kind, item.listed_on) for item in twstock_securities()}
     assert served == read and len(read) >= 1300
 
@@ -82,7 +84,6 @@ def test_every_report_stays_on_the_tick_grid_and_some_are_unbalanced_as_real_one
     shares = [share for record in big.records for share in (record.buy, record.sell) if share]
     assert sum(share % 1000 == 0 for share in shares) > 0.8 * len(shares)
     assert any(share % 1000 for share in shares), "some odd lots"
-
 
 
 def test_the_view_shows_buys_for_some_securities_and_sells_for_others() -> None:

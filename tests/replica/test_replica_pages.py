@@ -28,7 +28,12 @@ def test_welcome_page_shows_the_trade_date_and_follows_it(replica) -> None:
 def test_menu_carries_its_captcha_and_viewstate_as_a_scraper_reads_them(visitor) -> None:
     form = visitor.open_form()
     assert set(form.hidden) == {
-        "__EVENTTARGET", "__EVENTARGUMENT", "__LASTFOCUS", "__VIEWSTATE", "__VIEWSTATEGENERATOR", "__EVENTVALIDATION"
+        "__EVENTTARGET",
+        "__EVENTARGUMENT",
+        "__LASTFOCUS",
+        "__VIEWSTATE",
+        "__VIEWSTATEGENERATOR",
+        "__EVENTVALIDATION",
     }
     assert form.hidden["__EVENTTARGET"] == form.hidden["__LASTFOCUS"] == ""
     assert form.hidden["__VIEWSTATE"].startswith("/wEP")
@@ -90,7 +95,11 @@ def test_control_api_reports_stats_listings_and_trade_date(replica, visitor) -> 
     assert len(listed) >= 1300
     by_code = {security["code"]: security for security in listed}
     assert by_code["2330"] == {
-        "code": "2330", "name": "台積電", "kind": "stock", "listed_on": "1994-09-05", "delisted_on": None
+        "code": "2330",
+        "name": "台積電",
+        "kind": "stock",
+        "listed_on": "1994-09-05",
+        "delisted_on": None,
     }
     assert by_code["00878"]["kind"] == "etf" and by_code["0050"]["name"] == "元大台灣50"
     assert api.get("securities").status_code == 404, "the report site's base URL lists nothing but its pages"

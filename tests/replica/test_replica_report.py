@@ -69,7 +69,8 @@ def test_csv_layout_of_september_2026_is_the_default(replica, visitor, parity: i
     last_line = response.content.decode("utf-8-sig").split("\r\n")[-2]
     assert last_line.endswith(',"","","","","" ') == (parity == 1)
     assert (sum(buy for *_, buy, _ in records), sum(sell for *_, sell in records)) == (
-        report.total_buy, report.total_sell
+        report.total_buy,
+        report.total_sell,
     )
     keys = [(label[:4], Decimal(price)) for _, label, price, _, _ in records]
     assert keys == sorted(keys), "ordered by broker, then price"
@@ -234,7 +235,9 @@ def test_the_views_trade_qty_is_the_csvs_total_buys_or_total_sells_per_security(
     market = Market(replica.config.seed)
     day = replica.config.trade_date
     unbalanced = [
-        code for code in small_reports(replica, 120) if (report := market.report(day, code)).total_buy != report.total_sell
+        code
+        for code in small_reports(replica, 120)
+        if (report := market.report(day, code)).total_buy != report.total_sell
     ]
     shown = set()
     for code in unbalanced[:16]:

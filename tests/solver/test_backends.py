@@ -34,8 +34,9 @@ def through_litert(validation_captchas: list[tuple[bytes, str]]) -> tuple[Solver
     return solver, solver.solve_many([image for image, _ in validation_captchas])
 
 
-def test_tensorflow_reads_what_litert_reads(validation_captchas: list[tuple[bytes, str]],
-                                            through_litert: tuple[Solver, list]) -> None:
+def test_tensorflow_reads_what_litert_reads(
+    validation_captchas: list[tuple[bytes, str]], through_litert: tuple[Solver, list]
+) -> None:
     solver = Solver.load(runtime="keras")
     assert (solver.info["backend"], solver.info["runtime"]) == ("tensorflow", "TensorFlow")
     assert solver.info["parameters"] == through_litert[0].info["parameters"]
@@ -45,16 +46,23 @@ def test_tensorflow_reads_what_litert_reads(validation_captchas: list[tuple[byte
         assert abs(solution.confidence - expected.confidence) < 1e-4
 
 
-def test_the_jax_backend_reads_what_litert_reads(validation_captchas: list[tuple[bytes, str]],
-                                                 through_litert: tuple[Solver, list], tmp_path: Path) -> None:
+def test_the_jax_backend_reads_what_litert_reads(
+    validation_captchas: list[tuple[bytes, str]], through_litert: tuple[Solver, list], tmp_path: Path
+) -> None:
     # 50 images: batches of 50 and of 1, both padded to a power of two under JAX.
     for index, (image, _) in enumerate(validation_captchas):
         (tmp_path / f"{index:03d}.jpg").write_bytes(image)
     solver, expected = through_litert
 
     environment = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}
-    answer = subprocess.run([sys.executable, "-c", READ_UNDER_JAX, str(tmp_path)], env=environment,
-                            capture_output=True, text=True, timeout=240, check=True)
+    answer = subprocess.run(
+        [sys.executable, "-c", READ_UNDER_JAX, str(tmp_path)],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=True,
+    )
     read = json.loads(answer.stdout.strip().splitlines()[-1])
 
     assert read["info"] == {"backend": "jax", "runtime": "JAX", "device": "CPU", "model_version": solver.model_version}

@@ -13,7 +13,8 @@ from solver.solver import Solver
 
 
 def test_the_shipped_model_reads_the_same_without_its_batch_normalization(
-        validation_captchas: list[tuple[bytes, str]]) -> None:
+    validation_captchas: list[tuple[bytes, str]],
+) -> None:
     solver = Solver.load(reread_below=0.0)
     model = load_model(solver.path)
     lean = for_inference(model)
@@ -33,8 +34,9 @@ def test_folding_keeps_learned_statistics_and_leaves_the_model_untouched() -> No
     for layer in model.layers:
         if isinstance(layer, layers.BatchNormalization):  # statistics far from the initial 0 and 1
             size = layer.gamma.shape[0]
-            layer.set_weights([rng.uniform(0.5, 2, size), rng.normal(0, 1, size), rng.normal(0, 2, size),
-                               rng.uniform(0.1, 4, size)])
+            layer.set_weights(
+                [rng.uniform(0.5, 2, size), rng.normal(0, 1, size), rng.normal(0, 2, size), rng.uniform(0.1, 4, size)]
+            )
     before = [weight.copy() for weight in model.get_weights()]
     pixels = rng.integers(0, 256, (4, 32, 96, 1)).astype("float32")
     lean = for_inference(model)

@@ -22,8 +22,9 @@ def test_the_width_in_the_shipped_metadata_builds_the_shipped_network() -> None:
     model = build_model(width=solver.metadata["training"]["config"]["width"])
     assert filters(model) == filters(shipped) == [12, 24, 48, 48, 96, 24]
     # Past the input, layer for layer the same, seeds included.
-    assert [(type(layer), unnamed(layer)) for layer in model.layers[1:]] == \
-        [(type(layer), unnamed(layer)) for layer in shipped.layers[1:]]
+    assert [(type(layer), unnamed(layer)) for layer in model.layers[1:]] == [
+        (type(layer), unnamed(layer)) for layer in shipped.layers[1:]
+    ]
     assert model.count_params() == shipped.count_params() == solver.info["parameters"]
 
 

@@ -23,7 +23,10 @@ def version(name: str, path: Path, active: bool = False) -> ModelVersion:
 def versions(tmp_path: Path) -> list[ModelVersion]:
     for name in ("first", "second"):
         (tmp_path / f"{name}-file.keras").write_bytes(b"")
-    return [version("first", tmp_path / "first-file.keras", active=True), version("second", tmp_path / "second-file.keras")]
+    return [
+        version("first", tmp_path / "first-file.keras", active=True),
+        version("second", tmp_path / "second-file.keras"),
+    ]
 
 
 def test_with_nothing_named_the_active_version_serves(versions: list[ModelVersion], tmp_path: Path) -> None:

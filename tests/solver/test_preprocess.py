@@ -54,8 +54,9 @@ def test_many_stacks_in_order(captcha_jpeg: bytes) -> None:
     assert preprocess_many([]).shape == (0, INPUT_HEIGHT, INPUT_WIDTH)
 
 
-def test_many_shrinks_pixel_for_pixel_as_one_at_a_time(validation_captchas: list[tuple[bytes, str]],
-                                                       captcha_jpeg: bytes) -> None:
+def test_many_shrinks_pixel_for_pixel_as_one_at_a_time(
+    validation_captchas: list[tuple[bytes, str]], captcha_jpeg: bytes
+) -> None:
     site = [image for image, _ in validation_captchas]
     screenshots = [screenshot(image, 2) for image in site[:4]]
     # Narrower than the input: widened one at a time, or rows next to a boundary would blend two images.

@@ -23,8 +23,9 @@ def translated(image: np.ndarray, down: float, right: float) -> np.ndarray:
             y0, x0 = int(np.floor(y)), int(np.floor(x))
             y1, x1 = min(y0 + 1, height - 1), min(x0 + 1, width - 1)
             fy, fx = y - y0, x - x0
-            out[i, j] = ((1 - fy) * ((1 - fx) * image[y0, x0] + fx * image[y0, x1])
-                         + fy * ((1 - fx) * image[y1, x0] + fx * image[y1, x1]))
+            out[i, j] = (1 - fy) * ((1 - fx) * image[y0, x0] + fx * image[y0, x1]) + fy * (
+                (1 - fx) * image[y1, x0] + fx * image[y1, x1]
+            )
     return out
 
 
@@ -49,8 +50,9 @@ def test_inference_reads_the_image_unmoved() -> None:
     images = np.random.default_rng(4).integers(0, 256, (8, HEIGHT, WIDTH, 1), dtype="uint8")
     layer = RandomShift(0.08, 0.03, seed=0)
     assert np.array_equal(ops.convert_to_numpy(layer(ops.convert_to_tensor(images))), images.astype("float32"))
-    assert np.array_equal(ops.convert_to_numpy(layer(ops.convert_to_tensor(images), training=False)),
-                          images.astype("float32"))
+    assert np.array_equal(
+        ops.convert_to_numpy(layer(ops.convert_to_tensor(images), training=False)), images.astype("float32")
+    )
 
 
 def test_each_image_of_a_training_batch_moves_its_own_distance_within_reach() -> None:
@@ -63,8 +65,9 @@ def test_each_image_of_a_training_batch_moves_its_own_distance_within_reach() ->
     assert (down < -1).any() and (down > 1).any() and (right < -1).any() and (right > 1).any()
     # The whole image moved as one: every unclipped pixel is offset as much as the middle one.
     offsets = moved[:, 4:28, 4:92] - coordinates(64)[:, 4:28, 4:92]
-    np.testing.assert_allclose(offsets, np.broadcast_to(-np.stack([down, right], -1)[:, None, None], offsets.shape),
-                               atol=1e-3)
+    np.testing.assert_allclose(
+        offsets, np.broadcast_to(-np.stack([down, right], -1)[:, None, None], offsets.shape), atol=1e-3
+    )
 
 
 @pytest.mark.parametrize("seed", [0, 11])

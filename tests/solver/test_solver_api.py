@@ -99,8 +99,7 @@ def test_batches_match_single_reads(solver: Solver, validation_captchas: list[tu
     assert solver.solve_many([]) == []
 
 
-async def test_async_form_keeps_the_loop_running(solver: Solver,
-                                                 validation_captchas: list[tuple[bytes, str]]) -> None:
+async def test_async_form_keeps_the_loop_running(solver: Solver, validation_captchas: list[tuple[bytes, str]]) -> None:
     ticks = 0
 
     async def ticker() -> None:
@@ -116,8 +115,9 @@ async def test_async_form_keeps_the_loop_running(solver: Solver,
     assert ticks > 8
 
 
-def test_threads_reading_at_once_get_what_one_thread_gets(solver: Solver,
-                                                         validation_captchas: list[tuple[bytes, str]]) -> None:
+def test_threads_reading_at_once_get_what_one_thread_gets(
+    solver: Solver, validation_captchas: list[tuple[bytes, str]]
+) -> None:
     # Batches of different sizes and single images at once: the reader is resized and read by one at a time.
     images = [image for image, _ in validation_captchas]
     requests = [images[:size] for size in (50, 1, 7, 33, 1, 12, 50, 3)]
@@ -129,8 +129,12 @@ def test_threads_reading_at_once_get_what_one_thread_gets(solver: Solver,
 
 # The C++ libraries' loudest settings, whatever the CPU: TensorFlow's info lines and verbose logging, oneDNN's
 # notice. No GPU in sight: on a CPU machine the solver reads through LiteRT alone.
-LOUDEST_NATIVE_LOGS = {"TF_CPP_MIN_LOG_LEVEL": "0", "TF_CPP_MAX_VLOG_LEVEL": "1", "TF_ENABLE_ONEDNN_OPTS": "1",
-                       "CUDA_VISIBLE_DEVICES": ""}
+LOUDEST_NATIVE_LOGS = {
+    "TF_CPP_MIN_LOG_LEVEL": "0",
+    "TF_CPP_MAX_VLOG_LEVEL": "1",
+    "TF_ENABLE_ONEDNN_OPTS": "1",
+    "CUDA_VISIBLE_DEVICES": "",
+}
 LOAD_AND_READ = """
 import json, sys
 from solver import Solver
@@ -143,27 +147,36 @@ print(json.dumps({"texts": texts, "runtime": solver.info["runtime"],
 
 
 def test_loading_and_reading_load_no_tensorflow_and_write_nothing_on_stderr(
-        validation_captchas: list[tuple[bytes, str]], tmp_path: Path) -> None:
+    validation_captchas: list[tuple[bytes, str]], tmp_path: Path
+) -> None:
     # The CLI's JSON log lines and a notebook's cells share stderr with the C++ libraries, whose log levels are not
     # the user's to guess: TensorFlow, Keras and JAX stay out of the process, and LiteRT's one notice is withheld.
     (tmp_path / "captcha.jpg").write_bytes(validation_captchas[0][0])
-    answer = subprocess.run([sys.executable, "-c", LOAD_AND_READ, str(tmp_path / "captcha.jpg")],
-                            env=os.environ | LOUDEST_NATIVE_LOGS, capture_output=True, text=True, timeout=240,
-                            check=True)
+    answer = subprocess.run(
+        [sys.executable, "-c", LOAD_AND_READ, str(tmp_path / "captcha.jpg")],
+        env=os.environ | LOUDEST_NATIVE_LOGS,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=True,
+    )
     read = json.loads(answer.stdout)
     assert read["texts"] == [validation_captchas[0][1]] * 4 and read["runtime"] == "LiteRT XNNPACK"
     assert not {"tensorflow", "keras", "jax"} & set(read["modules"])
     assert answer.stderr == ""
 
 
-def test_stderr_written_while_the_reader_loads_comes_through(validation_captchas: list[tuple[bytes, str]],
-                                                             tmp_path: Path) -> None:
+def test_stderr_written_while_the_reader_loads_comes_through(
+    validation_captchas: list[tuple[bytes, str]], tmp_path: Path
+) -> None:
     # Only LiteRT's notice is withheld while the first interpreter allocates: what else is written then comes out.
-    script = ("import os, sys; from solver.litert_reader import xnnpack_notice_withheld\n"
-              "with xnnpack_notice_withheld():\n"
-              "    os.write(2, b'INFO: Created TensorFlow Lite XNNPACK delegate for CPU.\\nfrom C\\n')\n"
-              "    sys.stderr.write('from Python\\n')\n"
-              "sys.stderr.write('after\\n')")
+    script = (
+        "import os, sys; from solver.litert_reader import xnnpack_notice_withheld\n"
+        "with xnnpack_notice_withheld():\n"
+        "    os.write(2, b'INFO: Created TensorFlow Lite XNNPACK delegate for CPU.\\nfrom C\\n')\n"
+        "    sys.stderr.write('from Python\\n')\n"
+        "sys.stderr.write('after\\n')"
+    )
     answer = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)
     assert answer.stderr == "from C\nfrom Python\nafter\n"
 
@@ -172,8 +185,11 @@ def test_a_model_without_its_litert_copy_says_what_to_run(tmp_path: Path) -> Non
     # A version registered before the trainer wrote LiteRT copies: the solver never converts it itself.
     shipped = Path(Solver.load().path)
     old = Path(shutil.copy(shipped, tmp_path / "db-20261101-000000.keras"))
-    with pytest.raises(ModelNotFoundError, match=r"no LiteRT copy of db-20261101-000000.keras .*"
-                                                 r"`python -m trainer\.litert .*db-20261101-000000.keras`"):
+    with pytest.raises(
+        ModelNotFoundError,
+        match=r"no LiteRT copy of db-20261101-000000.keras .*"
+        r"`python -m trainer\.litert .*db-20261101-000000.keras`",
+    ):
         Solver.load(old, runtime="litert")
     shutil.copy(litert_path(shipped), litert_path(old))
     assert Solver.load(old).model_version == "db-20261101-000000"

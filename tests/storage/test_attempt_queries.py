@@ -143,9 +143,7 @@ def test_daily_acceptance_by_model_version_in_taipei_days(store: Store, make_att
     ]
     assert rows[0].rate == pytest.approx(2 / 3)
     assert rows[2].rate == 0.0
-    assert [row.day for row in store.acceptance_by_model_version(since=date(2026, 11, 21))] == [
-        date(2026, 11, 21)
-    ]
+    assert [row.day for row in store.acceptance_by_model_version(since=date(2026, 11, 21))] == [date(2026, 11, 21)]
 
 
 def test_attempts_per_stored_report_count_attempts_of_job_runs_of_its_date(
@@ -206,13 +204,8 @@ def test_job_runs_record_status_and_counts(store: Store) -> None:
 
 
 def test_securities_are_upserted(store: Store) -> None:
-    assert (
-        store.upsert_securities([Security("2330", "台積電", "股票"), Security("0050", "元大台灣50", "ETF")])
-        == 2
-    )
-    store.upsert_securities(
-        [Security("2330", "台積電 (TSMC)", "股票"), Security("030001", "某權證", "認購權證")]
-    )
+    assert store.upsert_securities([Security("2330", "台積電", "股票"), Security("0050", "元大台灣50", "ETF")]) == 2
+    store.upsert_securities([Security("2330", "台積電 (TSMC)", "股票"), Security("030001", "某權證", "認購權證")])
     assert store.list_securities() == [
         Security("0050", "元大台灣50", "ETF"),
         Security("030001", "某權證", "認購權證"),
@@ -241,9 +234,7 @@ def test_model_version_registry(store: Store) -> None:
         ("2026-11-01", False),
         ("2026-11-15", True),
     ]
-    with pytest.raises(
-        UnknownRecordError, match=r"no model version 'nope' is registered \(registered: 2026-11-01"
-    ):
+    with pytest.raises(UnknownRecordError, match=r"no model version 'nope' is registered \(registered: 2026-11-01"):
         store.activate_model_version("nope")
 
 

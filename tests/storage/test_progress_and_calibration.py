@@ -28,9 +28,7 @@ TRADE_DATE = date(2026, 11, 20)
 def test_a_backfilled_job_run_keeps_the_times_it_is_given(store: Store) -> None:
     started = datetime(2026, 11, 20, 8, 35, tzinfo=UTC)
     job_run_id = store.start_job_run(TRADE_DATE, started_at=started)
-    store.finish_job_run(
-        job_run_id, JobStatus.SUCCEEDED, JobCounts(stored=3), finished_at=started + timedelta(hours=1)
-    )
+    store.finish_job_run(job_run_id, JobStatus.SUCCEEDED, JobCounts(stored=3), finished_at=started + timedelta(hours=1))
     (run,) = store.list_job_runs()
     assert (run.started_at, run.finished_at) == (started, started + timedelta(hours=1))
 
@@ -119,13 +117,9 @@ def test_job_progress_counts_this_runs_reports_and_attempts(store: Store, make_a
         store.job_run_progress(job_run_id + 1)
 
 
-def test_accuracy_by_confidence_counts_judged_attempts_per_bucket(
-    store: Store, make_attempt: MakeAttempt
-) -> None:
+def test_accuracy_by_confidence_counts_judged_attempts_per_bucket(store: Store, make_attempt: MakeAttempt) -> None:
     def record(outcome: AttemptOutcome, confidence: float, model_version: str = "v1") -> None:
-        store.record_attempt(
-            replace(make_attempt(outcome, model_version=model_version), confidence=confidence)
-        )
+        store.record_attempt(replace(make_attempt(outcome, model_version=model_version), confidence=confidence))
 
     record(AttemptOutcome.ACCEPTED, 0.95)
     record(AttemptOutcome.ACCEPTED, 1.0)  # the top edge belongs to the last bucket

@@ -112,9 +112,14 @@ def test_exported_trades_read_back_report_by_report(store: Store, tmp_path: Path
 
 def test_exported_trades_with_an_empty_value_or_another_type_are_refused_whole(tmp_path: Path) -> None:
     columns = {
-        "stock_code": ["2330", "2330"], "seq": [1, 2], "broker_id": ["1020", "1030"], "broker_name": ["合庫", None],
-        "price": [Decimal("1040.00"), Decimal("1045.00")], "buy_shares": [1000, 0], "sell_shares": [0, 1000],
-    }  # fmt: skip
+        "stock_code": ["2330", "2330"],
+        "seq": [1, 2],
+        "broker_id": ["1020", "1030"],
+        "broker_name": ["合庫", None],
+        "price": [Decimal("1040.00"), Decimal("1045.00")],
+        "buy_shares": [1000, 0],
+        "sell_shares": [0, 1000],
+    }
     pq.write_table(pa.table(columns), tmp_path / "empty.parquet")
     with pytest.raises(ExportedTradesError, match="column broker_name has 1 empty values"):
         read_exported_trades(tmp_path / "empty.parquet")

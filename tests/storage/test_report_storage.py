@@ -105,8 +105,14 @@ def test_figures_of_another_date_are_never_stored_under_this_one(store: Store) -
 def test_figures_and_flags_come_back(store: Store) -> None:
     report = small_report()
     figures = DayFigures(
-        TRADE_DATE, 12, 3_456_789, report.total_buy_shares + 1000, Decimal("1035.00"), Decimal("1050.00"),
-        Decimal("1030.00"), Decimal("1045.00"),
+        TRADE_DATE,
+        12,
+        3_456_789,
+        report.total_buy_shares + 1000,
+        Decimal("1035.00"),
+        Decimal("1050.00"),
+        Decimal("1030.00"),
+        Decimal("1045.00"),
     )
     flags = ("the view's 成交股數 is neither total", "the link's RecCount does not fit")
     store.save_report(replace(report, figures=figures, flags=flags))

@@ -37,7 +37,10 @@ def test_securities_from_elsewhere_are_never_seen_on_the_list(store: Store) -> N
     assert store.last_listing() == (None, [])
     store.record_listing([TSMC], MONDAY)
     store.upsert_securities([Security("2330", "台積電", "unknown")])  # a file of codes knows no dates
-    assert store.list_securities() == [Security("2317", "鴻海", "stock"), Security("2330", "台積電", "unknown", TSMC.listed_on)]
+    assert store.list_securities() == [
+        Security("2317", "鴻海", "stock"),
+        Security("2330", "台積電", "unknown", TSMC.listed_on),
+    ]
     assert store.security_sightings("2330") == (MONDAY, MONDAY)
     assert store.last_listing() == (MONDAY, [Security("2330", "台積電", "unknown", TSMC.listed_on)])
 

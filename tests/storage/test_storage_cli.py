@@ -44,9 +44,7 @@ def test_db_upgrade_from_any_folder(tmp_path: Path, sqlite_url: str) -> None:
 def test_export_writes_the_day(tmp_path: Path, sqlite_url: str) -> None:
     with Store.open(sqlite_url) as store:
         store.save_report(synthetic_report(trade_date=date(2026, 11, 20), records=30))
-    result = bsr(
-        tmp_path, sqlite_url, "export", "--date", "2026-11-20", "--format", "parquet", "--out", "day.parquet"
-    )
+    result = bsr(tmp_path, sqlite_url, "export", "--date", "2026-11-20", "--format", "parquet", "--out", "day.parquet")
     assert result.returncode == 0, result.stderr
     assert "wrote 30 broker trades of 1 reports" in result.stdout
     assert pq.read_table(tmp_path / "day.parquet").num_rows == 30
@@ -56,9 +54,7 @@ def test_export_writes_the_day(tmp_path: Path, sqlite_url: str) -> None:
 
 def test_export_errors_are_one_line(tmp_path: Path, sqlite_url: str) -> None:
     assert_one_line_error(bsr(tmp_path, sqlite_url, "export", "--date", "2026-13-01"), "YYYY-MM-DD")
-    assert_one_line_error(
-        bsr(tmp_path, sqlite_url, "export", "--date", "2026-11-20", "--format", "xls"), "parquet"
-    )
+    assert_one_line_error(bsr(tmp_path, sqlite_url, "export", "--date", "2026-11-20", "--format", "xls"), "parquet")
     assert_one_line_error(bsr(tmp_path, sqlite_url, "export", "--date", "2026-11-20"), "no report is stored")
     unreachable = "postgresql://bsr:secret@127.0.0.1:1/bsr"
     result = bsr(tmp_path, unreachable, "export", "--date", "2026-11-20")

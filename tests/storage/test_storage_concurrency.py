@@ -59,9 +59,7 @@ def test_the_same_report_saved_at_once_is_stored_once(store: Store) -> None:
 
 
 def test_a_reader_sees_whole_reports_while_a_writer_replaces_them(database_url: str) -> None:
-    versions = [
-        synthetic_report(trade_date=TRADE_DATE, records=records, seed=records) for records in (300, 500)
-    ]
+    versions = [synthetic_report(trade_date=TRADE_DATE, records=records, seed=records) for records in (300, 500)]
     with Store.open(database_url) as writer_store, Store.open(database_url) as reader_store:
         writer_store.save_report(versions[0])
         writing = threading.Event()

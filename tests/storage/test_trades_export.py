@@ -37,9 +37,7 @@ def reports(store: Store) -> list[Report]:
     ]
     for report in stored:
         store.save_report(report)
-    store.save_report(
-        Report(TRADE_DATE, "9999", 0, (), b"", datetime(2026, 11, 20, tzinfo=UTC), no_trades=True)
-    )
+    store.save_report(Report(TRADE_DATE, "9999", 0, (), b"", datetime(2026, 11, 20, tzinfo=UTC), no_trades=True))
     store.save_report(synthetic_report(stock_code="1101", trade_date=date(2026, 11, 19), records=10))
     return sorted(stored, key=lambda report: report.stock_code)
 
@@ -67,11 +65,16 @@ def test_csv_export_holds_every_trade_of_the_day(store: Store, reports: list[Rep
     with result.path.open(encoding="utf-8", newline="") as file:
         rows = list(csv.reader(file))
     assert rows[0] == [
-        "trade_date", "stock_code", "seq", "broker_id", "broker_name", "price", "buy_shares", "sell_shares",
-    ]  # fmt: skip
-    parsed = [
-        (d, c, int(s), b, n, Decimal(p), int(buy), int(sell)) for d, c, s, b, n, p, buy, sell in rows[1:]
+        "trade_date",
+        "stock_code",
+        "seq",
+        "broker_id",
+        "broker_name",
+        "price",
+        "buy_shares",
+        "sell_shares",
     ]
+    parsed = [(d, c, int(s), b, n, Decimal(p), int(buy), int(sell)) for d, c, s, b, n, p, buy, sell in rows[1:]]
     assert parsed == expected_rows(reports)
     assert all(len(price.split(".")[1]) == 2 for *_, price, _, _ in rows[1:])
 
@@ -88,9 +91,7 @@ def test_parquet_export_keeps_decimal_prices(store: Store, reports: list[Report]
 def test_export_of_a_day_without_reports_names_the_stored_days(
     store: Store, reports: list[Report], tmp_path: Path
 ) -> None:
-    with pytest.raises(
-        NothingToExportError, match="no report is stored for 2026-11-21.*2026-11-20, 2026-11-19"
-    ):
+    with pytest.raises(NothingToExportError, match="no report is stored for 2026-11-21.*2026-11-20, 2026-11-19"):
         export_day(store, date(2026, 11, 21), ExportFormat.CSV, tmp_path / "x.csv")
     assert not (tmp_path / "x.csv").exists()
 
@@ -108,8 +109,19 @@ def test_the_dataset_is_hive_partitioned_by_trade_date(store: Store, reports: li
     rows = sorted(
         (str(day), code, seq, broker, name, price, buy, sell)
         for day, code, seq, broker, name, price, buy, sell in zip(
-            *(table.column(column).to_pylist() for column in
-              ("trade_date", "stock_code", "seq", "broker_id", "broker_name", "price", "buy_shares", "sell_shares")),
+            *(
+                table.column(column).to_pylist()
+                for column in (
+                    "trade_date",
+                    "stock_code",
+                    "seq",
+                    "broker_id",
+                    "broker_name",
+                    "price",
+                    "buy_shares",
+                    "sell_shares",
+                )
+            ),
             strict=True,
         )
         if str(day) == TRADE_DATE.isoformat()
@@ -126,8 +138,14 @@ def test_reports_export_both_totals_the_sites_figures_and_the_flags(store: Store
     last = report.trades[-1]
     report = replace(report, trades=(*report.trades[:-1], replace(last, sell_shares=last.sell_shares + 30)))
     figures = DayFigures(
-        TRADE_DATE, 4321, 12_345_678_900, report.total_buy_shares + 1000, Decimal("1030.00"),
-        Decimal("1050.00"), Decimal("1025.00"), Decimal("1045.00"),
+        TRADE_DATE,
+        4321,
+        12_345_678_900,
+        report.total_buy_shares + 1000,
+        Decimal("1030.00"),
+        Decimal("1050.00"),
+        Decimal("1025.00"),
+        Decimal("1045.00"),
     )
     store.save_report(replace(report, rec_count=62, figures=figures, flags=("成交股數 is neither", "RecCount")))
     store.save_report(Report(TRADE_DATE, "9999", 0, (), b"", datetime(2026, 11, 20, tzinfo=UTC), no_trades=True))

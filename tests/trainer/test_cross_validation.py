@@ -31,15 +31,24 @@ from trainer.dataset import load_folder
 TINY = TrainingConfig(output=Path(), synthetic=32, epochs=1, batch_size=32, seed=1, workers=1)
 
 
-def test_a_fold_is_read_by_a_model_that_never_saw_it_and_a_rerun_loads_it(labelled_folder: Path,
-                                                                          tmp_path: Path) -> None:
+def test_a_fold_is_read_by_a_model_that_never_saw_it_and_a_rerun_loads_it(
+    labelled_folder: Path, tmp_path: Path
+) -> None:
     data = load_folder(labelled_folder)
     out = tmp_path / "tiny"
     seen: list[tuple[str, str]] = []
 
     def run(config: TrainingConfig, reread_below: float = 0.0) -> list[PartRun]:
-        return cross_validate(data, [3], config, out, validation_renders=16, latency_samples=5,
-                              on_part=lambda part, how: seen.append((part.part, how)), reread_below=reread_below)
+        return cross_validate(
+            data,
+            [3],
+            config,
+            out,
+            validation_renders=16,
+            latency_samples=5,
+            on_part=lambda part, how: seen.append((part.part, how)),
+            reread_below=reread_below,
+        )
 
     first = run(TINY)[0]
     assert [reading.file for reading in first.readings] == ["00003.jpg", "00013.jpg", "00023.jpg", "00033.jpg"]
@@ -111,11 +120,21 @@ def part(name: str, readings: list[Reading]) -> PartRun:
 
 
 def test_the_summary_counts_every_saved_part(tmp_path: Path) -> None:
-    save_part(tmp_path, part("fold-0", [reading("00010.jpg", "CCEEF", "GCEEF", 0.45),
-                                        reading("00020.jpg", "ACDEF", "ACDEF", 0.999)]))
-    save_part(tmp_path, part("fold-1", [reading("00011.jpg", "HHHHH", "HHHRH", 0.98),
-                                        reading("00021.jpg", "ACDEF", "ACDEF", 0.6),
-                                        reading("00031.jpg", "23467", "23467", 0.995)]))
+    save_part(
+        tmp_path,
+        part("fold-0", [reading("00010.jpg", "CCEEF", "GCEEF", 0.45), reading("00020.jpg", "ACDEF", "ACDEF", 0.999)]),
+    )
+    save_part(
+        tmp_path,
+        part(
+            "fold-1",
+            [
+                reading("00011.jpg", "HHHHH", "HHHRH", 0.98),
+                reading("00021.jpg", "ACDEF", "ACDEF", 0.6),
+                reading("00031.jpg", "23467", "23467", 0.995),
+            ],
+        ),
+    )
     parts = load_parts(tmp_path)
     assert [run.part for run in parts] == ["fold-0", "fold-1"]
     assert parts[0].readings[0].char_confidences == (0.45,) * 5
@@ -123,8 +142,14 @@ def test_the_summary_counts_every_saved_part(tmp_path: Path) -> None:
     assert (figures.n, figures.wrong, figures.char_errors) == (5, 2, 2)
     assert figures.error_rate == pytest.approx(0.4)
     assert figures.confusions == [("C", "G", 1), ("H", "R", 1)]
-    assert [(bucket.judged, bucket.accepted) for bucket in figures.buckets] == [(1, 0), (1, 1), (0, 0), (0, 0), (1, 0),
-                                                                           (2, 2)]
+    assert [(bucket.judged, bucket.accepted) for bucket in figures.buckets] == [
+        (1, 0),
+        (1, 1),
+        (0, 0),
+        (0, 0),
+        (1, 0),
+        (2, 2),
+    ]
     assert [mistake.file for mistake in figures.mistakes] == ["00011.jpg", "00010.jpg"]
     # Refreshing the three below 0.995 costs 3 s and saves both wrong answers, 6 s.
     assert figures.threshold.threshold == 0.995 and figures.threshold.wrong_avoided == 2

@@ -60,8 +60,14 @@ def test_calibration_counts_the_right_answers_in_each_bucket_of_confidence() -> 
     confidences = [0.1, 0.5, 0.69, 0.7, 0.95, 0.97, 0.99, 1.0, 0.999]
     correct = [False, True, False, True, True, False, True, True, True]
     buckets = calibration(confidences, correct)
-    assert [(b.low, b.high) for b in buckets] == [(0.0, 0.5), (0.5, 0.7), (0.7, 0.9), (0.9, 0.97), (0.97, 0.99),
-                                                  (0.99, 1.0)]
+    assert [(b.low, b.high) for b in buckets] == [
+        (0.0, 0.5),
+        (0.5, 0.7),
+        (0.7, 0.9),
+        (0.9, 0.97),
+        (0.97, 0.99),
+        (0.99, 1.0),
+    ]
     assert [(b.judged, b.accepted) for b in buckets] == [(1, 0), (2, 1), (1, 1), (1, 1), (1, 0), (3, 3)]
     assert buckets[1].accuracy == 0.5
 
@@ -84,8 +90,9 @@ def test_the_refresh_threshold_is_the_cheapest_per_captcha() -> None:
     assert (tie.threshold, tie.refreshed) == (0.0, 0)
 
 
-def test_broken_folder_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                   monkeypatch: pytest.MonkeyPatch, configured: str) -> None:
+def test_broken_folder_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, configured: str
+) -> None:
     monkeypatch.setattr(sys, "argv", ["bsr", "eval", str(tmp_path)])
     with pytest.raises(SystemExit) as stop:
         run_app(app)

@@ -70,9 +70,7 @@ def test_the_newest_labels_are_held_out_and_nothing_older_leaks_into_them(store:
         split_by_time(images, 1.5)
 
 
-def test_retraining_fine_tunes_the_active_model_and_registers_an_inactive_version(
-    store: Store, tmp_path: Path
-) -> None:
+def test_retraining_fine_tunes_the_active_model_and_registers_an_inactive_version(store: Store, tmp_path: Path) -> None:
     base = save_model_reading("ACDEF", tmp_path / "models" / "base.keras")
     store.register_model_version("base", base)
     store.activate_model_version("base")

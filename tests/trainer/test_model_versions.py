@@ -71,7 +71,10 @@ def test_a_candidate_at_least_as_good_is_promoted_on_captchas_newer_than_its_tra
     register(store, "good", reading["ACDEF"], trained_until_minute=3)
     promotion = promote(store, "good")
     assert (promotion.promoted, promotion.evaluated, promotion.candidate_accuracy, promotion.baseline_accuracy) == (
-        True, 2, 1.0, 0.0
+        True,
+        2,
+        1.0,
+        0.0,
     )
     assert promotion.baseline == "bad" and store.active_model_version().name == "good"
     register(store, "same", reading["ACDEF"], trained_until_minute=0)
@@ -186,8 +189,9 @@ def test_bsr_models_promote_judges_against_the_model_bsr_model_names(
     assert f"the bot keeps running {reading['ACDEF']} while BSR_MODEL names it" in " ".join(forced.output.split())
 
 
-def test_bsr_eval_measures_the_model_the_bot_runs(configured: str, reading: dict[str, Path],
-                                                  labelled_folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bsr_eval_measures_the_model_the_bot_runs(
+    configured: str, reading: dict[str, Path], labelled_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def evaluated(*options: str) -> str:
         result = CliRunner().invoke(app, ["eval", str(labelled_folder), "--json", *options])
         assert result.exit_code == 0, result.output
@@ -205,8 +209,9 @@ def test_bsr_eval_measures_the_model_the_bot_runs(configured: str, reading: dict
 
 def test_bsr_models_rollback_with_nothing_to_go_back_to_says_so_in_one_line(tmp_path: Path) -> None:
     env = {**os.environ, "BSR_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}"}
-    result = subprocess.run([sys.executable, "-m", "bsr", "models", "rollback"], env=env, capture_output=True,
-                            text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "bsr", "models", "rollback"], env=env, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1] == (
         "bsr: error: no model version is active, so there is nothing to roll back"

@@ -65,8 +65,9 @@ def test_tiny_training_writes_a_loadable_model(tiny_run: tuple[TrainingResult, S
     assert len(solution.text) == 5 and 0.0 <= solution.confidence <= 1.0
 
 
-def test_training_is_reproducible(tmp_path: Path, tiny_run: tuple[TrainingResult, Steps],
-                                  labelled_folder: Path) -> None:
+def test_training_is_reproducible(
+    tmp_path: Path, tiny_run: tuple[TrainingResult, Steps], labelled_folder: Path
+) -> None:
     again = train(tiny_config(tmp_path / "again.keras", labelled_folder))
     first_weights = load_model(tiny_run[0].model_path).get_weights()
     again_weights = load_model(again.model_path).get_weights()
@@ -89,8 +90,24 @@ def test_save_load_round_trip(tmp_path: Path, labelled_folder: Path) -> None:
 
 def test_bsr_train_command(tmp_path: Path, labelled_folder: Path) -> None:
     output = tmp_path / "cli.keras"
-    result = CliRunner().invoke(app, ["train", "--real", str(labelled_folder), "--epochs", "1", "--batch-size", "32",
-                                      "--width", "0.5", "-o", str(output), "--cache-dir", str(tmp_path / "cache")])
+    result = CliRunner().invoke(
+        app,
+        [
+            "train",
+            "--real",
+            str(labelled_folder),
+            "--epochs",
+            "1",
+            "--batch-size",
+            "32",
+            "--width",
+            "0.5",
+            "-o",
+            str(output),
+            "--cache-dir",
+            str(tmp_path / "cache"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert output.is_file() and output.with_suffix(".json").is_file()
     assert "validation accuracy" in result.output
@@ -129,8 +146,13 @@ print(json.dumps({"epochs": result.epochs_run, "backend": solver.info["backend"]
 
 def test_training_runs_under_jax_without_tensorflow(tmp_path: Path, labelled_folder: Path) -> None:
     environment = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}
-    answer = subprocess.run([sys.executable, "-c", TRAIN_WITHOUT_TENSORFLOW, str(labelled_folder),
-                             str(tmp_path / "jax.keras")], env=environment, capture_output=True, text=True, timeout=300)
+    answer = subprocess.run(
+        [sys.executable, "-c", TRAIN_WITHOUT_TENSORFLOW, str(labelled_folder), str(tmp_path / "jax.keras")],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert answer.returncode == 0, answer.stderr[-3000:]
     read = json.loads(answer.stdout.strip().splitlines()[-1])
     assert read["epochs"] == 2 and read["backend"] == "jax" and not read["tensorflow"]
@@ -150,8 +172,9 @@ def test_a_litert_copy_that_reads_otherwise_is_refused_and_removed(tmp_path: Pat
     assert not impostor.exists()
 
 
-def test_saving_new_weights_drops_the_old_copy_and_a_missing_copy_is_written(tmp_path: Path,
-                                                                             labelled_folder: Path) -> None:
+def test_saving_new_weights_drops_the_old_copy_and_a_missing_copy_is_written(
+    tmp_path: Path, labelled_folder: Path
+) -> None:
     images = load_folder(labelled_folder).images
     path = tmp_path / "db-20261101-000000.keras"
     save_for_inference(build_model(seed=7), path, images)
@@ -160,6 +183,8 @@ def test_saving_new_weights_drops_the_old_copy_and_a_missing_copy_is_written(tmp
     assert ensure_litert(path, images) == litert_path(path)  # as for a version registered before copies
     written = litert_path(path).stat().st_mtime_ns
     assert ensure_litert(path, images) == litert_path(path) and litert_path(path).stat().st_mtime_ns == written
-    expected = load_model(path).predict_on_batch(preprocess_many([(labelled_folder / "00001.jpg").read_bytes()])[..., None])
+    expected = load_model(path).predict_on_batch(
+        preprocess_many([(labelled_folder / "00001.jpg").read_bytes()])[..., None]
+    )
     solution = Solver.load(path, reread_below=0.0).solve((labelled_folder / "00001.jpg").read_bytes())
     assert np.allclose(solution.char_probabilities, np.asarray(expected)[0].max(-1), atol=1e-5)
