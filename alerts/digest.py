@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import quote
 
-from storage import Alert, AlertKind
+from storage import Alert, AlertKind, Missing
 
 NAMED_REASONS = 10  # distinct reasons a missing-alert spells out; the codes themselves are all named
 
@@ -21,7 +21,7 @@ class DayOutcome:
     stored: int = 0
     no_trades: int = 0
     already_stored: int = 0
-    missing: Mapping[str, str] = field(default_factory=dict)  # code -> why it was not stored
+    missing: Mapping[str, Missing] = field(default_factory=dict)  # code -> why it was not stored
     flagged: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # code -> why it was doubted
     answers: int = 0  # captcha answers given
     rolled_over_to: date | None = None  # the site began serving this day during the run
@@ -75,8 +75,8 @@ def missing_alert(outcome: DayOutcome, dashboard_url: str) -> Alert | None:
         return None
     day = outcome.trade_date.isoformat()
     by_reason: dict[str, list[str]] = {}
-    for code, reason in sorted(outcome.missing.items()):
-        by_reason.setdefault(reason, []).append(code)
+    for code, why in sorted(outcome.missing.items()):
+        by_reason.setdefault(str(why), []).append(code)
     reasons = sorted(by_reason.items(), key=lambda item: (-len(item[1]), item[0]))
     lines = [f"{len(outcome.missing):,} securities of {day} are still missing: {', '.join(sorted(outcome.missing))}"]
     lines += [f"{', '.join(codes)}: {reason}" for reason, codes in reasons[:NAMED_REASONS]]

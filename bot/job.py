@@ -38,7 +38,7 @@ from bot.report_view import read_report_view
 from bot.universe import resolve_universe
 from solver import Solution, Solver
 from storage import AsyncStore, Store
-from storage.records import Attempt, AttemptOutcome, JobCounts, JobStatus, Report
+from storage.records import Attempt, AttemptOutcome, JobCounts, JobStatus, Missing, MissingReason, Report
 from storage.report_checks import Doubt, DoubtKind, check_report, report_doubts
 
 log = structlog.get_logger("bot.job")
@@ -140,13 +140,14 @@ class FetchSummary:
         return self.answers / done if done else 0.0
 
     @property
-    def missing(self) -> dict[str, str]:
+    def missing(self) -> dict[str, Missing]:
         """Securities this run set out to fetch and did not store, with why."""
         if self.rolled_over_to is not None:
-            why = f"not asked: the site serves {self.rolled_over_to:%Y-%m-%d} now"
+            why = Missing(MissingReason.ROLLED_OVER, f"{self.rolled_over_to:%Y-%m-%d}")
         else:
-            why = "not asked: the run was stopped"
-        return {**self.failures, **dict.fromkeys(self.not_asked, why)}
+            why = Missing(MissingReason.STOPPED)
+        failed = {code: Missing(MissingReason.FAILED, error) for code, error in self.failures.items()}
+        return failed | dict.fromkeys(self.not_asked, why)
 
     def counts(self) -> JobCounts:
         return JobCounts(

@@ -22,6 +22,7 @@ from storage.records import (
     JobProgress,
     JobRun,
     JobStatus,
+    Missing,
 )
 
 # A running job beats every half minute (bot.options.HEARTBEAT_S); one silent this long was killed.
@@ -71,7 +72,7 @@ class JobRuns(StoreBase):
         status: JobStatus | str,
         counts: JobCounts,
         finished_at: datetime | None = None,
-        missing: Mapping[str, str] | None = None,
+        missing: Mapping[str, Missing] | None = None,
     ) -> None:
         """Records how a job run ended (now, unless a backfill gives the time), its counts and the
         securities it did not store, with why."""
@@ -83,7 +84,7 @@ class JobRuns(StoreBase):
             row.status = final
             row.finished_at = finished_at or utc_now()
             row.counts = counts.to_json()
-            row.missing = {str(code): str(reason) for code, reason in (missing or {}).items()}
+            row.missing = {str(code): why.to_json() for code, why in (missing or {}).items()}
 
     def update_job_run_counts(self, job_run_id: int, counts: JobCounts) -> None:
         """Replaces a running job run's counts with those so far, so that its progress can be shown."""
@@ -152,7 +153,7 @@ class JobRuns(StoreBase):
                         status=status,
                         counts=JobCounts.from_json(row.counts),
                         heartbeat_at=row.heartbeat_at,
-                        missing=dict(row.missing or {}),
+                        missing={code: Missing.from_json(why) for code, why in (row.missing or {}).items()},
                     )
                 )
             return runs

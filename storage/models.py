@@ -96,7 +96,8 @@ class JobRunRow(Base):
     status: Mapped[JobStatus] = mapped_column(_enum(JobStatus, "job_status"))
     counts: Mapped[dict[str, int]] = mapped_column(JSON)
     # Securities the run did not store, by code, with why (failed, or never asked for once it stopped).
-    missing: Mapped[dict[str, str]] = mapped_column(JSON, server_default=text("'{}'"))
+    # code -> {"reason": a MissingReason's value, "detail": ...}
+    missing: Mapped[dict[str, dict[str, str]]] = mapped_column(JSON, server_default=text("'{}'"))
 
 
 class ReportRow(Base):

@@ -278,6 +278,39 @@ class JobCounts:
         return cls(**{name.name: int(stored.get(name.name, 0)) for name in fields(cls)})
 
 
+class MissingReason(StrEnum):
+    """Why a security a run set out to fetch is not stored; stored as its value."""
+
+    FAILED = "failed"  # every try failed: the detail is the last error
+    STOPPED = "stopped"  # not asked: the run was stopped
+    ROLLED_OVER = "rolled over"  # not asked: the site began serving another day, the detail
+    NOT_ASKED = "not asked"  # listed on the day, and no run asked for it
+
+
+@dataclass(frozen=True)
+class Missing:
+    """A security not stored, why, and what the reason leaves to tell (the last error, the day served)."""
+
+    reason: MissingReason
+    detail: str = ""
+
+    def __str__(self) -> str:
+        if self.reason is MissingReason.FAILED:
+            return f"failed: {self.detail}"
+        if self.reason is MissingReason.ROLLED_OVER:
+            return f"not asked: the site serves {self.detail} now"
+        if self.reason is MissingReason.STOPPED:
+            return "not asked: the run was stopped"
+        return "not asked: no run asked for it"
+
+    def to_json(self) -> dict[str, str]:
+        return {"reason": self.reason.value, "detail": self.detail}
+
+    @classmethod
+    def from_json(cls, stored: Mapping[str, str]) -> Missing:
+        return cls(MissingReason(stored["reason"]), stored.get("detail", ""))
+
+
 @dataclass(frozen=True)
 class JobRun:
     """One run of the daily job and its counts; `heartbeat_at` is its last sign of life.
@@ -291,7 +324,7 @@ class JobRun:
     status: JobStatus
     counts: JobCounts
     heartbeat_at: datetime
-    missing: dict[str, str] = field(default_factory=dict, hash=False)
+    missing: dict[str, Missing] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)

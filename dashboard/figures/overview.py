@@ -7,12 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from dashboard.figures.solver import acceptance_rate
-from storage import (
-    TAIPEI,
-    JobRun,
-    JobStatus,
-    Store,
-)
+from storage import TAIPEI, JobRun, JobStatus, Missing, MissingReason, Store
 
 
 @dataclass(frozen=True)
@@ -55,7 +50,8 @@ class RunningJob:
 class MissingSecurity:
     code: str
     name: str
-    reason: str
+    reason: MissingReason
+    why: str  # the reason told in full: the last error, the day the site moved on to
 
 
 @dataclass(frozen=True)
@@ -105,7 +101,7 @@ def job_run_figures(run: JobRun, now: datetime) -> JobRunFigures:
         flagged=counts.flagged,
         attempts=counts.attempts,
         attempts_per_report=counts.attempts / counts.reports if counts.reports else None,
-        missing=run.missing,
+        missing={code: str(why) for code, why in run.missing.items()},
     )
 
 
@@ -151,13 +147,14 @@ def day_coverage(store: Store, trade_date: date, runs: list[JobRun]) -> DayCover
     summaries = store.report_summaries(trade_date)
     stored = {summary.stock_code for summary in summaries}
     listed = {security.code: security.name for security in store.listed_securities(trade_date)}
-    reasons: dict[str, str] = {}
+    reasons: dict[str, Missing] = {}
     for run in reversed([run for run in runs if run.trade_date == trade_date]):  # the latest run's word wins
         reasons.update(run.missing)
     names = listed | {security.code: security.name for security in store.list_securities() if security.code in reasons}
     missing = [
-        MissingSecurity(code, names.get(code, ""), reasons.get(code, "not asked: no run asked for it"))
+        MissingSecurity(code, names.get(code, ""), why.reason, str(why))
         for code in sorted((set(listed) | set(reasons)) - stored)
+        for why in [reasons.get(code, Missing(MissingReason.NOT_ASKED))]
     ]
     return DayCoverage(
         trade_date=trade_date,

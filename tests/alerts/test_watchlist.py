@@ -19,7 +19,7 @@ from alerts import (
 )
 from dashboard.app import create_app
 from flows import SignalKind
-from storage import Store
+from storage import Missing, MissingReason, Store
 from tests.alerts.conftest import Webhook
 from tests.flows.conftest import D3, history  # noqa: F401  (the history fixture, on SQLite and PostgreSQL)
 
@@ -153,7 +153,13 @@ def test_after_the_day_the_digest_the_missing_and_the_signals_are_sent(
     tmp_path: Path,
 ) -> None:
     settings = AlertSettings((webhook.url,), watchlist_file(tmp_path, WATCHLIST), "http://bsr.example:8000")
-    outcome = DayOutcome(D3, stored=2, no_trades=1, missing={"2317": "the site said wrong_captcha"}, answers=4)
+    outcome = DayOutcome(
+        D3,
+        stored=2,
+        no_trades=1,
+        missing={"2317": Missing(MissingReason.FAILED, "the site said wrong_captcha")},
+        answers=4,
+    )
     announcement = announce_day(history, settings, outcome)
     assert webhook.titles() == [
         "bsr 2026-11-18: 1 missing",
@@ -164,7 +170,7 @@ def test_after_the_day_the_digest_the_missing_and_the_signals_are_sent(
     assert "stored 2 · no trades 1 · missing 1 · flagged 0" in digest and "per report: 1.33" in digest
     assert "watchlist: rule 5 (concentration): no report of '9999'" in digest
     assert "http://bsr.example:8000/reports?date=2026-11-18" in digest
-    assert "still missing: 2317" in missing and "2317: the site said wrong_captcha" in missing
+    assert "still missing: 2317" in missing and "2317: failed: the site said wrong_captcha" in missing
     assert "/flows/stocks/2454?from=2026-11-18&to=2026-11-18" in signals
     assert all(delivery.delivered for delivery in announcement.deliveries)
     assert [alert.alert.kind.value for alert in history.list_alerts()] == ["watch", "missing", "digest"]

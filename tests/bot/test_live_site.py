@@ -11,7 +11,7 @@ from bot.browser import launch_browser, person_context, person_user_agent
 from bot.job import FetchJob, FetchOptions, SecurityStatus
 from bot.pacing import ErrorKind, RetryPolicy
 from solver import Solver
-from storage import AsyncStore, Store
+from storage import AsyncStore, Missing, MissingReason, Store
 from storage.report_checks import DoubtKind
 from tests.fetching import QUICK, assert_whole
 
@@ -116,7 +116,8 @@ async def test_a_rollover_during_the_run_stores_nothing_under_the_wrong_date(
     (first,) = store.stored_codes(today)
     assert_checked(store, today, (first,))
     assert set(summary.missing) == set(codes) - {first}
-    assert all(reason == f"not asked: the site serves {next_day:%Y-%m-%d} now" for reason in summary.missing.values())
+    assert set(summary.missing.values()) == {Missing(MissingReason.ROLLED_OVER, f"{next_day:%Y-%m-%d}")}
+    assert str(summary.missing[codes[-1]]) == f"not asked: the site serves {next_day:%Y-%m-%d} now"
     (run,) = store.list_job_runs()
     assert run.missing == summary.missing
 

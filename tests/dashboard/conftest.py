@@ -17,7 +17,18 @@ from fastapi.testclient import TestClient
 from dashboard.app import create_app
 from replica.captcha import random_text, render
 from solver.alphabet import ALPHABET
-from storage import Attempt, AttemptOutcome, JobCounts, JobStatus, LabelSource, Report, Security, Store
+from storage import (
+    Attempt,
+    AttemptOutcome,
+    JobCounts,
+    JobStatus,
+    LabelSource,
+    Missing,
+    MissingReason,
+    Report,
+    Security,
+    Store,
+)
 from testbed.reports import synthetic_report
 
 FINISHED_DATES = (date(2026, 11, 18), date(2026, 11, 19), date(2026, 11, 20))
@@ -123,7 +134,7 @@ def fill_store(store: Store, url: str) -> FilledStore:
             store.save_report(replace(no_trades, trades=(), rec_count=0, no_trades=True, raw_csv=b""))
             counts = replace(counts, no_trades=1, failed=1)
         status = JobStatus.FAILED if counts.failed else JobStatus.SUCCEEDED
-        missing = {FAILED_CODE: "the site said wrong_captcha"} if counts.failed else {}
+        missing = {FAILED_CODE: Missing(MissingReason.FAILED, "the site said wrong_captcha")} if counts.failed else {}
         store.finish_job_run(job_run_id, status, counts, finished_at=started + timedelta(minutes=50), missing=missing)
     # The exchange's list of the last day: the codes fetched, the one that failed, and one never asked for.
     others = [Security(code, f"證券{code}", "股票") for code in (NO_TRADES_CODE, FAILED_CODE, UNASKED_CODE)]

@@ -252,13 +252,23 @@ def test_a_day_against_the_exchanges_list_names_what_is_missing_and_why(client) 
     coverage = client.get(f"/api/coverage/{FINISHED_DATES[-1].isoformat()}").json()
     assert (coverage["listed"], coverage["stored"], coverage["no_trades"]) == (6, 4, 1)
     assert coverage["missing"] == [
-        {"code": UNASKED_CODE, "name": f"證券{UNASKED_CODE}", "reason": "not asked: no run asked for it"},
-        {"code": FAILED_CODE, "name": f"證券{FAILED_CODE}", "reason": "the site said wrong_captcha"},
+        {
+            "code": UNASKED_CODE,
+            "name": f"證券{UNASKED_CODE}",
+            "reason": "not asked",
+            "why": "not asked: no run asked for it",
+        },
+        {
+            "code": FAILED_CODE,
+            "name": f"證券{FAILED_CODE}",
+            "reason": "failed",
+            "why": "failed: the site said wrong_captcha",
+        },
     ]
     overview = client.get("/").text
     assert 'id="missing"' in overview and "the site said wrong_captcha" in overview
     runs = client.get("/api/job-runs").json()
-    assert runs[1]["missing"] == {FAILED_CODE: "the site said wrong_captcha"} and "skipped" not in runs[1]
+    assert runs[1]["missing"] == {FAILED_CODE: "failed: the site said wrong_captcha"} and "skipped" not in runs[1]
 
 
 def test_the_report_page_shows_the_sites_figures_both_totals_and_the_flags(client, store) -> None:

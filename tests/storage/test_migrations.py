@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -12,7 +13,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Column, Integer, MetaData, text
 
-from storage import DayFigures, JobStatus, SchemaError, Store, upgrade_database
+from storage import DayFigures, JobCounts, JobStatus, Missing, MissingReason, SchemaError, Store, upgrade_database
 from storage.engine import open_engine
 from storage.migrations import alembic_config, head_revision
 from storage.models import Base
@@ -184,3 +185,32 @@ def test_reports_from_before_both_totals_get_their_sells_and_a_flagged_differenc
     assert summaries["2317"].flags == ()
     # The volume of a day with the view's figures is its 成交股數, refilled as the Store fills it.
     assert stock_days(database_url) == written and written[1][2] == traded
+
+
+def test_missing_reasons_stored_as_sentences_before_become_reasons_and_details(database_url: str) -> None:
+    missing = {
+        "2330": Missing(MissingReason.FAILED, "the site said wrong_captcha"),
+        "2317": Missing(MissingReason.ROLLED_OVER, "2026-11-21"),
+        "1101": Missing(MissingReason.STOPPED),
+    }
+    with Store.open(database_url) as store:
+        run = store.start_job_run(date(2026, 11, 20))
+        store.finish_job_run(run, JobStatus.FAILED, JobCounts(failed=1), missing=missing)
+    engine = open_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            command.downgrade(alembic_config(connection), "0013")
+            (before,) = connection.execute(text("SELECT missing FROM job_runs")).scalars()
+    finally:
+        engine.dispose()
+    # What the job wrote before 0014: one sentence a security, the last error alone for a failed one.
+    assert (json.loads(before) if isinstance(before, str) else before) == {
+        "2330": "the site said wrong_captcha",
+        "2317": "not asked: the site serves 2026-11-21 now",
+        "1101": "not asked: the run was stopped",
+    }
+    assert upgrade_database(database_url).changed
+    with Store.open(database_url) as store:
+        (stored,) = store.list_job_runs()
+    assert stored.missing == missing
+    assert str(stored.missing["2330"]) == "failed: the site said wrong_captcha"
