@@ -9,6 +9,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from storage import TAIPEI
+
 
 def thousands(value: int | float | Decimal | None, places: int = 0) -> str:
     if value is None:
@@ -33,7 +35,10 @@ def duration(seconds: float | None) -> str:
 
 
 def clock(value: datetime | None) -> str:
-    return "–" if value is None else value.strftime("%Y-%m-%d %H:%M")
+    """A moment as Taipei's clock shows it, as every page says its times are."""
+    if value is None:
+        return "–"
+    return (value.astimezone(TAIPEI) if value.tzinfo is not None else value).strftime("%Y-%m-%d %H:%M")
 
 
 def milliseconds(value: float | None) -> str:

@@ -7,7 +7,7 @@ from datetime import date
 from fastapi.testclient import TestClient
 
 from dashboard.app import create_app
-from storage import Alert, AlertKind, Store
+from storage import TAIPEI, Alert, AlertKind, Store
 
 
 def test_the_alerts_page_lists_what_was_sent_and_what_failed(database_url: str) -> None:
@@ -22,6 +22,7 @@ def test_the_alerts_page_lists_what_was_sent_and_what_failed(database_url: str) 
             "tgram://1...3/",
             "timed out",
         )
+        sent_at = store.list_alerts()[0].created_at
     with TestClient(create_app(database_url), base_url="http://127.0.0.1") as client:
         page = client.get("/alerts")
         empty_menu = client.get("/reports")
@@ -31,6 +32,7 @@ def test_the_alerts_page_lists_what_was_sent_and_what_failed(database_url: str) 
     assert "bsr 2026-12-04: 1 missing" in html and "no: timed out" in html and "tgram://1...3/" in html
     assert "&lt;2330&gt;" in html  # bodies are escaped
     assert "1 of them not delivered" in html
+    assert f"{sent_at.astimezone(TAIPEI):%Y-%m-%d %H:%M}" in html  # stored in UTC, shown on Taipei's clock
 
 
 def test_the_alerts_page_says_how_to_start(database_url: str) -> None:
