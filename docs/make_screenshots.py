@@ -23,6 +23,7 @@ import uvicorn
 from PIL import Image
 from playwright.async_api import Page
 
+from alerts import DayOutcome, digest_alert, missing_alert
 from bot.browser import launch_browser
 from dashboard.app import create_app
 from replica.captcha import ALPHABET, random_text, render
@@ -35,6 +36,8 @@ from storage import (
     JobCounts,
     JobStatus,
     LabelSource,
+    Missing,
+    MissingReason,
     Report,
     Security,
     Store,
@@ -175,6 +178,7 @@ class Demo:
             self.job_run(trade_date, version, len(self.codes))
         self.job_run(days[-1], MODEL_VERSIONS[2], 88, running=True)
         self.human_labels()
+        self.alerts(days[-6:-1])
 
     def job_run(
         self, trade_date: date, version: tuple[str, float, float, float], done: int, running: bool = False
@@ -185,6 +189,7 @@ class Demo:
         job_run_id = self.store.start_job_run(trade_date, started_at=started)
         at = started + timedelta(seconds=20)
         counts = {"stored": 0, "no_trades": 0, "failed": 0}
+        failed: dict[str, str] = {}  # code -> its last error
         answers: dict[str, int] = {}
         for position, code in enumerate(self.codes[:done]):
             outcome = AttemptOutcome.REJECTED
@@ -197,6 +202,7 @@ class Demo:
                     break
             if outcome is not AttemptOutcome.ACCEPTED:
                 counts["failed"] += 1
+                failed[code] = "the site said wrong_captcha" if outcome is AttemptOutcome.REJECTED else "no answer"
                 continue
             no_trades = position >= SECURITIES - 4 and self.rng.random() < 0.7
             self.store.save_report(self.report(code, trade_date, at, position, no_trades))
@@ -207,8 +213,29 @@ class Demo:
             return
         status = JobStatus.FAILED if counts["failed"] else JobStatus.SUCCEEDED
         self.store.finish_job_run(
-            job_run_id, status, JobCounts.from_json(counts), finished_at=at + timedelta(seconds=5)
+            job_run_id,
+            status,
+            JobCounts.from_json(counts),
+            finished_at=at + timedelta(seconds=5),
+            missing={code: Missing(MissingReason.FAILED, error) for code, error in failed.items()},
         )
+
+    def alerts(self, days: list[date]) -> None:
+        """The digests of the last days' runs, as a webhook and a chat got them; the chat's server was down once."""
+        for run in reversed(self.store.list_job_runs()):
+            if run.trade_date not in days or run.status is JobStatus.RUNNING:
+                continue
+            outcome = DayOutcome(
+                run.trade_date,
+                stored=run.counts.stored,
+                no_trades=run.counts.no_trades,
+                missing=run.missing,
+                answers=run.counts.attempts_accepted + run.counts.attempts_rejected + run.counts.attempts_error,
+            )
+            for alert in filter(None, (digest_alert(outcome, DASHBOARD_URL), missing_alert(outcome, DASHBOARD_URL))):
+                for target in ALERT_TARGETS:
+                    down = run.trade_date == days[-2] and target == ALERT_TARGETS[1]
+                    self.store.record_alert(alert, target, CHAT_DOWN if down else None)
 
     def attempt(
         self,
@@ -313,6 +340,10 @@ def trading_days(last: date, count: int) -> list[date]:
     return sorted(days)
 
 
+# Where the demo's alerts went, as apprise masks their URLs, and the error of the day one of them was down.
+DASHBOARD_URL = "http://127.0.0.1:8000"
+ALERT_TARGETS = ("json://hooks.example.org/bsr", "ntfy://ntfy.example.org/b...r")
+CHAT_DOWN = "A Connection error occurred sending ntfy notification to ntfy.example.org; [Errno 111] Connection refused"
 WIDTH, HEIGHT = 1280, 800
 # The page of one stock shown, and the shots in the order they are taken: (file name suffix, path).
 STOCK = "2330"
@@ -320,8 +351,9 @@ PAGES = [
     ("overview", "/"),
     ("solver", "/solver"),
     ("reports", "/reports"),
+    ("alerts", "/alerts"),
     ("flows-rankings", "/flows"),
-    ("flows-stock", f"/flows/stocks/{STOCK}"),
+    ("flows-stock", f"/flows/stocks/{STOCK}"),  # last: the branch page is opened from it
 ]
 
 
