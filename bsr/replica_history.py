@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from replica.market import Market
+from replica.market import Report as GeneratedReport
 from replica.report_csv import report_csv_bytes
 from storage import BrokerTrade, DayFigures, Report, Store
 
@@ -34,17 +35,7 @@ def replica_reports(market: Market, trade_date: date) -> Iterator[Report]:
         if generated is None:
             yield Report(trade_date, security.code, 0, (), b"", fetched_at, no_trades=True)
             continue
-        trades = tuple(
-            BrokerTrade(
-                seq,
-                record.broker.broker_id,
-                record.broker.name,
-                Decimal(record.price_cents) * CENT,
-                record.buy,
-                record.sell,
-            )
-            for seq, record in enumerate(generated.records, start=1)
-        )
+        trades = replica_trades(generated)
         figures = DayFigures(
             trade_date=trade_date,
             trade_count=generated.trade_count,
@@ -57,6 +48,21 @@ def replica_reports(market: Market, trade_date: date) -> Iterator[Report]:
         )
         raw_csv = report_csv_bytes(generated, "utf-8-sig")
         yield Report(trade_date, security.code, len(trades), trades, raw_csv, fetched_at, figures=figures)
+
+
+def replica_trades(generated: GeneratedReport) -> tuple[BrokerTrade, ...]:
+    """A report of the replica's market as the records the bot stores of it."""
+    return tuple(
+        BrokerTrade(
+            seq,
+            record.broker.broker_id,
+            record.broker.name,
+            Decimal(record.price_cents) * CENT,
+            record.buy,
+            record.sell,
+        )
+        for seq, record in enumerate(generated.records, start=1)
+    )
 
 
 def load_replica_day(store: Store, market: Market, trade_date: date) -> int:

@@ -95,28 +95,6 @@ def _captcha_source(config: ReplicaConfig) -> CaptchaSource:
     return SyntheticCaptchas(rng)
 
 
-def _real_reports(config: ReplicaConfig) -> dict[str, RealReport]:
-    """The real CSVs of `config.real_csv_dir`, each of a security the replica lists."""
-    if config.real_csv_dir is None:
-        return {}
-    reports = read_real_reports(config.real_csv_dir)
-    known = {security.code for security in securities()}
-    unknown = sorted(code for code in reports if code not in known)
-    if unknown:
-        raise ReplicaConfigError(
-            f"real CSVs: {', '.join(unknown)} of {config.real_csv_dir} are not in the replica's list of securities"
-        )
-    return reports
-
-
-def _captcha_source(config: ReplicaConfig) -> CaptchaSource:
-    rng = random.Random(f"captchas-{config.seed}")
-    if config.captcha_source == "replay":
-        assert config.replay_dir is not None  # validate() guarantees it
-        return ReplayCaptchas(config.replay_dir, rng)
-    return SyntheticCaptchas(rng)
-
-
 @lru_cache(maxsize=256)
 def _csv_body(seed: int, trade_date: date, security: Security, layout: str) -> bytes:
     """The generated report's CSV in `layout`."""

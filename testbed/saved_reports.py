@@ -7,14 +7,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 
+from bsr.replica_history import replica_trades
 from replica.market import Market
 from replica.report_csv import report_csv_bytes
 from storage import BrokerTrade
 
-CENT = Decimal("0.01")
 JULY_LAYOUT = "2026-07"
 SEPTEMBER_LAYOUT = "2026-09"
 
@@ -51,17 +50,6 @@ def write_saved_reports(
             path = folder / saved_name(trade_date, security.code, layout)
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(report_csv_bytes(generated, layout))
-            trades = tuple(
-                BrokerTrade(
-                    seq,
-                    record.broker.broker_id,
-                    record.broker.name,
-                    Decimal(record.price_cents) * CENT,
-                    record.buy,
-                    record.sell,
-                )
-                for seq, record in enumerate(generated.records, start=1)
-            )
-            saved.append(SavedReport(path, trade_date, security.code, trades))
+            saved.append(SavedReport(path, trade_date, security.code, replica_trades(generated)))
             written += 1
     return saved
