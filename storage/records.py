@@ -163,6 +163,11 @@ class Report:
         """The shares sold: a real report's need not equal its shares bought (SITE.md, "The report")."""
         return sum(trade.sell_shares for trade in self.trades)
 
+    @property
+    def total_value(self) -> Decimal:
+        """The value of the shares bought, in NT$: each record's price times its shares bought."""
+        return sum((trade.price * trade.buy_shares for trade in self.trades), Decimal(0))
+
     def branch_days(self) -> list[BranchDay]:
         """The report's records summed per branch, in the order the branches first appear."""
         sums: dict[str, list[Any]] = {}

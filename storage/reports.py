@@ -9,7 +9,6 @@ import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Row, delete, insert, select
@@ -249,7 +248,7 @@ def _fill_report_row(row: ReportRow, report: Report, content_sha256: str) -> Non
     row.rec_count = report.rec_count
     row.total_buy_shares = report.total_buy_shares
     row.total_sell_shares = report.total_sell_shares
-    row.total_value = sum((trade.price * trade.buy_shares for trade in report.trades), Decimal(0))
+    row.total_value = report.total_value
     row.no_trades = report.no_trades
     row.fetched_at = report.fetched_at
     row.content_sha256 = content_sha256

@@ -72,7 +72,7 @@ def report_figures(store: Store, trade_date: date, stock_code: str) -> ReportFig
         source=report.source,
         total_buy_shares=report.total_buy_shares,
         total_sell_shares=report.total_sell_shares,
-        total_value=sum((trade.price * trade.buy_shares for trade in report.trades), Decimal(0)),
+        total_value=report.total_value,
         branches=len(branches),
         top_buyers=[branch for branch in branches if branch.net_shares > 0][:TOP_BRANCHES],
         top_sellers=[branch for branch in reversed(branches) if branch.net_shares < 0][:TOP_BRANCHES],
