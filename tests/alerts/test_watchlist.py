@@ -20,6 +20,7 @@ from alerts import (
 from dashboard.app import create_app
 from flows import SignalKind
 from storage import Missing, MissingReason, Store
+from testbed.commands import bsr_environment, run_bsr
 from tests.alerts.conftest import Webhook
 from tests.flows.conftest import D3, history  # noqa: F401  (the history fixture, on SQLite and PostgreSQL)
 
@@ -182,3 +183,22 @@ def test_a_bad_watchlist_never_stops_the_digest(history: Store, webhook: Webhook
     (problem,) = announcement.problems
     assert problem.startswith(f"watchlist {tmp_path / 'watchlist.toml'}: TOML: ")
     assert webhook.titles() == ["bsr 2026-11-18: complete"] and problem in webhook.received[0]["message"]
+
+
+def test_bsr_alerts_watch_shows_and_sends_the_signals_of_a_stored_day(
+    history: Store,  # noqa: F811
+    database_url: str,
+    webhook: Webhook,
+    tmp_path: Path,
+) -> None:
+    environment = bsr_environment(tmp_path / "data", database_url) | {
+        "BSR_WATCHLIST": str(watchlist_file(tmp_path, WATCHLIST)),
+        "BSR_NOTIFY_URLS": webhook.url,
+    }
+    result = run_bsr("alerts", "watch", "--date", D3.isoformat(), "--send", environment=environment, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "9B2z" in result.stdout and "/flows/branches/9B2z?from=2026-11-16&to=2026-11-18" in result.stdout
+    assert "rule 5 (concentration): no report of '9999' is stored" in result.stdout
+    assert len(webhook.received) == 1 and "9B2z" in webhook.received[0]["message"]
+    bad_day = run_bsr("alerts", "watch", "--date", "2026-13-01", environment=environment, cwd=tmp_path)
+    assert bad_day.returncode != 0 and "give YYYY-MM-DD" in bad_day.stderr
