@@ -1,9 +1,5 @@
-"""Bot figures for docs/benchmarks.md: start time, memory, time per query against a plain HTTP client, throughput.
-
-Runs the replica in its own process (replaying the real captchas when they are there) and the real bot with the
-shipped model into throw-away SQLite databases: `bsr fetch` itself, in a process of its own, for the start and the
-memory; the job in this process for the time per query and the throughput. Run from the repository root:
-`.venv/bin/python -m benchmarks.bot --help`."""
+"""Bot figures for docs/benchmarks.md: start, memory (`bsr fetch` in a process of its own), time per query beside a
+plain HTTP client, throughput; against the replica, into throw-away SQLite. `.venv/bin/python -m benchmarks.bot --help`"""
 
 from __future__ import annotations
 

@@ -1,7 +1,5 @@
-"""The daily job: fetch every listed security's report for one trade date, politely, storing each whole.
-
-Workers share a queue of security codes and one pace that throttling slows and pauses; each report is checked
-against the site's own view of it; every solve attempt is recorded; a rerun resumes where a run stopped."""
+"""The daily job: every listed security's report of one trade date, fetched politely and stored whole. Workers
+share a queue and one pace; each error is handled as the retry policy says; a rerun resumes where a run stopped."""
 
 from __future__ import annotations
 

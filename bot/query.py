@@ -1,7 +1,5 @@
-"""One query of the broker-report site in a person's browser, as a page object named after the site's steps.
-
-open_form -> read_captcha -> submit -> outcome -> read_report_view -> download_csv. The form lives in the
-frameset's frame page1; each answer page carries the next captcha, so a worker goes on without reloading."""
+"""One query of the report site in a person's browser, a page object named after the site's steps: open_form,
+read_captcha, submit, outcome, read_report_view, download_csv; and the one classifier of the site's answers."""
 
 from __future__ import annotations
 
