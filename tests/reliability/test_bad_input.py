@@ -136,7 +136,7 @@ def test_cli_runs_that_fail_say_why_in_one_line_and_change_nothing(replica, fill
     # A failed security is named with its reason, and the exit code tells cron.
     failed = results["failed security"]
     assert failed.returncode == 1, failed.stderr[-1000:]
-    assert "missing 2317: the site said wrong_captcha" in failed.stdout
+    assert "missing 2317: failed: the site said wrong_captcha" in failed.stdout
     assert replica.stats()["answers_too_fast"] == 1
 
 
