@@ -74,15 +74,21 @@ async def test_a_report_whose_view_disagrees_is_doubted_and_fetched_again(replic
     replica.config.view_mismatch_rate = 0.25
     codes = TWELVE[:4]
     summary = await fetch(stock_codes=codes, max_attempts=12)
-    refused = replica.stats()["faults_view_mismatch"]
-    assert refused > 0, "the fault never happened: the test proves nothing"
+    served = replica.stats()["faults_view_mismatch"]
+    assert served > 0, "the fault never happened: the test proves nothing"
     assert summary.statuses[SecurityStatus.STORED] == len(codes), summary.missing
-    assert summary.errors[ErrorKind.DOUBTED_REPORT] == refused and not summary.flagged
+    # Every view in doubt was refused and its report fetched again, unless it was a security's third download in
+    # doubt: that one is stored flagged (three in a row come one time in 64 at this rate).
+    downloads = RetryPolicy().doubted_downloads[DoubtKind.TRADED_SHARES]
+    refused = summary.errors[ErrorKind.DOUBTED_REPORT]
+    assert refused == served - len(summary.flagged) and refused >= (downloads - 1) * len(summary.flagged)
     assert sum(len(reasons) for reasons in summary.refused.values()) == refused
     assert all("成交股數" in reason for reasons in summary.refused.values() for reason in reasons)
     (run,) = store.list_job_runs()
-    assert run.counts.refused == refused and run.counts.flagged == 0
-    assert_checked(store, summary.trade_date, codes)
+    assert (run.counts.refused, run.counts.flagged) == (refused, len(summary.flagged))
+    assert_checked(store, summary.trade_date, tuple(code for code in codes if code not in summary.flagged))
+    for code in summary.flagged:
+        assert_whole(store.load_report(summary.trade_date, code))
 
 
 async def test_a_view_that_always_disagrees_is_stored_flagged_after_three_downloads(replica, fetch, store) -> None:
