@@ -29,7 +29,7 @@ import psutil
 from rich.console import Console
 from rich.table import Table
 
-from bot.job import FetchJob, FetchOptions, FetchSummary, SecurityStatus
+from bot.job import FetchJob, FetchOptions, FetchSummary, SecurityStatus, solve_attempt
 from bot.listing import fetch_listing
 from bot.pacing import RetryPolicy
 from bot.report_csv import parse_report
@@ -38,7 +38,7 @@ from bsr.demo import REPLICA_LISTING_PATH, replica_process
 from bsr.settings import get_settings
 from solver import Solver
 from storage import AsyncStore, Store
-from storage.records import Attempt, AttemptOutcome, Report
+from storage.records import AttemptOutcome, Report
 from storage.report_checks import check_report
 
 console = Console()
@@ -98,8 +98,6 @@ class MemorySample:
     done: int  # securities done when it was taken
     pss: dict[str, int]  # bytes by kind of process
     processes: dict[str, int]  # processes by kind
-    uss: int  # bytes of the whole tree's private memory (what its exit would free)
-    foreign: int  # Chromium processes running outside the tree: they take their share of shared pages from PSS
 
     @property
     def total(self) -> int:
@@ -141,7 +139,6 @@ class TreeMemory:
     def _sample(self, root: psutil.Process, done: int, skip_pids: set[int]) -> MemorySample:
         pss: Counter[str] = Counter()
         processes: Counter[str] = Counter()
-        uss = 0
         try:
             tree = [root, *root.children(recursive=True)]
         except psutil.Error:
@@ -157,24 +154,13 @@ class TreeMemory:
             except psutil.Error:  # gone between the listing and the reading
                 continue
             pss[kind] += info.pss
-            uss += info.uss
             processes[kind] += 1
-        return MemorySample(done, dict(pss), dict(processes), uss, foreign_chromiums({p.pid for p in tree}))
+        return MemorySample(done, dict(pss), dict(processes))
 
     def peak(self, kind: str | None = None, low: int = 0, high: int = sys.maxsize) -> MemorySample | None:
         """The sample where the whole tree (or one kind) peaked, among those taken with low <= done < high."""
         within = [sample for sample in self.samples if low <= sample.done < high]
         return max(within, key=lambda sample: sample.total if kind is None else sample.pss.get(kind, 0), default=None)
-
-
-def foreign_chromiums(ours: set[int]) -> int:
-    """Chromium processes of other programs (crash handlers aside, which Chromium leaves to init)."""
-    count = 0
-    for process in psutil.process_iter(["name"]):
-        name = process.info["name"] or ""
-        if "chrom" in name and "crashpad" not in name and process.pid not in ours:
-            count += 1
-    return count
 
 
 def mib(size: float) -> str:
@@ -423,17 +409,7 @@ class PlainClient:
             self.answers += 1
             accepted = bool(self.page.download) or "查無資料" in self.page.message
             outcome = AttemptOutcome.ACCEPTED if accepted else AttemptOutcome.REJECTED
-            attempt = Attempt(
-                attempted_at=datetime.now(UTC),
-                job_run_id=job_run_id,
-                stock_code=code,
-                image=image,
-                model_version=solution.model_version,
-                guess=solution.text,
-                confidence=solution.confidence,
-                latency_ms=solve_ms,
-                outcome=outcome,
-            )
+            attempt = solve_attempt(code, job_run_id, image, solution, solve_ms, outcome)
             await self.store.run(Store.record_attempt, attempt)
             if self.page.download:
                 view = read_report_view((await self._get(self.page.view)).text)

@@ -20,7 +20,7 @@ import psutil
 from rich.console import Console
 from rich.table import Table
 
-from benchmarks.bot import TreeMemory, answers_per_report, mib, replica_listing_url
+from benchmarks.bot import TreeMemory, answers_per_report, mib, replica_listing_url, replica_stats
 from bot.job import FetchJob, FetchOptions, FetchSummary, SecurityStatus
 from bot.pacing import RetryPolicy
 from bsr.demo import replica_process
@@ -77,8 +77,7 @@ def served_trade_date(base_url: str) -> date:
 
 
 def reports_served(base_url: str) -> int:
-    root = base_url.split("/bshtm/")[0]
-    return httpx.get(f"{root}/replica/api/stats", timeout=10).json()["reports_served"]
+    return replica_stats(base_url)["reports_served"]
 
 
 def wait_for_reports(base_url: str, process: subprocess.Popen[bytes], count: int) -> None:

@@ -489,20 +489,24 @@ class FetchJob:
         solve_ms: float,
         outcome: AttemptOutcome,
     ) -> None:
-        await self.store.run(
-            Store.record_attempt,
-            Attempt(
-                attempted_at=datetime.now(UTC),
-                job_run_id=job_run_id,
-                stock_code=code,
-                image=image,
-                model_version=solution.model_version,
-                guess=solution.text,
-                confidence=solution.confidence,
-                latency_ms=solve_ms,
-                outcome=outcome,
-            ),
-        )
+        await self.store.run(Store.record_attempt, solve_attempt(code, job_run_id, image, solution, solve_ms, outcome))
+
+
+def solve_attempt(
+    code: str, job_run_id: int, image: bytes, solution: Solution, solve_ms: float, outcome: AttemptOutcome
+) -> Attempt:
+    """One captcha answered, as every attempt is stored: the image, the solver's guess, and the site's verdict."""
+    return Attempt(
+        attempted_at=datetime.now(UTC),
+        job_run_id=job_run_id,
+        stock_code=code,
+        image=image,
+        model_version=solution.model_version,
+        guess=solution.text,
+        confidence=solution.confidence,
+        latency_ms=solve_ms,
+        outcome=outcome,
+    )
 
 
 async def served_trade_date(browser: Browser, base_url: str, evidence_dir: Path, user_agent: str = "") -> date:
